@@ -1,0 +1,44 @@
+// I-JSON parsing and RFC 8785 canonicalization: the one place that decides
+// which bytes a game state is (contract §1).
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+
+namespace awf::core {
+
+/// Deepest nesting of arrays and objects a state may have.
+inline constexpr std::size_t max_json_depth = 128;
+
+/// Parses `text` under I-JSON rules (RFC 7493 as tightened by contract §1):
+/// valid UTF-8, no duplicate object keys, no NaN or Infinity, nesting depth
+/// at most `max_json_depth`. Fails with `errc::invalid_json` for those and
+/// with `errc::unsupported_number` for an integer literal whose value is not
+/// exactly a double and whose double's canonical text differs from the
+/// literal. Every number of the result is stored as a double.
+result<nlohmann::json> parse_json(std::string_view text);
+
+/// Checks that an already built value obeys the same rules as `parse_json`
+/// (depth, finite numbers) and converts integer numbers to doubles with the
+/// same `unsupported_number` rule. Used for values that arrive embedded in a
+/// larger document.
+result<nlohmann::json> normalize_json(nlohmann::json value);
+
+/// Returns the RFC 8785 canonical bytes of `value`: object members sorted by
+/// the UTF-16 code units of their names, ECMAScript number formatting, the
+/// minimal JSON string escapes, no whitespace.
+std::string canonicalize(const nlohmann::json& value);
+
+/// Appends the canonical bytes of `value` to `out`.
+void canonicalize_to(const nlohmann::json& value, std::string& out);
+
+/// Formats a finite double exactly as ECMAScript's Number.prototype.toString
+/// does (shortest round-trip digits, ES exponent rules, -0 as "0").
+std::string format_es_number(double value);
+
+} // namespace awf::core

@@ -1,0 +1,24 @@
+// RFC 6902 JSON Patch: applying patches from devices and computing compact
+// patches between two states.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/result.hpp"
+
+namespace awf::core {
+
+/// Applies `patch` (an array of RFC 6902 operations) to `document`.
+/// All-or-nothing: on any malformed operation, missing path or failed
+/// `test`, returns `errc::invalid_patch` naming the operation index and
+/// leaves nothing half applied.
+result<nlohmann::json> apply_patch(const nlohmann::json& document,
+                                   const nlohmann::json& patch);
+
+/// Returns a patch that turns `from` into `to` under any RFC 6902
+/// implementation. Objects are compared member by member; arrays trim their
+/// common prefix and suffix so that an insert or delete inside a long array
+/// touches only the changed region. Returns `[]` for equal values.
+nlohmann::json diff(const nlohmann::json& from, const nlohmann::json& to);
+
+} // namespace awf::core
