@@ -13,6 +13,8 @@ const char* to_string(errc code) noexcept {
     case errc::unknown_key: return "unknown_key";
     case errc::key_exhausted: return "key_exhausted";
     case errc::invalid_key: return "invalid_key";
+    case errc::invalid_setting: return "invalid_setting";
+    case errc::io_failure: return "io_failure";
   }
   return "unknown";
 }

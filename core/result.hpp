@@ -20,6 +20,8 @@ enum class errc {
   unknown_key,           ///< Envelope names a key id the ring lacks.
   key_exhausted,         ///< The encrypting key reached its nonce budget.
   invalid_key,           ///< A key specification that cannot be used.
+  invalid_setting,       ///< A configuration value out of its bounds.
+  io_failure,            ///< A file that cannot be read or written.
 };
 
 /// Returns the contract's snake_case name of `code`.
@@ -31,15 +33,15 @@ struct error {
   std::string message;
 };
 
-/// A value of type T or an error. Small on purpose: just enough of
+/// A value of type T or an error of type E. Small on purpose: just enough of
 /// std::expected (C++23) for C++20.
-template <class T>
+template <class T, class E = error>
 class [[nodiscard]] result {
 public:
   result(T value) : data_(std::in_place_index<0>, std::move(value)) {
   }
 
-  result(core::error err) : data_(std::in_place_index<1>, std::move(err)) {
+  result(E err) : data_(std::in_place_index<1>, std::move(err)) {
   }
 
   bool ok() const noexcept {
@@ -78,12 +80,16 @@ public:
     return &value();
   }
 
-  const core::error& error() const& {
+  const E& error() const& {
     return std::get<1>(data_);
   }
 
+  E error() && {
+    return std::get<1>(std::move(data_));
+  }
+
 private:
-  std::variant<T, core::error> data_;
+  std::variant<T, E> data_;
 };
 
 /// Success or an error, for operations without a value.

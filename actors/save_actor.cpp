@@ -1,0 +1,208 @@
+#include "actors/save_actor.hpp"
+
+#include <memory>
+#include <optional>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/save_errc.hpp"
+#include "core/canonical_json.hpp"
+
+namespace awf::actors {
+
+namespace {
+
+struct save_state {
+  engine_context_ptr ctx;
+  storage_actor writer;
+  storage_actor reader;
+  std::string save_id;
+  persistence::save_record info;
+  std::optional<core::state_image> head_state; ///< empty at turn 0
+  std::string head_state_hash;
+  std::int64_t base_turn = 0;
+  caf::error load_error;
+
+  static inline const char* name = "save_actor";
+};
+
+using save_pointer = save_actor::stateful_pointer<save_state>;
+
+void adopt(save_state& st, open_reply& reply) {
+  st.info = std::move(reply.save);
+  st.base_turn = reply.base_turn;
+  if (st.info.head.turn_id > 0) {
+    st.head_state_hash = core::state_hash(reply.head_canonical);
+    st.head_state = core::state_image{std::move(reply.head_canonical), {}};
+  }
+}
+
+// A turn at or below the head: fine if it is the same state (a retry after a
+// lost reply), a divergence otherwise.
+caf::result<persist_ack> replay(save_pointer self, std::int64_t turn_id,
+                                std::string state_hash) {
+  auto& st = self->state;
+  if (turn_id < 1)
+    return make_save_error(save_errc::invalid_request,
+                           "turn ids start at 1");
+  auto answer = [save_id = st.save_id](const materialized_turn& stored,
+                                       const std::string& hash)
+    -> caf::expected<persist_ack> {
+    if (stored.state_hash != hash)
+      return make_save_error(save_errc::divergent_turn,
+                             "turn " + std::to_string(stored.turn_id)
+                               + " is already stored with another state");
+    return persist_ack{save_id,
+                       {stored.turn_id, stored.chain_hash},
+                       stored.state_hash,
+                       true,
+                       {},
+                       0};
+  };
+  if (turn_id == st.info.head.turn_id)
+    return answer(materialized_turn{st.save_id, turn_id, {},
+                                    st.head_state_hash,
+                                    st.info.head.chain_hash},
+                  state_hash);
+  auto rp = self->make_response_promise<persist_ack>();
+  self->request(st.reader, caf::infinite, turn_hash_atom_v, st.save_id, turn_id)
+    .await(
+      [=](const materialized_turn& stored) mutable {
+        auto ack = answer(stored, state_hash);
+        if (ack)
+          rp.deliver(std::move(*ack));
+        else
+          rp.deliver(ack.error());
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
+}
+
+caf::result<persist_ack> persist(save_pointer self, persist_request& req) {
+  auto& st = self->state;
+  const auto head = st.info.head;
+  auto next = std::make_shared<core::state_image>();
+  next->canonical = core::canonicalize(req.state);
+  const auto limit = st.ctx->options.max_state_bytes;
+  if (next->canonical.size() > limit)
+    return make_save_error(save_errc::payload_too_large,
+                           "the state is " + std::to_string(next->canonical.size())
+                             + " bytes; the limit is " + std::to_string(limit));
+  if (req.turn_id <= head.turn_id)
+    return replay(self, req.turn_id, core::state_hash(next->canonical));
+  if (req.turn_id != head.turn_id + 1)
+    return make_save_error(save_errc::turn_gap,
+                           "turn " + std::to_string(req.turn_id)
+                             + " does not follow the head turn "
+                             + std::to_string(head.turn_id));
+  next->value = std::move(req.state);
+  core::previous_turn previous{st.head_state ? &*st.head_state : nullptr,
+                               head.turn_id, st.base_turn, head.chain_hash};
+  auto encoded = core::encode_turn(previous, *next, st.ctx->options.encode,
+                                   *st.ctx->keys);
+  if (!encoded)
+    return from_core_error(encoded.error());
+  persist_ack ack{st.save_id,
+                  {encoded->turn_id, encoded->chain_hash},
+                  encoded->state_hash,
+                  false,
+                  core::to_string(encoded->kind),
+                  encoded->blob.bytes.size()};
+  auto base_turn = encoded->base_turn;
+  auto rp = self->make_response_promise<persist_ack>();
+  // await, not then: the next turn of this save must see this one's outcome.
+  self
+    ->request(st.writer, caf::infinite, commit_atom_v,
+              persistence::turn_commit{st.save_id, head, std::move(*encoded)})
+    .await(
+      [=](const core::chain_head& new_head) mutable {
+        auto& s = self->state;
+        s.info.head = new_head;
+        s.head_state = std::move(*next);
+        s.head_state_hash = ack.state_hash;
+        s.base_turn = base_turn;
+        rp.deliver(std::move(ack));
+      },
+      [=](caf::error& err) mutable {
+        // Someone else moved the stored head: our memory is stale, so leave
+        // and let the next request load the truth.
+        if (error_code(err) == save_errc::head_moved)
+          self->quit();
+        rp.deliver(std::move(err));
+      });
+  return rp;
+}
+
+caf::result<materialized_turn> materialize(save_pointer self,
+                                           std::int64_t turn_id) {
+  auto& st = self->state;
+  const auto& head = st.info.head;
+  if (turn_id == head_turn)
+    turn_id = head.turn_id;
+  if (turn_id < 0 || turn_id > head.turn_id)
+    return make_save_error(save_errc::not_found,
+                           "turn " + std::to_string(turn_id)
+                             + " does not exist; the head is turn "
+                             + std::to_string(head.turn_id));
+  if (turn_id == 0)
+    return materialized_turn{st.save_id, 0, {}, {},
+                             core::chain_genesis(st.info.session_id)};
+  if (turn_id == head.turn_id)
+    return materialized_turn{st.save_id, turn_id, st.head_state->canonical,
+                             st.head_state_hash, head.chain_hash};
+  return self->delegate(st.reader, materialize_atom_v, st.save_id, turn_id);
+}
+
+save_actor::behavior_type save_behavior(save_pointer self,
+                                        engine_context_ptr context,
+                                        std::string save_id,
+                                        storage_actor writer,
+                                        storage_actor reader) {
+  auto& st = self->state;
+  st.ctx = std::move(context);
+  st.save_id = std::move(save_id);
+  st.writer = std::move(writer);
+  st.reader = std::move(reader);
+  // Nothing else is handled until the head is loaded.
+  self->request(st.reader, caf::infinite, open_atom_v, st.save_id)
+    .await([=](open_reply& reply) { adopt(self->state, reply); },
+           [=](caf::error& err) {
+             if (error_code(err) == save_errc::not_found)
+               self->state.load_error = std::move(err);
+             else
+               self->quit(std::move(err)); // transient: retry on next use
+           });
+  return {
+    [=](persist_atom, persist_request& req) -> caf::result<persist_ack> {
+      if (self->state.load_error)
+        return self->state.load_error;
+      return persist(self, req);
+    },
+    [=](materialize_atom, const std::string&,
+        std::int64_t turn_id) -> caf::result<materialized_turn> {
+      if (self->state.load_error)
+        return self->state.load_error;
+      return materialize(self, turn_id);
+    },
+    [=](verify_atom, const std::string&,
+        bool full) -> caf::result<verify_report> {
+      if (self->state.load_error)
+        return self->state.load_error;
+      return self->delegate(self->state.reader, verify_atom_v,
+                            self->state.save_id, full);
+    },
+    [=](passivate_atom) { self->quit(); },
+  };
+}
+
+} // namespace
+
+save_actor spawn_save_actor(caf::actor_system& sys, engine_context_ptr context,
+                            std::string save_id, storage_actor writer,
+                            storage_actor reader) {
+  return sys.spawn(save_behavior, std::move(context), std::move(save_id),
+                   std::move(writer), std::move(reader));
+}
+
+} // namespace awf::actors

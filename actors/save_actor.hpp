@@ -1,0 +1,39 @@
+// One actor per active save: it serializes the save's turn writes, keeps the
+// head state in memory for diffing, and hands reads of older turns to a
+// storage reader.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/engine_context.hpp"
+#include "actors/storage_actor.hpp"
+#include "actors/type_ids.hpp"
+
+namespace awf::actors {
+
+/// Turn id that names "the head" in materialize requests.
+inline constexpr std::int64_t head_turn = -1;
+
+using save_actor = caf::typed_actor<
+  // persistTurn: appends the next turn, or acknowledges an identical replay.
+  caf::replies_to<persist_atom, persist_request>::with<persist_ack>,
+  // materialize(save_id, turn_id or head_turn).
+  caf::replies_to<materialize_atom, std::string,
+                  std::int64_t>::with<materialized_turn>,
+  // verify(save_id, full).
+  caf::replies_to<verify_atom, std::string, bool>::with<verify_report>,
+  // Leave memory after finishing what is queued.
+  caf::reacts_to<passivate_atom>>;
+
+/// Spawns the actor of `save_id`. It loads the save's head through `reader`
+/// before it handles anything else, and commits through `writer`.
+save_actor spawn_save_actor(caf::actor_system& sys, engine_context_ptr context,
+                            std::string save_id, storage_actor writer,
+                            storage_actor reader);
+
+} // namespace awf::actors

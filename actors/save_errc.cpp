@@ -1,0 +1,87 @@
+#include "actors/save_errc.hpp"
+
+#include <caf/message.hpp>
+#include <caf/sec.hpp>
+
+namespace awf::actors {
+
+const char* to_string(save_errc code) noexcept {
+  switch (code) {
+    case save_errc::invalid_json: return "invalid_json";
+    case save_errc::invalid_request: return "invalid_request";
+    case save_errc::not_found: return "not_found";
+    case save_errc::turn_gap: return "turn_gap";
+    case save_errc::divergent_turn: return "divergent_turn";
+    case save_errc::payload_too_large: return "payload_too_large";
+    case save_errc::invalid_patch: return "invalid_patch";
+    case save_errc::unsupported_number: return "unsupported_number";
+    case save_errc::integrity_failure: return "integrity_failure";
+    case save_errc::storage_failure: return "storage_failure";
+    case save_errc::unavailable: return "unavailable";
+    case save_errc::head_moved: return "head_moved";
+    case save_errc::key_exhausted: return "key_exhausted";
+  }
+  return "storage_failure";
+}
+
+caf::error make_save_error(save_errc code, std::string message) {
+  return caf::error{code, std::move(message)};
+}
+
+std::string error_message(const caf::error& err) {
+  if (!err)
+    return {};
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    return ctx.get_as<std::string>(0);
+  if (err.category() == caf::atom("system"))
+    return "internal error: "
+           + to_string(static_cast<caf::sec>(err.code()));
+  return "internal error (code " + std::to_string(err.code()) + ")";
+}
+
+save_errc error_code(const caf::error& err) {
+  if (err && err.category() == caf::atom("awf"))
+    return static_cast<save_errc>(err.code());
+  return save_errc::storage_failure;
+}
+
+caf::error from_core_error(const core::error& err) {
+  switch (err.code) {
+    case core::errc::invalid_json:
+      return make_save_error(save_errc::invalid_json, err.message);
+    case core::errc::unsupported_number:
+      return make_save_error(save_errc::unsupported_number, err.message);
+    case core::errc::invalid_patch:
+      return make_save_error(save_errc::invalid_patch, err.message);
+    case core::errc::payload_too_large:
+      return make_save_error(save_errc::payload_too_large, err.message);
+    case core::errc::key_exhausted:
+      return make_save_error(save_errc::key_exhausted, err.message);
+    case core::errc::invalid_setting:
+    case core::errc::invalid_key:
+    case core::errc::io_failure:
+      return make_save_error(save_errc::storage_failure, err.message);
+    case core::errc::corrupt_data:
+    case core::errc::authentication_failed:
+    case core::errc::unknown_key:
+      return make_save_error(save_errc::integrity_failure, err.message);
+  }
+  return make_save_error(save_errc::storage_failure, err.message);
+}
+
+caf::error from_storage_error(const persistence::storage_error& err) {
+  switch (err.code) {
+    case persistence::storage_errc::not_found:
+      return make_save_error(save_errc::not_found, err.message);
+    case persistence::storage_errc::head_moved:
+      return make_save_error(save_errc::head_moved, err.message);
+    case persistence::storage_errc::corrupt:
+      return make_save_error(save_errc::integrity_failure, err.message);
+    case persistence::storage_errc::failure:
+      return make_save_error(save_errc::storage_failure, err.message);
+  }
+  return make_save_error(save_errc::storage_failure, err.message);
+}
+
+} // namespace awf::actors

@@ -1,0 +1,206 @@
+#include "actors/save_registry.hpp"
+
+#include <functional>
+#include <list>
+#include <unordered_map>
+
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/save_errc.hpp"
+#include "core/uuid.hpp"
+
+namespace awf::actors {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+struct resident_save {
+  save_actor actor;
+  std::list<std::string>::iterator lru_position;
+  clock_type::time_point last_use;
+  bool passivating = false;
+  /// Requests that arrived while the old actor was leaving; they go to the
+  /// next actor once the old one is gone, so its last write lands first.
+  std::vector<std::function<void(const save_actor&)>> waiting;
+};
+
+struct registry_state {
+  engine_context_ptr ctx;
+  std::vector<storage_actor> writers;
+  std::vector<storage_actor> readers;
+  std::unordered_map<std::string, resident_save> saves;
+  std::unordered_map<caf::actor_addr, std::string> ids_by_address;
+  std::list<std::string> lru; ///< most recently used first, active only
+  registry_stats stats;
+
+  static inline const char* name = "save_registry";
+
+  template <class Pool>
+  const auto& pick(const Pool& pool, const std::string& key) const {
+    return pool[std::hash<std::string>{}(key) % pool.size()];
+  }
+};
+
+using registry_pointer = save_registry_actor::stateful_pointer<registry_state>;
+
+void passivate(registry_pointer self, const std::string& save_id) {
+  auto& st = self->state;
+  auto& entry = st.saves.at(save_id);
+  entry.passivating = true;
+  st.lru.erase(entry.lru_position);
+  self->send(entry.actor, passivate_atom_v);
+  --st.stats.resident;
+  ++st.stats.passivating;
+}
+
+resident_save& spawn_entry(registry_pointer self, const std::string& save_id) {
+  auto& st = self->state;
+  auto actor = spawn_save_actor(self->system(), st.ctx, save_id,
+                                st.pick(st.writers, save_id),
+                                st.pick(st.readers, save_id));
+  self->monitor(actor);
+  st.ids_by_address.emplace(actor.address(), save_id);
+  st.lru.push_front(save_id);
+  auto& entry = st.saves[save_id];
+  entry.actor = std::move(actor);
+  entry.lru_position = st.lru.begin();
+  ++st.stats.resident;
+  ++st.stats.spawned;
+  return entry;
+}
+
+void evict_over_capacity(registry_pointer self) {
+  auto& st = self->state;
+  while (st.lru.size() > st.ctx->options.max_resident_saves)
+    passivate(self, st.lru.back());
+}
+
+// Runs `deliver` with the save's actor now, or once its predecessor is gone.
+void with_save_actor(registry_pointer self, const std::string& save_id,
+                     std::function<void(const save_actor&)> deliver) {
+  auto& st = self->state;
+  auto it = st.saves.find(save_id);
+  if (it == st.saves.end()) {
+    auto& entry = spawn_entry(self, save_id);
+    entry.last_use = clock_type::now();
+    deliver(entry.actor);
+    evict_over_capacity(self);
+    return;
+  }
+  auto& entry = it->second;
+  if (entry.passivating) {
+    entry.waiting.push_back(std::move(deliver));
+    return;
+  }
+  entry.last_use = clock_type::now();
+  st.lru.splice(st.lru.begin(), st.lru, entry.lru_position);
+  deliver(entry.actor);
+}
+
+template <class Reply, class... Ts>
+caf::result<Reply> route(registry_pointer self, const std::string& save_id,
+                         Ts... xs) {
+  // Junk ids never get an actor: answer exactly as for a missing save.
+  if (!core::is_uuid(save_id))
+    return make_save_error(save_errc::not_found, "no such save");
+  auto rp = self->make_response_promise<Reply>();
+  with_save_actor(self, save_id, [rp, xs...](const save_actor& actor) mutable {
+    rp.delegate(actor, xs...);
+  });
+  return rp;
+}
+
+void on_save_actor_down(registry_pointer self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto id_it = st.ids_by_address.find(msg.source);
+  if (id_it == st.ids_by_address.end())
+    return;
+  auto save_id = std::move(id_it->second);
+  st.ids_by_address.erase(id_it);
+  auto& entry = st.saves.at(save_id);
+  if (entry.passivating) {
+    --st.stats.passivating;
+    ++st.stats.passivated;
+  } else {
+    // It stopped on its own (e.g. after a storage failure).
+    st.lru.erase(entry.lru_position);
+    --st.stats.resident;
+  }
+  auto waiting = std::move(entry.waiting);
+  st.saves.erase(save_id);
+  if (waiting.empty())
+    return;
+  auto& next = spawn_entry(self, save_id);
+  next.last_use = clock_type::now();
+  for (auto& deliver : waiting)
+    deliver(next.actor);
+  evict_over_capacity(self);
+}
+
+void passivate_idle(registry_pointer self) {
+  auto& st = self->state;
+  auto cutoff = clock_type::now() - st.ctx->options.save_idle;
+  while (!st.lru.empty() && st.saves.at(st.lru.back()).last_use < cutoff)
+    passivate(self, st.lru.back());
+}
+
+std::chrono::milliseconds tick_interval(const engine_options& opts) {
+  return std::max(std::chrono::milliseconds{100}, opts.save_idle / 2);
+}
+
+save_registry_actor::behavior_type
+registry_behavior(registry_pointer self, engine_context_ptr context,
+                  std::vector<storage_actor> writers,
+                  std::vector<storage_actor> readers) {
+  auto& st = self->state;
+  st.ctx = std::move(context);
+  st.writers = std::move(writers);
+  st.readers = std::move(readers);
+  self->set_down_handler(
+    [self](caf::down_msg& msg) { on_save_actor_down(self, msg); });
+  self->delayed_send(self, tick_interval(st.ctx->options), tick_atom_v);
+  return {
+    [=](create_atom, const std::string& user, const std::string& session,
+        const std::string& version) {
+      auto& s = self->state;
+      return self->delegate(s.pick(s.writers, user + '\n' + session),
+                            create_atom_v, user, session, version);
+    },
+    [=](persist_atom, persist_request& req) {
+      auto save_id = req.save_id;
+      return route<persist_ack>(self, save_id, persist_atom_v,
+                                std::move(req));
+    },
+    [=](materialize_atom, const std::string& save_id, std::int64_t turn_id) {
+      return route<materialized_turn>(self, save_id, materialize_atom_v,
+                                      save_id, turn_id);
+    },
+    [=](verify_atom, const std::string& save_id, bool full) {
+      return route<verify_report>(self, save_id, verify_atom_v, save_id, full);
+    },
+    [=](list_atom, const std::string& user) {
+      auto& s = self->state;
+      return self->delegate(s.pick(s.readers, user), list_atom_v, user);
+    },
+    [=](stats_atom) { return self->state.stats; },
+    [=](tick_atom) {
+      passivate_idle(self);
+      self->delayed_send(self, tick_interval(self->state.ctx->options),
+                         tick_atom_v);
+    },
+  };
+}
+
+} // namespace
+
+save_registry_actor spawn_save_registry(caf::actor_system& sys,
+                                        engine_context_ptr context,
+                                        std::vector<storage_actor> writers,
+                                        std::vector<storage_actor> readers) {
+  return sys.spawn(registry_behavior, std::move(context), std::move(writers),
+                   std::move(readers));
+}
+
+} // namespace awf::actors

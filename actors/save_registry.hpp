@@ -1,0 +1,39 @@
+// The entry point of the save engine: routes each request to the actor of
+// its save, spawning it on demand and passivating idle or least recently used
+// ones so memory stays bounded however many saves are touched.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/engine_context.hpp"
+#include "actors/save_actor.hpp"
+#include "actors/storage_actor.hpp"
+
+namespace awf::actors {
+
+using save_registry_actor = caf::typed_actor<
+  caf::replies_to<create_atom, std::string, std::string,
+                  std::string>::with<attach_reply>,
+  caf::replies_to<persist_atom, persist_request>::with<persist_ack>,
+  caf::replies_to<materialize_atom, std::string,
+                  std::int64_t>::with<materialized_turn>,
+  caf::replies_to<verify_atom, std::string, bool>::with<verify_report>,
+  caf::replies_to<list_atom,
+                  std::string>::with<std::vector<persistence::save_record>>,
+  caf::replies_to<stats_atom>::with<registry_stats>,
+  // Passivates save actors idle for longer than options.save_idle.
+  caf::reacts_to<tick_atom>>;
+
+/// Spawns the registry. Saves are spread over the writers and readers by a
+/// hash of their id, so one save always uses the same connections.
+save_registry_actor spawn_save_registry(caf::actor_system& sys,
+                                        engine_context_ptr context,
+                                        std::vector<storage_actor> writers,
+                                        std::vector<storage_actor> readers);
+
+} // namespace awf::actors

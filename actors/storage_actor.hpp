@@ -1,0 +1,52 @@
+// A storage worker: owns one database connection and runs every blocking
+// call of the save engine. Writes arriving while a commit runs are grouped
+// into the next transaction (group commit).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/engine_context.hpp"
+#include "actors/type_ids.hpp"
+
+namespace awf::actors {
+
+using storage_actor = caf::typed_actor<
+  // createOrAttachSave(user_id_hash, session_id, version)
+  caf::replies_to<create_atom, std::string, std::string,
+                  std::string>::with<attach_reply>,
+  // Loads a save's record and head state for a save actor.
+  caf::replies_to<open_atom, std::string>::with<open_reply>,
+  // Appends one turn; answers the new head. Grouped with concurrent commits.
+  caf::replies_to<commit_atom, persistence::turn_commit>::with<core::chain_head>,
+  // Commits what is queued now; answers once it is durable (also used to
+  // drain a worker before shutdown).
+  caf::replies_to<flush_atom>::with<bool>,
+  // Rebuilds one stored turn (1..head).
+  caf::replies_to<materialize_atom, std::string,
+                  std::int64_t>::with<materialized_turn>,
+  // The hashes of one stored turn (canonical left empty).
+  caf::replies_to<turn_hash_atom, std::string,
+                  std::int64_t>::with<materialized_turn>,
+  // Verifies a save (full: rebuild every turn; else chain plus last segment)
+  // and records the outcome.
+  caf::replies_to<verify_atom, std::string, bool>::with<verify_report>,
+  // A user's saves, most recently updated first.
+  caf::replies_to<list_atom,
+                  std::string>::with<std::vector<persistence::save_record>>,
+  // About `percent` % of save ids, at random.
+  caf::replies_to<sample_atom, double>::with<std::vector<std::string>>>;
+
+/// Spawns a storage worker. `detached` gives it its own thread (it blocks on
+/// the database); tests under the deterministic scheduler pass false. The
+/// connection opens when the actor starts (the schema must already be
+/// migrated); if that fails, every request answers storage_failure.
+storage_actor spawn_storage_worker(caf::actor_system& sys,
+                                   engine_context_ptr context, bool detached);
+
+} // namespace awf::actors

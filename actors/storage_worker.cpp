@@ -1,0 +1,282 @@
+#include "actors/storage_actor.hpp"
+
+#include <optional>
+
+#include <caf/actor_cast.hpp>
+#include <caf/expected.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+
+#include "actors/save_errc.hpp"
+#include "core/chain_verifier.hpp"
+#include "persistence/audit_log.hpp"
+
+namespace awf::actors {
+
+namespace {
+
+struct pending_commit {
+  persistence::turn_commit commit;
+  caf::typed_response_promise<core::chain_head> promise;
+};
+
+struct storage_state {
+  engine_context_ptr ctx;
+  std::unique_ptr<persistence::database> db;
+  std::optional<persistence::save_store> saves;
+  std::optional<persistence::audit_log> audit;
+  caf::error open_error;
+  std::vector<pending_commit> pending;
+
+  static inline const char* name = "storage_worker";
+
+  const core::key_ring& keys() const {
+    return *ctx->keys;
+  }
+};
+
+// Verification reads this many turns (with blobs) per query.
+constexpr std::int64_t verify_chunk = 256;
+
+caf::expected<materialized_turn> rebuild_turn(storage_state& st,
+                                            const std::string& save_id,
+                                            std::int64_t turn_id) {
+  auto base = st.saves->base_turn_of(save_id, turn_id);
+  if (!base)
+    return from_storage_error(base.error());
+  auto rows = st.saves->load_turns(save_id, *base, turn_id, true);
+  if (!rows)
+    return from_storage_error(rows.error());
+  if (rows->empty() || rows->back().turn_id != turn_id)
+    return make_save_error(save_errc::integrity_failure,
+                           "turns " + std::to_string(*base) + ".."
+                             + std::to_string(turn_id) + " are incomplete");
+  auto image = core::rebuild_state(*rows, st.keys(),
+                                   st.ctx->options.max_state_bytes);
+  if (!image)
+    return from_core_error(image.error());
+  const auto& last = rows->back();
+  return materialized_turn{save_id, turn_id, std::move(image->canonical),
+                           last.state_hash, last.chain_hash};
+}
+
+caf::expected<open_reply> open_save(storage_state& st,
+                                  const std::string& save_id) {
+  auto save = st.saves->find_save(save_id);
+  if (!save)
+    return from_storage_error(save.error());
+  open_reply reply{*save, 0, {}};
+  if (save->head.turn_id == 0)
+    return reply;
+  auto head = rebuild_turn(st, save_id, save->head.turn_id);
+  if (!head)
+    return head.error();
+  auto base = st.saves->base_turn_of(save_id, save->head.turn_id);
+  if (!base)
+    return from_storage_error(base.error());
+  reply.base_turn = *base;
+  reply.head_canonical = std::move(head->canonical);
+  return reply;
+}
+
+// Walks the stored turns of one save inside a consistent snapshot.
+caf::expected<verify_report> walk_save(storage_state& st,
+                                     const std::string& save_id, bool full) {
+  persistence::read_snapshot snapshot{*st.db};
+  auto save = st.saves->find_save(save_id);
+  if (!save)
+    return from_storage_error(save.error());
+  const auto head = save->head;
+  core::chain_verifier verifier{core::chain_genesis(save->session_id),
+                                st.keys(), st.ctx->options.max_state_bytes};
+  // A quick check rebuilds only from the last snapshot; the chain of every
+  // turn is still checked from the metadata.
+  std::int64_t rebuild_from = 1;
+  if (!full && head.turn_id > 0) {
+    auto base = st.saves->base_turn_of(save_id, head.turn_id);
+    rebuild_from = base ? *base : 1;
+  }
+  for (std::int64_t from = 1; from <= head.turn_id; from += verify_chunk) {
+    auto to = std::min(head.turn_id, from + verify_chunk - 1);
+    bool with_blobs = to >= rebuild_from;
+    auto rows = st.saves->load_turns(save_id, from, to, with_blobs);
+    if (!rows)
+      return from_storage_error(rows.error());
+    for (const auto& row : *rows)
+      if (!verifier.feed(row, row.turn_id >= rebuild_from))
+        break;
+    if (verifier.first_bad_turn())
+      break;
+    if (static_cast<std::int64_t>(rows->size()) != to - from + 1) {
+      verifier.fail(verifier.head().turn_id + 1, "turn rows are missing");
+      break;
+    }
+  }
+  if (!verifier.first_bad_turn() && verifier.head() != head)
+    verifier.fail(head.turn_id,
+                  "the save's head does not match its last stored turn");
+  verify_report report;
+  report.save_id = save_id;
+  report.ok = !verifier.first_bad_turn();
+  report.checked_turns = verifier.checked_turns();
+  report.head = head;
+  report.first_bad_turn = verifier.first_bad_turn().value_or(0);
+  report.errors = verifier.errors();
+  return report;
+}
+
+// Records a verification's outcome: the integrity flag, and an audit record
+// for every failure.
+void record_outcome(storage_state& st, const verify_report& report,
+                    bool was_ok) {
+  if (report.ok != was_ok)
+    (void) st.saves->set_integrity(report.save_id, report.ok);
+  if (report.ok)
+    return;
+  nlohmann::json details{{"first_bad_turn", report.first_bad_turn},
+                         {"errors", report.errors}};
+  (void) st.audit->append(report.save_id, std::nullopt, "integrity_failure",
+                          details.dump());
+}
+
+caf::expected<verify_report> verify_save(storage_state& st,
+                                       const std::string& save_id, bool full) {
+  auto before = st.saves->find_save(save_id);
+  if (!before)
+    return from_storage_error(before.error());
+  auto report = walk_save(st, save_id, full);
+  if (!report)
+    return report.error();
+  record_outcome(st, *report, before->integrity_ok);
+  return report;
+}
+
+void flush_commits(storage_state& st) {
+  if (st.pending.empty())
+    return;
+  auto batch = std::move(st.pending);
+  st.pending.clear();
+  std::vector<persistence::turn_commit> commits;
+  commits.reserve(batch.size());
+  for (auto& entry : batch)
+    commits.push_back(std::move(entry.commit));
+  auto outcomes = st.saves->commit_turns(commits);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (outcomes[i])
+      batch[i].promise.deliver(
+        core::chain_head{commits[i].turn.turn_id, commits[i].turn.chain_hash});
+    else
+      batch[i].promise.deliver(from_storage_error(outcomes[i].error()));
+  }
+}
+
+storage_actor::behavior_type
+storage_worker(storage_actor::stateful_pointer<storage_state> self,
+               engine_context_ptr context) {
+  auto& st = self->state;
+  st.ctx = std::move(context);
+  auto db = persistence::database::open(st.ctx->options.database);
+  if (db) {
+    st.db = std::move(*db);
+    st.saves.emplace(*st.db);
+    st.audit.emplace(*st.db);
+  } else {
+    st.open_error = from_storage_error(db.error());
+  }
+  // Every handler first answers the open error, if any.
+  auto guard = [self]() -> caf::error { return self->state.open_error; };
+  return {
+    [=](create_atom, const std::string& user, const std::string& session,
+        const std::string& version) -> caf::result<attach_reply> {
+      if (auto err = guard())
+        return err;
+      auto res = self->state.saves->create_or_attach(user, session, version);
+      if (!res)
+        return from_storage_error(res.error());
+      return attach_reply{res->save, res->created};
+    },
+    [=](open_atom, const std::string& save_id) -> caf::result<open_reply> {
+      if (auto err = guard())
+        return err;
+      return open_save(self->state, save_id);
+    },
+    [=](commit_atom,
+        persistence::turn_commit& commit) -> caf::result<core::chain_head> {
+      if (auto err = guard())
+        return err;
+      auto& pending = self->state.pending;
+      // The flush message queues behind every commit already in the
+      // mailbox, so all of them share the next transaction.
+      if (pending.empty())
+        caf::anon_send(caf::actor_cast<storage_actor>(self), flush_atom_v);
+      auto promise = self->make_response_promise<core::chain_head>();
+      pending.push_back({std::move(commit), promise});
+      if (pending.size() >= self->state.ctx->options.max_commit_batch)
+        flush_commits(self->state);
+      return promise;
+    },
+    [=](flush_atom) {
+      flush_commits(self->state);
+      return true;
+    },
+    [=](materialize_atom, const std::string& save_id,
+        std::int64_t turn_id) -> caf::result<materialized_turn> {
+      if (auto err = guard())
+        return err;
+      return rebuild_turn(self->state, save_id, turn_id);
+    },
+    [=](turn_hash_atom, const std::string& save_id,
+        std::int64_t turn_id) -> caf::result<materialized_turn> {
+      if (auto err = guard())
+        return err;
+      auto rows = self->state.saves->load_turns(save_id, turn_id, turn_id,
+                                                false);
+      if (!rows)
+        return from_storage_error(rows.error());
+      if (rows->empty())
+        return make_save_error(save_errc::not_found,
+                               "no turn " + std::to_string(turn_id));
+      const auto& row = rows->front();
+      return materialized_turn{save_id, turn_id, {}, row.state_hash,
+                               row.chain_hash};
+    },
+    [=](verify_atom, const std::string& save_id,
+        bool full) -> caf::result<verify_report> {
+      if (auto err = guard())
+        return err;
+      return verify_save(self->state, save_id, full);
+    },
+    [=](list_atom, const std::string& user)
+      -> caf::result<std::vector<persistence::save_record>> {
+      if (auto err = guard())
+        return err;
+      auto rows = self->state.saves->list_saves(user);
+      if (!rows)
+        return from_storage_error(rows.error());
+      return std::move(*rows);
+    },
+    [=](sample_atom,
+        double percent) -> caf::result<std::vector<std::string>> {
+      if (auto err = guard())
+        return err;
+      auto ids = self->state.saves->sample_save_ids(
+        percent, self->state.ctx->options.verify_batch_limit);
+      if (!ids)
+        return from_storage_error(ids.error());
+      return std::move(*ids);
+    },
+  };
+}
+
+} // namespace
+
+storage_actor spawn_storage_worker(caf::actor_system& sys,
+                                   engine_context_ptr context, bool detached) {
+  if (detached)
+    return sys.spawn<caf::detached>(storage_worker, std::move(context));
+  return sys.spawn(storage_worker, std::move(context));
+}
+
+} // namespace awf::actors

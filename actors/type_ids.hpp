@@ -1,0 +1,47 @@
+// The program's one CAF type-id block: every atom and message type of the
+// save engine, registered by `register_message_types`.
+#pragma once
+
+#include <caf/actor_system_config.hpp>
+#include <caf/type_id.hpp>
+
+#include "actors/messages.hpp"
+
+CAF_BEGIN_TYPE_ID_BLOCK(awf, caf::first_custom_type_id)
+
+  CAF_ADD_TYPE_ID(awf, (awf::actors::persist_ack))
+  CAF_ADD_TYPE_ID(awf, (awf::actors::attach_reply))
+  CAF_ADD_TYPE_ID(awf, (awf::actors::open_reply))
+  CAF_ADD_TYPE_ID(awf, (awf::actors::materialized_turn))
+  CAF_ADD_TYPE_ID(awf, (awf::actors::verify_report))
+  CAF_ADD_TYPE_ID(awf, (awf::actors::registry_stats))
+  CAF_ADD_TYPE_ID(awf, (awf::actors::sweep_report))
+  CAF_ADD_TYPE_ID(awf, (awf::core::chain_head))
+  CAF_ADD_TYPE_ID(awf, (awf::persistence::save_record))
+  CAF_ADD_TYPE_ID(awf, (awf::persistence::turn_commit))
+  CAF_ADD_TYPE_ID(awf, (std::vector<awf::persistence::save_record>))
+  CAF_ADD_TYPE_ID(awf, (std::vector<std::string>))
+
+  CAF_ADD_ATOM(awf, awf::actors, create_atom, "create")
+  CAF_ADD_ATOM(awf, awf::actors, open_atom, "open")
+  CAF_ADD_ATOM(awf, awf::actors, persist_atom, "persist")
+  CAF_ADD_ATOM(awf, awf::actors, commit_atom, "commit")
+  CAF_ADD_ATOM(awf, awf::actors, flush_atom, "flush")
+  CAF_ADD_ATOM(awf, awf::actors, materialize_atom, "material")
+  CAF_ADD_ATOM(awf, awf::actors, verify_atom, "verify")
+  CAF_ADD_ATOM(awf, awf::actors, turn_hash_atom, "turnhash")
+  CAF_ADD_ATOM(awf, awf::actors, list_atom, "list")
+  CAF_ADD_ATOM(awf, awf::actors, sample_atom, "sample")
+  CAF_ADD_ATOM(awf, awf::actors, passivate_atom, "passivate")
+  CAF_ADD_ATOM(awf, awf::actors, tick_atom, "tick")
+  CAF_ADD_ATOM(awf, awf::actors, stats_atom, "stats")
+  CAF_ADD_ATOM(awf, awf::actors, sweep_atom, "sweep")
+
+CAF_END_TYPE_ID_BLOCK(awf)
+
+namespace awf::actors {
+
+/// Registers the block and the error renderer with an actor system config.
+void register_message_types(caf::actor_system_config& cfg);
+
+} // namespace awf::actors

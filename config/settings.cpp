@@ -1,0 +1,236 @@
+#include "config/settings.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <variant>
+
+namespace awf::config {
+
+namespace {
+
+struct int_range {
+  int min;
+  int max;
+};
+
+struct choice {
+  std::vector<std::string> values;
+};
+
+struct text {};
+struct flag {};
+
+using setting_kind = std::variant<int_range, flag, text, choice>;
+
+struct descriptor {
+  const char* env_name;
+  const char* column; // nullptr: not in the config table
+  const char* description;
+  setting_kind kind;
+  std::function<void(settings&, const std::string&)> assign;
+  std::function<std::string(const settings&)> show;
+};
+
+template <class T>
+auto member_setter(T settings::*member) {
+  return [member](settings& s, const std::string& value) {
+    if constexpr (std::is_same_v<T, int>)
+      s.*member = std::stoi(value);
+    else if constexpr (std::is_same_v<T, bool>)
+      s.*member = value == "true" || value == "1";
+    else
+      s.*member = value;
+  };
+}
+
+template <class T>
+auto member_shower(T settings::*member) {
+  return [member](const settings& s) -> std::string {
+    if constexpr (std::is_same_v<T, int>)
+      return std::to_string(s.*member);
+    else if constexpr (std::is_same_v<T, bool>)
+      return s.*member ? "true" : "false";
+    else
+      return s.*member;
+  };
+}
+
+template <class T>
+descriptor make(const char* env, const char* column, const char* description,
+                setting_kind kind, T settings::*member) {
+  return {env,  column, description, std::move(kind), member_setter(member),
+          member_shower(member)};
+}
+
+const std::vector<descriptor>& descriptors() {
+  static const std::vector<descriptor> list{
+    make("CLOUD_SYNC_ENABLED", "sync_enabled",
+         "accept sync traffic (false: read-only maintenance)", flag{},
+         &settings::enabled),
+    make("CLOUD_SYNC_SNAPSHOT_EVERY", "snapshot_every",
+         "store a full snapshot every N turns", int_range{1, 10000},
+         &settings::snapshot_every),
+    make("CLOUD_SYNC_MAX_SAVE_BYTES_MB", "max_save_bytes_mb",
+         "largest canonical state accepted, in MiB", int_range{1, 2048},
+         &settings::max_save_bytes_mb),
+    make("CLOUD_SYNC_MAX_DIFF_BYTES_KB", "max_diff_bytes_kb",
+         "a diff larger than this (KiB) is stored as a snapshot",
+         int_range{1, 1 << 20}, &settings::max_diff_bytes_kb),
+    make("CLOUD_SYNC_ZSTD_LEVEL", "zstd_level",
+         "zstd compression level of stored blobs", int_range{1, 22},
+         &settings::zstd_level),
+    make("CLOUD_SYNC_VERIFY_SAMPLE_PCT", "verify_sample_pct",
+         "percent of saves rebuilt by each verification sweep",
+         int_range{0, 100}, &settings::verify_sample_pct),
+    make("CLOUD_SYNC_RETENTION_DAYS", "retention_days",
+         "days an untouched save is kept (0: forever)", int_range{0, 36500},
+         &settings::retention_days),
+    make("CLOUD_SYNC_USER_QUOTA_MB", "user_quota_mb",
+         "stored bytes allowed per user, in MiB (0: unlimited)",
+         int_range{0, 1 << 30}, &settings::user_quota_mb),
+    make("CLOUD_SYNC_CLIENT_SEALED", "client_sealed",
+         "states arrive sealed by the client", flag{},
+         &settings::client_sealed),
+    make("CLOUD_SYNC_HMAC_SECRET", "hmac_secret",
+         "secret that signs user tokens (at least 32 bytes)", text{},
+         &settings::hmac_secret),
+    make("CLOUD_SYNC_DB", nullptr,
+         "SQLite file path or postgresql:// URL (default: "
+         "<data dir>/cloud-sync.db)",
+         text{}, &settings::db),
+    make("CLOUD_SYNC_DATA_DIR", nullptr,
+         "directory for the SQLite file and generated secrets", text{},
+         &settings::data_dir),
+    make("CLOUD_SYNC_LISTEN", nullptr, "address:port the server listens on",
+         text{}, &settings::listen),
+    make("CLOUD_SYNC_ENC_KEYS", nullptr,
+         "blob keys as kid:base64key,... (first encrypts; default: a key "
+         "generated in the data dir)",
+         text{}, &settings::enc_keys),
+    make("CLOUD_SYNC_VERIFY_INTERVAL_S", nullptr,
+         "seconds between verification sweeps", int_range{1, 86400 * 7},
+         &settings::verify_interval_s),
+    make("CLOUD_SYNC_SQLITE_SYNC", nullptr,
+         "full: every acknowledged turn survives a power loss; normal: "
+         "survives a process crash, faster",
+         choice{{"full", "normal"}}, &settings::sqlite_sync),
+    make("CLOUD_SYNC_MAX_RESIDENT_SAVES", nullptr,
+         "save actors kept in memory at most (least recently used leave)",
+         int_range{1, 10000000}, &settings::max_resident_saves),
+    make("CLOUD_SYNC_SAVE_IDLE_S", nullptr,
+         "seconds before an idle save actor leaves memory",
+         int_range{1, 86400}, &settings::save_idle_s),
+    make("CLOUD_SYNC_STORAGE_READERS", nullptr,
+         "database connections for reads", int_range{1, 64},
+         &settings::storage_readers),
+    make("CLOUD_SYNC_STORAGE_WRITERS", nullptr,
+         "database connections for writes (PostgreSQL; SQLite uses one)",
+         int_range{1, 64}, &settings::storage_writers),
+  };
+  return list;
+}
+
+std::optional<std::string> check(const descriptor& d,
+                                 const std::string& value) {
+  return std::visit(
+    [&](const auto& kind) -> std::optional<std::string> {
+      using kind_type = std::decay_t<decltype(kind)>;
+      if constexpr (std::is_same_v<kind_type, int_range>) {
+        int parsed = 0;
+        auto [end, ec] = std::from_chars(value.data(),
+                                         value.data() + value.size(), parsed);
+        if (ec != std::errc{} || end != value.data() + value.size()
+            || parsed < kind.min || parsed > kind.max)
+          return "must be a whole number from " + std::to_string(kind.min)
+                 + " to " + std::to_string(kind.max);
+      } else if constexpr (std::is_same_v<kind_type, flag>) {
+        if (value != "true" && value != "false" && value != "1"
+            && value != "0")
+          return std::string{"must be true or false"};
+      } else if constexpr (std::is_same_v<kind_type, choice>) {
+        for (const auto& allowed : kind.values)
+          if (value == allowed)
+            return std::nullopt;
+        std::string list;
+        for (const auto& allowed : kind.values)
+          list += (list.empty() ? "" : " or ") + allowed;
+        return "must be " + list;
+      }
+      return std::nullopt;
+    },
+    d.kind);
+}
+
+// Never echo a secret back in an error message.
+std::string shown_value(const descriptor& d, const std::string& value) {
+  std::string_view name = d.env_name;
+  if (name.find("SECRET") != std::string_view::npos
+      || name.find("KEYS") != std::string_view::npos)
+    return "(hidden)";
+  return "'" + value + "'";
+}
+
+} // namespace
+
+std::string settings::database_url() const {
+  if (!db.empty())
+    return db;
+  return data_dir + "/cloud-sync.db";
+}
+
+std::size_t settings::max_state_bytes() const {
+  return static_cast<std::size_t>(max_save_bytes_mb) << 20;
+}
+
+std::size_t settings::max_diff_bytes() const {
+  return static_cast<std::size_t>(max_diff_bytes_kb) << 10;
+}
+
+const std::vector<setting_info>& all_settings() {
+  static const std::vector<setting_info> infos = [] {
+    std::vector<setting_info> out;
+    settings defaults;
+    for (const auto& d : descriptors())
+      out.push_back({d.env_name, d.column ? d.column : "", d.description,
+                     d.show(defaults)});
+    return out;
+  }();
+  return infos;
+}
+
+env_lookup process_environment() {
+  return [](const char* name) -> std::optional<std::string> {
+    if (const char* value = std::getenv(name))
+      return std::string{value};
+    return std::nullopt;
+  };
+}
+
+core::result<settings>
+load_settings(const env_lookup& env,
+              const std::map<std::string, std::string>& table) {
+  settings result;
+  auto apply = [&](const descriptor& d, const std::string& source,
+                   const std::string& value) -> std::optional<core::error> {
+    if (auto problem = check(d, value))
+      return core::error{core::errc::invalid_setting,
+                         source + " " + *problem + ", got "
+                           + shown_value(d, value)};
+    d.assign(result, value);
+    return std::nullopt;
+  };
+  for (const auto& d : descriptors()) {
+    if (d.column) {
+      if (auto it = table.find(d.column); it != table.end())
+        if (auto err = apply(d, "awf_cloud_sync_config." + it->first,
+                             it->second))
+          return *err;
+    }
+    if (auto value = env(d.env_name))
+      if (auto err = apply(d, d.env_name, *value))
+        return *err;
+  }
+  return result;
+}
+
+} // namespace awf::config

@@ -1,0 +1,414 @@
+// RFC 6902 patch application: parses each operation, resolves its RFC 6901
+// pointers and applies it to one private copy of the document, so a failing
+// operation leaves the caller's document untouched. The diff side lives in
+// json_diff.cpp.
+#include "core/json_patch.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace awf::core {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// The unescaped reference tokens of a JSON Pointer; empty for the root.
+using pointer = std::vector<std::string>;
+
+/// The six RFC 6902 operations.
+enum class op_kind { add, remove, replace, move, copy, test };
+
+/// One operation with its members checked. Refers into the patch, which
+/// outlives it, so parsing copies no values.
+struct operation {
+  op_kind kind;
+  std::string_view name;
+  std::string_view path_text;
+  pointer path;
+  std::string_view from_text;
+  pointer from;
+  const json* value = nullptr;
+};
+
+error invalid(std::string reason) {
+  return error{errc::invalid_patch, std::move(reason)};
+}
+
+/// Quotes `text` as a JSON string for messages. Replaces invalid UTF-8
+/// rather than throwing, since keys built in code need not be valid.
+std::string json_string(std::string_view text) {
+  return json(std::string{text})
+    .dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// Prefixes `cause` with the pointer it is about: `path "/a": no member "a"`.
+error at(std::string_view field, std::string_view text, const error& cause) {
+  return invalid(std::string{field} + ' ' + json_string(text) + ": " +
+                 cause.message);
+}
+
+// -- pointers -----------------------------------------------------------------
+
+/// Splits an RFC 6901 pointer into unescaped tokens. "" is the whole
+/// document and any other pointer starts with '/'; '~' must be followed by
+/// '0' (for '~') or '1' (for '/').
+result<pointer> parse_pointer(std::string_view text) {
+  pointer tokens;
+  if (text.empty())
+    return tokens;
+  if (text.front() != '/')
+    return invalid("does not start with '/'");
+  std::string token;
+  for (std::size_t i = 1; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '/') {
+      tokens.push_back(std::move(token));
+      token.clear();
+    } else if (text[i] != '~') {
+      token += text[i];
+    } else if (i + 1 < text.size() &&
+               (text[i + 1] == '0' || text[i + 1] == '1')) {
+      token += text[++i] == '0' ? '~' : '/';
+    } else {
+      return invalid("'~' not followed by '0' or '1'");
+    }
+  }
+  return tokens;
+}
+
+/// Parses an array index token: "0" or digits without a leading zero.
+/// Everything else ("-", "01", "1e0", "+1") is no index. Indices too large
+/// for size_t saturate, so the caller reports them as out of range.
+std::optional<std::size_t> parse_index(std::string_view token) {
+  if (token.empty() || (token.size() > 1 && token.front() == '0'))
+    return std::nullopt;
+  for (char c : token)
+    if (c < '0' || c > '9')
+      return std::nullopt;
+  std::size_t index = 0;
+  auto [end, ec] =
+    std::from_chars(token.data(), token.data() + token.size(), index);
+  if (ec == std::errc::result_out_of_range)
+    return SIZE_MAX;
+  return index;
+}
+
+/// Returns the position `token` names in `array`. With `for_insert`, "-" and
+/// size() name the end (RFC 6902 add); otherwise the element must exist.
+result<std::size_t> array_position(const json& array, std::string_view token,
+                                   bool for_insert) {
+  if (for_insert && token == "-")
+    return array.size();
+  auto index = parse_index(token);
+  if (!index)
+    return invalid(json_string(token) + " is not an array index");
+  if (for_insert ? *index > array.size() : *index >= array.size())
+    return invalid("index " + std::string{token} +
+                   " is out of range for an array of " +
+                   std::to_string(array.size()) + " elements");
+  return *index;
+}
+
+/// Returns the member or element `token` names inside `node`.
+result<json*> child_of(json& node, const std::string& token) {
+  if (node.is_object()) {
+    auto it = node.find(token);
+    if (it == node.end())
+      return invalid("no member " + json_string(token));
+    return &*it;
+  }
+  if (node.is_array()) {
+    auto pos = array_position(node, token, false);
+    if (!pos)
+      return pos.error();
+    return &node[*pos];
+  }
+  return invalid("cannot look up " + json_string(token) + " in a " +
+                 node.type_name());
+}
+
+/// Returns the value `tokens` points to inside `root`, or why none exists.
+result<json*> resolve(json& root, std::span<const std::string> tokens) {
+  json* node = &root;
+  for (const auto& token : tokens) {
+    auto child = child_of(*node, token);
+    if (!child)
+      return child.error();
+    node = *child;
+  }
+  return node;
+}
+
+/// Returns the container holding the value `path` points to.
+result<json*> resolve_parent(json& root, const pointer& path) {
+  return resolve(root, std::span{path}.first(path.size() - 1));
+}
+
+/// True when `inner` lies strictly below `outer`.
+bool is_strictly_inside(const pointer& inner, const pointer& outer) {
+  return inner.size() > outer.size() &&
+         std::equal(outer.begin(), outer.end(), inner.begin());
+}
+
+// -- the primitive edits ------------------------------------------------------
+
+/// Puts `value` at `path`: sets an object member, inserts into an array, or
+/// replaces the whole document for the root pointer.
+status add_value(json& doc, const pointer& path, json value) {
+  if (path.empty()) {
+    doc = std::move(value);
+    return ok_status();
+  }
+  auto parent = resolve_parent(doc, path);
+  if (!parent)
+    return parent.error();
+  json& container = **parent;
+  const std::string& key = path.back();
+  if (container.is_object()) {
+    container[key] = std::move(value);
+    return ok_status();
+  }
+  if (container.is_array()) {
+    auto pos = array_position(container, key, true);
+    if (!pos)
+      return pos.error();
+    container.insert(container.begin() + static_cast<std::ptrdiff_t>(*pos),
+                     std::move(value));
+    return ok_status();
+  }
+  return invalid("cannot add " + json_string(key) + " to a " +
+                 container.type_name());
+}
+
+/// Removes the value at `path` and hands it back, moved rather than copied.
+result<json> take_value(json& doc, const pointer& path) {
+  if (path.empty())
+    return invalid("cannot remove the whole document");
+  auto parent = resolve_parent(doc, path);
+  if (!parent)
+    return parent.error();
+  json& container = **parent;
+  const std::string& key = path.back();
+  if (container.is_object()) {
+    auto it = container.find(key);
+    if (it == container.end())
+      return invalid("no member " + json_string(key));
+    json value = std::move(*it);
+    container.erase(it);
+    return value;
+  }
+  if (container.is_array()) {
+    auto pos = array_position(container, key, false);
+    if (!pos)
+      return pos.error();
+    json value = std::move(container[*pos]);
+    container.erase(*pos);
+    return value;
+  }
+  return invalid("cannot remove " + json_string(key) + " from a " +
+                 container.type_name());
+}
+
+/// Cuts `text` to a length fit for an error message.
+std::string brief(const json& value) {
+  constexpr std::size_t limit = 60;
+  auto text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() > limit) {
+    text.resize(limit);
+    text += "...";
+  }
+  return text;
+}
+
+// -- operations ---------------------------------------------------------------
+
+status apply_add(json& doc, const operation& op) {
+  if (auto added = add_value(doc, op.path, *op.value); !added)
+    return at("path", op.path_text, added.error());
+  return ok_status();
+}
+
+status apply_remove(json& doc, const operation& op) {
+  if (auto taken = take_value(doc, op.path); !taken)
+    return at("path", op.path_text, taken.error());
+  return ok_status();
+}
+
+status apply_replace(json& doc, const operation& op) {
+  auto target = resolve(doc, op.path);
+  if (!target)
+    return at("path", op.path_text, target.error());
+  **target = *op.value;
+  return ok_status();
+}
+
+/// RFC 6902 move: remove at `from`, then add at `path`, so `path` indices
+/// refer to the document after the removal.
+status apply_move(json& doc, const operation& op) {
+  if (is_strictly_inside(op.path, op.from))
+    return invalid("cannot move " + json_string(op.from_text) +
+                   " into its own child " + json_string(op.path_text));
+  if (op.path == op.from) {
+    // A no-op, but the source must still exist.
+    if (auto source = resolve(doc, op.from); !source)
+      return at("from", op.from_text, source.error());
+    return ok_status();
+  }
+  auto value = take_value(doc, op.from);
+  if (!value)
+    return at("from", op.from_text, value.error());
+  if (auto added = add_value(doc, op.path, std::move(*value)); !added)
+    return at("path", op.path_text, added.error());
+  return ok_status();
+}
+
+status apply_copy(json& doc, const operation& op) {
+  auto source = resolve(doc, op.from);
+  if (!source)
+    return at("from", op.from_text, source.error());
+  if (auto added = add_value(doc, op.path, **source); !added)
+    return at("path", op.path_text, added.error());
+  return ok_status();
+}
+
+/// RFC 6902 test. nlohmann's equality already is JSON equality: objects
+/// ignore member order and numbers compare by value across integer and
+/// floating-point storage, so 1 equals 1.0.
+status apply_test(json& doc, const operation& op) {
+  auto target = resolve(doc, op.path);
+  if (!target)
+    return at("path", op.path_text, target.error());
+  if (**target != *op.value)
+    return invalid("test failed: " + json_string(op.path_text) + " is " +
+                   brief(**target) + ", not " + brief(*op.value));
+  return ok_status();
+}
+
+status apply_operation(json& doc, const operation& op) {
+  switch (op.kind) {
+    case op_kind::add: return apply_add(doc, op);
+    case op_kind::remove: return apply_remove(doc, op);
+    case op_kind::replace: return apply_replace(doc, op);
+    case op_kind::move: return apply_move(doc, op);
+    case op_kind::copy: return apply_copy(doc, op);
+    case op_kind::test: return apply_test(doc, op);
+  }
+  return invalid("unknown op");
+}
+
+// -- parsing operations -------------------------------------------------------
+
+std::optional<op_kind> parse_kind(std::string_view name) {
+  if (name == "add")
+    return op_kind::add;
+  if (name == "remove")
+    return op_kind::remove;
+  if (name == "replace")
+    return op_kind::replace;
+  if (name == "move")
+    return op_kind::move;
+  if (name == "copy")
+    return op_kind::copy;
+  if (name == "test")
+    return op_kind::test;
+  return std::nullopt;
+}
+
+/// Reads the required string member `key` of `op`.
+result<std::string_view> string_member(const json& op, const char* key) {
+  auto it = op.find(key);
+  if (it == op.end())
+    return invalid(std::string{"missing '"} + key + "'");
+  if (!it->is_string())
+    return invalid('\'' + std::string{key} + "' is a " + it->type_name() +
+                   ", not a string");
+  return std::string_view{it->get_ref<const std::string&>()};
+}
+
+/// Reads the required pointer member `key` of `op` into `text` and `tokens`.
+status pointer_member(const json& op, const char* key, std::string_view& text,
+                      pointer& tokens) {
+  auto member = string_member(op, key);
+  if (!member)
+    return member.error();
+  text = *member;
+  auto parsed = parse_pointer(text);
+  if (!parsed)
+    return at(key, text, parsed.error());
+  tokens = std::move(*parsed);
+  return ok_status();
+}
+
+/// Checks that `op` is a well-formed operation; does not look at the
+/// document. Unknown members are ignored, as RFC 6902 section 4 requires.
+result<operation> parse_operation(const json& op) {
+  if (!op.is_object())
+    return invalid(std::string{"is a "} + op.type_name() + ", not an object");
+  auto name = string_member(op, "op");
+  if (!name)
+    return name.error();
+  auto kind = parse_kind(*name);
+  if (!kind)
+    return invalid("unknown op " + json_string(*name));
+  operation parsed{*kind, *name, {}, {}, {}, {}, nullptr};
+  if (auto path = pointer_member(op, "path", parsed.path_text, parsed.path);
+      !path)
+    return path.error();
+  if (*kind == op_kind::move || *kind == op_kind::copy) {
+    if (auto from = pointer_member(op, "from", parsed.from_text, parsed.from);
+        !from)
+      return from.error();
+  }
+  if (*kind == op_kind::add || *kind == op_kind::replace ||
+      *kind == op_kind::test) {
+    auto value = op.find("value");
+    if (value == op.end())
+      return invalid("missing 'value'");
+    parsed.value = &*value;
+  }
+  return parsed;
+}
+
+/// Parses and applies operation `index` of `patch` to `doc`, naming the
+/// operation in any error.
+status apply_at(json& doc, const json& patch, std::size_t index) {
+  auto label = "operation " + std::to_string(index);
+  auto op = parse_operation(patch[index]);
+  if (!op)
+    return invalid(label + ": " + op.error().message);
+  if (auto applied = apply_operation(doc, *op); !applied)
+    return invalid(label + " (" + std::string{op->name} +
+                   "): " + applied.error().message);
+  return ok_status();
+}
+
+} // namespace
+
+result<json> apply_patch(const json& document, const json& patch) {
+  if (!patch.is_array())
+    return invalid(std::string{"patch is a "} + patch.type_name() +
+                   ", not an array");
+  std::size_t index = 0;
+  try {
+    // The only deep copy: operations edit it in place, and on failure it is
+    // dropped, which makes the patch all-or-nothing.
+    json doc = document;
+    for (; index < patch.size(); ++index)
+      if (auto applied = apply_at(doc, patch, index); !applied)
+        return applied.error();
+    return doc;
+  } catch (const std::exception& ex) {
+    return invalid("operation " + std::to_string(index) + ": " + ex.what());
+  }
+}
+
+} // namespace awf::core

@@ -1,0 +1,200 @@
+#include "core/turn_codec.hpp"
+
+#include "core/canonical_json.hpp"
+#include "core/chain.hpp"
+#include "core/json_patch.hpp"
+#include "core/sha256.hpp"
+#include "core/zstd_codec.hpp"
+
+namespace awf::core {
+
+namespace {
+
+constexpr std::string_view codec_zstd = "zstd";
+constexpr std::string_view codec_raw = "raw";
+
+// Seals an already encoded payload; the blob hash is the associated data so a
+// ciphertext cannot be moved to another blob's row unnoticed.
+result<stored_blob> seal_payload(std::string hash, std::string_view payload,
+                                 const char* type, std::string_view codec,
+                                 std::uint64_t plain_size, key_ring& keys) {
+  auto sealed = keys.seal(payload, hash);
+  if (!sealed)
+    return sealed.error();
+  return stored_blob{std::move(hash), type, std::string{codec},
+                     std::move(*sealed), plain_size};
+}
+
+error turn_error(errc code, std::int64_t turn_id, const std::string& what) {
+  return {code, "turn " + std::to_string(turn_id) + ": " + what};
+}
+
+} // namespace
+
+result<const nlohmann::json*> state_image::parsed() {
+  if (!value) {
+    auto parsed_value = parse_json(canonical);
+    if (!parsed_value)
+      return parsed_value.error();
+    value = std::move(*parsed_value);
+  }
+  return &*value;
+}
+
+const char* to_string(turn_kind kind) noexcept {
+  switch (kind) {
+    case turn_kind::snapshot: return "snapshot";
+    case turn_kind::json_patch: return "json_patch";
+    case turn_kind::zstd_delta: return "zstd_delta";
+  }
+  return "snapshot";
+}
+
+std::optional<turn_kind> turn_kind_from_string(std::string_view text) noexcept {
+  for (auto kind :
+       {turn_kind::snapshot, turn_kind::json_patch, turn_kind::zstd_delta})
+    if (text == to_string(kind))
+      return kind;
+  return std::nullopt;
+}
+
+compression_stats calculate_compression_stats(std::uint64_t original_bytes,
+                                              std::uint64_t compressed_bytes,
+                                              const char* algorithm) {
+  compression_stats stats;
+  stats.original_bytes = original_bytes;
+  stats.compressed_bytes = compressed_bytes;
+  stats.ratio = original_bytes == 0 ? 1.0
+                                    : static_cast<double>(compressed_bytes)
+                                        / static_cast<double>(original_bytes);
+  stats.algorithm = algorithm;
+  return stats;
+}
+
+result<stored_blob> seal_blob(std::string plaintext, const char* type,
+                              bool raw, int zstd_level, key_ring& keys) {
+  auto hash = sha256_hex(plaintext);
+  if (raw)
+    return seal_payload(std::move(hash), plaintext, type, codec_raw,
+                        plaintext.size(), keys);
+  auto compressed = zstd_compress(plaintext, zstd_level);
+  return seal_payload(std::move(hash), compressed, type, codec_zstd,
+                      plaintext.size(), keys);
+}
+
+result<std::string> open_blob(const stored_blob& blob, const key_ring& keys,
+                              std::size_t max_plain_bytes) {
+  auto payload = keys.open(blob.bytes, blob.hash);
+  if (!payload)
+    return payload.error();
+  std::string plain;
+  if (blob.codec == codec_raw) {
+    plain = std::move(*payload);
+  } else if (blob.codec == codec_zstd) {
+    auto inflated = zstd_decompress(*payload, max_plain_bytes);
+    if (!inflated)
+      return inflated.error();
+    plain = std::move(*inflated);
+  } else {
+    return error{errc::corrupt_data, "unknown blob codec '" + blob.codec + "'"};
+  }
+  if (sha256_hex(plain) != blob.hash)
+    return error{errc::corrupt_data,
+                 "blob " + blob.hash + " does not match its content hash"};
+  return plain;
+}
+
+result<stored_turn> encode_turn(const previous_turn& previous,
+                                state_image& next, const encode_options& opts,
+                                key_ring& keys) {
+  stored_turn turn;
+  turn.turn_id = previous.turn_id + 1;
+  turn.state_hash = state_hash(next.canonical);
+  turn.chain_hash = chain_next(previous.chain_hash, turn.turn_id,
+                               turn.state_hash);
+  turn.state_bytes = next.canonical.size();
+  bool due_for_snapshot = previous.state == nullptr
+                          || turn.turn_id - previous.base_turn
+                               >= opts.snapshot_every;
+  if (!due_for_snapshot) {
+    auto before = previous.state->parsed();
+    if (!before)
+      return before.error();
+    auto after = next.parsed();
+    if (!after)
+      return after.error();
+    auto patch_bytes = canonicalize(diff(**before, **after));
+    if (patch_bytes.size() <= opts.max_diff_bytes) {
+      turn.base_turn = previous.base_turn;
+      auto patch_frame = zstd_compress(patch_bytes, opts.zstd_level);
+      auto delta = zstd_delta_compress(
+        next.canonical, previous.state->canonical, opts.zstd_level);
+      result<stored_blob> blob = error{errc::corrupt_data, "unset"};
+      if (delta.size() < patch_frame.size()) {
+        turn.kind = turn_kind::zstd_delta;
+        blob = seal_payload(sha256_hex(delta), delta, "diff", codec_raw,
+                            delta.size(), keys);
+      } else {
+        turn.kind = turn_kind::json_patch;
+        blob = seal_payload(sha256_hex(patch_bytes), patch_frame, "diff",
+                            codec_zstd, patch_bytes.size(), keys);
+      }
+      if (!blob)
+        return blob.error();
+      turn.blob = std::move(*blob);
+      return turn;
+    }
+  }
+  turn.kind = turn_kind::snapshot;
+  turn.base_turn = turn.turn_id;
+  auto compressed = zstd_compress(next.canonical, opts.zstd_level);
+  auto blob = seal_payload(turn.state_hash, compressed, "snapshot", codec_zstd,
+                           next.canonical.size(), keys);
+  if (!blob)
+    return blob.error();
+  turn.blob = std::move(*blob);
+  return turn;
+}
+
+result<state_image> decode_turn(const stored_turn& turn,
+                                state_image* previous, const key_ring& keys,
+                                std::size_t max_state_bytes) {
+  auto plain = open_blob(turn.blob, keys, max_state_bytes);
+  if (!plain)
+    return turn_error(plain.error().code, turn.turn_id, plain.error().message);
+  state_image image;
+  if (turn.kind == turn_kind::snapshot) {
+    image.canonical = std::move(*plain);
+  } else if (previous == nullptr) {
+    return turn_error(errc::corrupt_data, turn.turn_id,
+                      "a diff without the state before it");
+  } else if (turn.kind == turn_kind::zstd_delta) {
+    auto bytes = zstd_delta_decompress(*plain, previous->canonical,
+                                       max_state_bytes);
+    if (!bytes)
+      return turn_error(bytes.error().code, turn.turn_id,
+                        bytes.error().message);
+    image.canonical = std::move(*bytes);
+  } else {
+    auto before = previous->parsed();
+    if (!before)
+      return turn_error(errc::corrupt_data, turn.turn_id,
+                        before.error().message);
+    auto patch = parse_json(*plain);
+    if (!patch)
+      return turn_error(errc::corrupt_data, turn.turn_id,
+                        patch.error().message);
+    auto after = apply_patch(**before, *patch);
+    if (!after)
+      return turn_error(errc::corrupt_data, turn.turn_id,
+                        after.error().message);
+    image.canonical = canonicalize(*after);
+    image.value = std::move(*after);
+  }
+  if (state_hash(image.canonical) != turn.state_hash)
+    return turn_error(errc::corrupt_data, turn.turn_id,
+                      "rebuilt state does not match its state hash");
+  return image;
+}
+
+} // namespace awf::core

@@ -1,0 +1,145 @@
+#include "persistence/database.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include "core/sha256.hpp"
+#include "persistence/detail/session.hpp"
+
+namespace awf::persistence {
+
+namespace {
+
+std::string sqlite_path(std::string_view url) {
+  constexpr std::string_view prefix = "sqlite:";
+  if (url.substr(0, prefix.size()) == prefix)
+    url.remove_prefix(prefix.size());
+  return std::string{url};
+}
+
+// SOCI's SQLite backend reads `db=...` key/value pairs; quote the path so
+// spaces survive.
+std::string sqlite_connect_string(const database_options& opts) {
+  return "db=\"" + sqlite_path(opts.url) + "\" timeout="
+         + std::to_string((opts.busy_timeout_ms + 999) / 1000);
+}
+
+} // namespace
+
+bool database::is_postgresql_url(std::string_view url) noexcept {
+  return url.starts_with("postgresql://") || url.starts_with("postgres://");
+}
+
+database::database(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
+}
+
+database::~database() = default;
+
+dialect database::dialect() const noexcept {
+  return impl_->kind;
+}
+
+stored<std::unique_ptr<database>>
+database::open(const database_options& opts) {
+  try {
+    auto state = std::make_unique<impl>();
+    if (is_postgresql_url(opts.url)) {
+      state->kind = dialect::postgresql;
+      state->session.open(soci::postgresql, opts.url);
+    } else {
+      state->kind = dialect::sqlite;
+      state->session.open(soci::sqlite3, sqlite_connect_string(opts));
+      auto& s = state->session;
+      std::string mode;
+      s << "PRAGMA journal_mode=WAL", soci::into(mode);
+      s << (opts.sync == sqlite_sync::full ? "PRAGMA synchronous=FULL"
+                                           : "PRAGMA synchronous=NORMAL");
+      s << "PRAGMA foreign_keys=ON";
+      s << "PRAGMA busy_timeout=" + std::to_string(opts.busy_timeout_ms);
+    }
+    return std::unique_ptr<database>(new database(std::move(state)));
+  } catch (const std::exception& e) {
+    // The URL may hold a password: name the backend, not the URL.
+    return storage_error{storage_errc::failure,
+                         std::string{"cannot open the "}
+                           + (is_postgresql_url(opts.url) ? "PostgreSQL"
+                                                          : "SQLite")
+                           + " database: " + e.what()};
+  }
+}
+
+storage_status database::execute(const std::string& statement) {
+  return detail::guarded("execute", [&]() -> storage_status {
+    impl_->session << statement;
+    return std::monostate{};
+  });
+}
+
+namespace detail {
+
+std::string bytes_out(database& db, const std::string& column) {
+  return is_postgresql(db) ? "encode(" + column + ", 'hex')" : column;
+}
+
+std::string bytes_in(database& db, const std::string& parameter) {
+  return is_postgresql(db) ? "decode(" + parameter + ", 'hex')"
+                           : "CAST(" + parameter + " AS BLOB)";
+}
+
+std::string bytes_from_column(database& db, std::string text) {
+  if (!is_postgresql(db))
+    return text;
+  auto nibble = [](char c) {
+    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+  };
+  std::string out(text.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<char>(nibble(text[2 * i]) << 4
+                               | nibble(text[2 * i + 1]));
+  return out;
+}
+
+std::string bytes_to_parameter(database& db, const std::string& bytes) {
+  return is_postgresql(db) ? core::to_hex(bytes) : bytes;
+}
+
+const char* now_sql(database& db) {
+  return is_postgresql(db) ? "NOW()"
+                           : "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+}
+
+std::string epoch_ms_sql(database& db, const std::string& column) {
+  if (is_postgresql(db))
+    return "CAST(EXTRACT(EPOCH FROM " + column + ") * 1000 AS BIGINT)";
+  return "CAST((julianday(" + column + ") - 2440587.5) * 86400000 AS INTEGER)";
+}
+
+} // namespace detail
+} // namespace awf::persistence
+
+namespace awf::persistence {
+
+read_snapshot::read_snapshot(database& db) : db_(db) {
+  try {
+    auto& s = detail::session_of(db_);
+    if (detail::is_postgresql(db_))
+      s << "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+    else
+      s << "BEGIN";
+    active_ = true;
+  } catch (const std::exception&) {
+    active_ = false;
+  }
+}
+
+read_snapshot::~read_snapshot() {
+  if (!active_)
+    return;
+  try {
+    detail::session_of(db_) << "COMMIT";
+  } catch (const std::exception&) {
+    // A failed read-only commit leaves nothing to undo.
+  }
+}
+
+} // namespace awf::persistence

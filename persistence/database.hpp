@@ -1,0 +1,78 @@
+// One connection to the save store: SQLite (embedded default) or PostgreSQL.
+// Not thread-safe: each storage worker owns its own.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "persistence/storage_error.hpp"
+
+namespace awf::persistence {
+
+enum class dialect { sqlite, postgresql };
+
+/// How SQLite makes a commit durable (PRAGMA synchronous in WAL mode).
+enum class sqlite_sync {
+  normal, ///< survives a process crash; a power loss may drop recent commits
+  full,   ///< fsync on every commit: survives a power loss too
+};
+
+struct database_options {
+  /// A SQLite file path (or `sqlite:PATH`) or a `postgresql://` URL.
+  std::string url;
+  sqlite_sync sync = sqlite_sync::full;
+  int busy_timeout_ms = 10000;
+};
+
+class database {
+public:
+  /// Opens a connection and applies the connection settings (WAL, foreign
+  /// keys, busy timeout for SQLite). Does not migrate.
+  static stored<std::unique_ptr<database>> open(const database_options& opts);
+
+  /// True when `url` names a PostgreSQL database.
+  static bool is_postgresql_url(std::string_view url) noexcept;
+
+  ~database();
+
+  persistence::dialect dialect() const noexcept;
+
+  /// Runs `statement` (no results), for migrations and tests.
+  storage_status execute(const std::string& statement);
+
+  struct impl;
+  impl& internals() noexcept {
+    return *impl_;
+  }
+
+private:
+  explicit database(std::unique_ptr<impl> ptr);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace awf::persistence
+
+namespace awf::persistence {
+
+/// A read-only transaction that sees one consistent snapshot of the database
+/// (REPEATABLE READ on PostgreSQL, a deferred transaction on SQLite), so a
+/// multi-statement read such as verification cannot see half a commit.
+class read_snapshot {
+public:
+  explicit read_snapshot(database& db);
+  ~read_snapshot();
+  read_snapshot(const read_snapshot&) = delete;
+  read_snapshot& operator=(const read_snapshot&) = delete;
+
+  /// False if the transaction could not begin (reads then run unguarded).
+  bool active() const noexcept {
+    return active_;
+  }
+
+private:
+  database& db_;
+  bool active_ = false;
+};
+
+} // namespace awf::persistence

@@ -1,0 +1,56 @@
+// Private to persistence/: the SOCI session behind a database, and helpers
+// that turn SOCI exceptions into storage errors.
+#pragma once
+
+#include <soci/soci.h>
+
+#include "persistence/database.hpp"
+
+namespace awf::persistence {
+
+struct database::impl {
+  soci::session session;
+  persistence::dialect kind;
+};
+
+namespace detail {
+
+inline soci::session& session_of(database& db) {
+  return db.internals().session;
+}
+
+inline bool is_postgresql(database& db) {
+  return db.dialect() == dialect::postgresql;
+}
+
+/// Runs `fn`, turning any exception into a storage error that names `what`.
+template <class F>
+auto guarded(const char* what, F&& fn) -> decltype(fn()) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return storage_error{storage_errc::failure,
+                         std::string{what} + ": " + e.what()};
+  }
+}
+
+/// SQL that reads a byte column portably (PostgreSQL BYTEA travels as hex).
+std::string bytes_out(database& db, const std::string& column);
+
+/// SQL that writes a byte parameter portably.
+std::string bytes_in(database& db, const std::string& parameter);
+
+/// Converts a value read through `bytes_out` back to raw bytes.
+std::string bytes_from_column(database& db, std::string text);
+
+/// Converts raw bytes to what `bytes_in` expects.
+std::string bytes_to_parameter(database& db, const std::string& bytes);
+
+/// SQL for "now" as the dialect's timestamp.
+const char* now_sql(database& db);
+
+/// SQL reading a timestamp column as Unix milliseconds.
+std::string epoch_ms_sql(database& db, const std::string& column);
+
+} // namespace detail
+} // namespace awf::persistence

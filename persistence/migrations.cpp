@@ -1,0 +1,244 @@
+#include "persistence/migrations.hpp"
+
+#include "persistence/detail/session.hpp"
+
+namespace awf::persistence {
+
+namespace {
+
+struct migration {
+  int version;
+  const char* name;
+  std::vector<const char*> sqlite;
+  std::vector<const char*> postgresql;
+};
+
+// Never edit a migration that has shipped: add a new one.
+const std::vector<migration>& all_migrations() {
+  static const std::vector<migration> list{
+    {1,
+     "save store",
+     {
+       R"(CREATE TABLE awf_saves (
+            save_id TEXT PRIMARY KEY,
+            session_id TEXT NOT NULL,
+            user_id_hash TEXT NOT NULL,
+            version TEXT NOT NULL DEFAULT '1.0.0',
+            turn_id INTEGER NOT NULL DEFAULT 0,
+            base_snapshot_hash TEXT,
+            latest_chain_hash TEXT,
+            integrity_ok BOOLEAN NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+            UNIQUE (session_id, user_id_hash))",
+       "CREATE INDEX awf_saves_user ON awf_saves (user_id_hash, updated_at)",
+       R"(CREATE TABLE awf_save_blobs (
+            blob_hash TEXT PRIMARY KEY,
+            blob_type TEXT NOT NULL CHECK (blob_type IN ('snapshot', 'diff', 'meta')),
+            bytes BLOB NOT NULL,
+            size INTEGER NOT NULL,
+            enc TEXT NOT NULL DEFAULT 'none' CHECK (enc IN ('none', 'aesgcm')),
+            codec TEXT NOT NULL DEFAULT 'zstd' CHECK (codec IN ('zstd', 'raw')),
+            key_id TEXT,
+            stored_size INTEGER NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
+       R"(CREATE TABLE awf_save_diffs (
+            save_id TEXT NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            from_turn INTEGER NOT NULL,
+            to_turn INTEGER NOT NULL,
+            diff_hash TEXT NOT NULL,
+            chain_hash TEXT NOT NULL,
+            state_hash TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'json_patch', 'zstd_delta')),
+            base_turn INTEGER NOT NULL,
+            state_bytes INTEGER NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+            PRIMARY KEY (save_id, to_turn))",
+       R"(CREATE TABLE awf_blob_refs (
+            save_id TEXT NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            blob_hash TEXT NOT NULL,
+            PRIMARY KEY (save_id, blob_hash))",
+       "CREATE INDEX awf_blob_refs_blob ON awf_blob_refs (blob_hash)",
+       R"(CREATE TABLE awf_devices (
+            device_id TEXT PRIMARY KEY,
+            user_id_hash TEXT NOT NULL,
+            session_id TEXT,
+            last_turn_seen INTEGER DEFAULT 0,
+            sync_token TEXT NOT NULL,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
+       R"(CREATE TABLE awf_save_archives (
+            archive_id TEXT PRIMARY KEY,
+            save_id TEXT NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            reason TEXT NOT NULL CHECK (reason IN ('conflict', 'manual_restore')),
+            meta TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
+       R"(CREATE TABLE awf_sync_audit (
+            audit_id TEXT PRIMARY KEY,
+            save_id TEXT REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            device_id TEXT,
+            operation TEXT NOT NULL,
+            details TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
+       "CREATE INDEX awf_sync_audit_save ON awf_sync_audit (save_id, created_at)",
+       R"(CREATE TABLE awf_cloud_sync_config (
+            id TEXT PRIMARY KEY DEFAULT 'default',
+            sync_enabled BOOLEAN,
+            snapshot_every INTEGER,
+            max_save_bytes_mb INTEGER,
+            max_diff_bytes_kb INTEGER,
+            zstd_level INTEGER,
+            verify_sample_pct INTEGER,
+            retention_days INTEGER,
+            user_quota_mb INTEGER,
+            client_sealed BOOLEAN,
+            hmac_secret TEXT,
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
+       R"(CREATE TABLE awf_key_usage (
+            key_id TEXT PRIMARY KEY,
+            encryptions INTEGER NOT NULL DEFAULT 0))",
+     },
+     {
+       R"(CREATE TABLE awf_saves (
+            save_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+            session_id TEXT NOT NULL,
+            user_id_hash TEXT NOT NULL,
+            version TEXT NOT NULL DEFAULT '1.0.0',
+            turn_id BIGINT NOT NULL DEFAULT 0,
+            base_snapshot_hash TEXT,
+            latest_chain_hash TEXT,
+            integrity_ok BOOLEAN NOT NULL DEFAULT true,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+            UNIQUE (session_id, user_id_hash))",
+       "CREATE INDEX awf_saves_user ON awf_saves (user_id_hash, updated_at)",
+       R"(CREATE TABLE awf_save_blobs (
+            blob_hash TEXT PRIMARY KEY,
+            blob_type TEXT NOT NULL CHECK (blob_type IN ('snapshot', 'diff', 'meta')),
+            bytes BYTEA NOT NULL,
+            size BIGINT NOT NULL,
+            enc TEXT NOT NULL DEFAULT 'none' CHECK (enc IN ('none', 'aesgcm')),
+            codec TEXT NOT NULL DEFAULT 'zstd' CHECK (codec IN ('zstd', 'raw')),
+            key_id TEXT,
+            stored_size BIGINT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
+       R"(CREATE TABLE awf_save_diffs (
+            save_id UUID NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            from_turn BIGINT NOT NULL,
+            to_turn BIGINT NOT NULL,
+            diff_hash TEXT NOT NULL,
+            chain_hash TEXT NOT NULL,
+            state_hash TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'json_patch', 'zstd_delta')),
+            base_turn BIGINT NOT NULL,
+            state_bytes BIGINT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+            PRIMARY KEY (save_id, to_turn))",
+       R"(CREATE TABLE awf_blob_refs (
+            save_id UUID NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            blob_hash TEXT NOT NULL,
+            PRIMARY KEY (save_id, blob_hash))",
+       "CREATE INDEX awf_blob_refs_blob ON awf_blob_refs (blob_hash)",
+       R"(CREATE TABLE awf_devices (
+            device_id TEXT PRIMARY KEY,
+            user_id_hash TEXT NOT NULL,
+            session_id TEXT,
+            last_turn_seen BIGINT DEFAULT 0,
+            sync_token TEXT NOT NULL,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
+       R"(CREATE TABLE awf_save_archives (
+            archive_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+            save_id UUID NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            reason TEXT NOT NULL CHECK (reason IN ('conflict', 'manual_restore')),
+            meta JSONB NOT NULL DEFAULT '{}'::jsonb,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
+       R"(CREATE TABLE awf_sync_audit (
+            audit_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+            save_id UUID REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            device_id TEXT,
+            operation TEXT NOT NULL,
+            details JSONB NOT NULL DEFAULT '{}'::jsonb,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
+       "CREATE INDEX awf_sync_audit_save ON awf_sync_audit (save_id, created_at)",
+       R"(CREATE TABLE awf_cloud_sync_config (
+            id TEXT PRIMARY KEY DEFAULT 'default',
+            sync_enabled BOOLEAN,
+            snapshot_every INTEGER,
+            max_save_bytes_mb INTEGER,
+            max_diff_bytes_kb INTEGER,
+            zstd_level INTEGER,
+            verify_sample_pct INTEGER,
+            retention_days INTEGER,
+            user_quota_mb INTEGER,
+            client_sealed BOOLEAN,
+            hmac_secret TEXT,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
+       R"(CREATE TABLE awf_key_usage (
+            key_id TEXT PRIMARY KEY,
+            encryptions BIGINT NOT NULL DEFAULT 0))",
+     }},
+  };
+  return list;
+}
+
+void create_migrations_table(database& db) {
+  auto& s = detail::session_of(db);
+  s << std::string{"CREATE TABLE IF NOT EXISTS awf_schema_migrations ("
+                   "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                   "applied_at TEXT NOT NULL)"};
+}
+
+void lock_for_migration(database& db) {
+  auto& s = detail::session_of(db);
+  if (detail::is_postgresql(db))
+    s << "SELECT pg_advisory_xact_lock(8022023)";
+}
+
+} // namespace
+
+int latest_schema_version() noexcept {
+  return all_migrations().back().version;
+}
+
+stored<std::vector<int>> migrate(database& db) {
+  return detail::guarded("migrate", [&]() -> stored<std::vector<int>> {
+    auto& s = detail::session_of(db);
+    create_migrations_table(db);
+    std::vector<int> applied;
+    for (const auto& m : all_migrations()) {
+      // SQLite: BEGIN IMMEDIATE takes the write lock before reading, so two
+      // processes cannot both decide to apply the same migration.
+      if (detail::is_postgresql(db))
+        s << "BEGIN";
+      else
+        s << "BEGIN IMMEDIATE";
+      try {
+        lock_for_migration(db);
+        int present = 0;
+        s << "SELECT COUNT(*) FROM awf_schema_migrations WHERE version = :v",
+          soci::use(m.version), soci::into(present);
+        if (present == 0) {
+          const auto& statements = detail::is_postgresql(db) ? m.postgresql
+                                                            : m.sqlite;
+          for (const char* sql : statements)
+            s << std::string{sql};
+          std::string name = m.name;
+          s << "INSERT INTO awf_schema_migrations (version, name, applied_at) "
+               "VALUES (:v, :n, CAST(CURRENT_TIMESTAMP AS TEXT))",
+            soci::use(m.version), soci::use(name);
+          applied.push_back(m.version);
+        }
+        s << "COMMIT";
+      } catch (...) {
+        s << "ROLLBACK";
+        throw;
+      }
+    }
+    return applied;
+  });
+}
+
+} // namespace awf::persistence

@@ -1,0 +1,373 @@
+#include "persistence/save_store.hpp"
+
+#include "core/key_ring.hpp"
+#include "core/uuid.hpp"
+#include "persistence/detail/session.hpp"
+
+// PostgreSQL rejects non-UUID text in UUID columns, so lookups check ids
+// first and answer not_found, exactly as for a save that does not exist.
+
+namespace awf::persistence {
+
+namespace {
+
+using detail::guarded;
+using detail::session_of;
+
+std::string save_columns(database& db) {
+  return "save_id, session_id, user_id_hash, version, turn_id, "
+         "latest_chain_hash, CASE WHEN integrity_ok THEN 1 ELSE 0 END, "
+         + detail::epoch_ms_sql(db, "created_at") + ", "
+         + detail::epoch_ms_sql(db, "updated_at");
+}
+
+/// Binds the columns of `save_columns` into one record.
+struct save_row {
+  save_record rec;
+  long long turn = 0;
+  int ok = 1;
+  long long created = 0;
+  long long updated = 0;
+
+  void bind(soci::statement& st) {
+    st.exchange(soci::into(rec.save_id));
+    st.exchange(soci::into(rec.session_id));
+    st.exchange(soci::into(rec.user_id_hash));
+    st.exchange(soci::into(rec.version));
+    st.exchange(soci::into(turn));
+    st.exchange(soci::into(rec.head.chain_hash));
+    st.exchange(soci::into(ok));
+    st.exchange(soci::into(created));
+    st.exchange(soci::into(updated));
+  }
+
+  save_record take() {
+    rec.head.turn_id = turn;
+    rec.integrity_ok = ok != 0;
+    rec.created_at_ms = created;
+    rec.updated_at_ms = updated;
+    return rec;
+  }
+};
+
+stored<std::vector<save_record>> query_saves(database& db,
+                                             const std::string& where,
+                                             const std::string& key) {
+  auto& s = session_of(db);
+  save_row row;
+  std::vector<save_record> out;
+  soci::statement st(s);
+  st.alloc();
+  st.prepare("SELECT " + save_columns(db) + " FROM awf_saves WHERE " + where);
+  st.exchange(soci::use(key));
+  row.bind(st);
+  st.define_and_bind();
+  st.execute(false);
+  while (st.fetch())
+    out.push_back(row.take());
+  return out;
+}
+
+void insert_blob(database& db, const core::stored_blob& blob) {
+  auto& s = session_of(db);
+  auto bytes = detail::bytes_to_parameter(db, blob.bytes);
+  auto key_id = core::key_ring::envelope_key_id(blob.bytes);
+  long long size = static_cast<long long>(blob.plain_size);
+  long long stored_size = static_cast<long long>(blob.bytes.size());
+  s << "INSERT INTO awf_save_blobs (blob_hash, blob_type, bytes, size, enc, "
+       "codec, key_id, stored_size) VALUES (:h, :t, "
+         + detail::bytes_in(db, ":b")
+         + ", :s, 'aesgcm', :c, :k, :ss) ON CONFLICT (blob_hash) DO NOTHING",
+    soci::use(blob.hash), soci::use(blob.type), soci::use(bytes),
+    soci::use(size), soci::use(blob.codec), soci::use(key_id),
+    soci::use(stored_size);
+}
+
+// Returns false when the head moved (nothing written for this entry).
+bool apply_commit(database& db, const turn_commit& c) {
+  auto& s = session_of(db);
+  const auto& t = c.turn;
+  long long turn_id = t.turn_id;
+  long long expected_turn = c.expected_head.turn_id;
+  int is_snapshot = t.kind == core::turn_kind::snapshot ? 1 : 0;
+  soci::statement update = (s.prepare << std::string{"UPDATE awf_saves SET "
+                                                     "turn_id = :t, "
+                                                     "latest_chain_hash = :c, "
+                                                     "base_snapshot_hash = "
+                                                     "CASE WHEN :snap = 1 "
+                                                     "THEN :bh ELSE "
+                                                     "base_snapshot_hash END, "
+                                                     "updated_at = "}
+                                   + detail::now_sql(db)
+                                   + " WHERE save_id = :id AND turn_id = :et "
+                                     "AND latest_chain_hash = :ec",
+                            soci::use(turn_id), soci::use(t.chain_hash),
+                            soci::use(is_snapshot), soci::use(t.blob.hash),
+                            soci::use(c.save_id), soci::use(expected_turn),
+                            soci::use(c.expected_head.chain_hash));
+  update.execute(true);
+  if (update.get_affected_rows() != 1)
+    return false;
+  insert_blob(db, t.blob);
+  s << "INSERT INTO awf_blob_refs (save_id, blob_hash) VALUES (:s, :h) "
+       "ON CONFLICT (save_id, blob_hash) DO NOTHING",
+    soci::use(c.save_id), soci::use(t.blob.hash);
+  long long from_turn = t.turn_id - 1;
+  long long base_turn = t.base_turn;
+  long long state_bytes = static_cast<long long>(t.state_bytes);
+  std::string kind = core::to_string(t.kind);
+  s << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, diff_hash, "
+       "chain_hash, state_hash, kind, base_turn, state_bytes) VALUES (:s, "
+       ":f, :t, :d, :c, :h, :k, :b, :sb)",
+    soci::use(c.save_id), soci::use(from_turn), soci::use(turn_id),
+    soci::use(t.blob.hash), soci::use(t.chain_hash), soci::use(t.state_hash),
+    soci::use(kind), soci::use(base_turn), soci::use(state_bytes);
+  return true;
+}
+
+void add_key_usage(database& db, const std::map<std::string, long long>& use) {
+  auto& s = session_of(db);
+  for (const auto& [key_id, count] : use) {
+    s << "INSERT INTO awf_key_usage (key_id, encryptions) VALUES (:k, :n) "
+         "ON CONFLICT (key_id) DO UPDATE SET encryptions = "
+         "awf_key_usage.encryptions + excluded.encryptions",
+      soci::use(key_id), soci::use(count);
+  }
+}
+
+} // namespace
+
+stored<attach_result> save_store::create_or_attach(
+  const std::string& user_id_hash, const std::string& session_id,
+  const std::string& version) {
+  return guarded("create save", [&]() -> stored<attach_result> {
+    auto& s = session_of(db_);
+    auto new_id = core::random_uuid();
+    auto genesis = core::chain_genesis(session_id);
+    soci::transaction tx(s);
+    s << "INSERT INTO awf_saves (save_id, session_id, user_id_hash, version, "
+         "turn_id, latest_chain_hash) VALUES (:id, :s, :u, :v, 0, :c) "
+         "ON CONFLICT (session_id, user_id_hash) DO NOTHING",
+      soci::use(new_id), soci::use(session_id), soci::use(user_id_hash),
+      soci::use(version), soci::use(genesis);
+    std::string existing;
+    s << "SELECT save_id FROM awf_saves WHERE session_id = :s AND "
+         "user_id_hash = :u",
+      soci::use(session_id), soci::use(user_id_hash), soci::into(existing);
+    auto rows = query_saves(db_, "save_id = :id", existing);
+    tx.commit();
+    if (!rows || rows->empty())
+      return storage_error{storage_errc::failure, "save vanished on create"};
+    return attach_result{rows->front(), existing == new_id};
+  });
+}
+
+stored<save_record> save_store::find_save(const std::string& save_id) {
+  if (!core::is_uuid(save_id))
+    return storage_error{storage_errc::not_found, "no such save"};
+  return guarded("find save", [&]() -> stored<save_record> {
+    auto rows = query_saves(db_, "save_id = :id", save_id);
+    if (!rows)
+      return rows.error();
+    if (rows->empty())
+      return storage_error{storage_errc::not_found, "no such save"};
+    return rows->front();
+  });
+}
+
+stored<std::vector<save_record>>
+save_store::list_saves(const std::string& user_id_hash) {
+  return guarded("list saves", [&]() {
+    return query_saves(db_, "user_id_hash = :u ORDER BY updated_at DESC",
+                       user_id_hash);
+  });
+}
+
+storage_status
+save_store::commit_one_batch(const std::vector<turn_commit>& batch,
+                             std::vector<storage_status>& outcomes) {
+  return guarded("commit turns", [&]() -> storage_status {
+    auto& s = session_of(db_);
+    soci::transaction tx(s);
+    std::map<std::string, long long> key_use;
+    std::vector<storage_status> results;
+    results.reserve(batch.size());
+    for (const auto& c : batch) {
+      if (apply_commit(db_, c)) {
+        ++key_use[core::key_ring::envelope_key_id(c.turn.blob.bytes)];
+        results.emplace_back(std::monostate{});
+      } else {
+        results.emplace_back(storage_error{
+          storage_errc::head_moved,
+          "save " + c.save_id + " is no longer at turn "
+            + std::to_string(c.expected_head.turn_id)});
+      }
+    }
+    add_key_usage(db_, key_use);
+    tx.commit();
+    outcomes = std::move(results);
+    return std::monostate{};
+  });
+}
+
+std::vector<storage_status>
+save_store::commit_turns(const std::vector<turn_commit>& batch) {
+  std::vector<storage_status> outcomes;
+  auto status = commit_one_batch(batch, outcomes);
+  if (status)
+    return outcomes;
+  if (batch.size() == 1)
+    return {status};
+  // Isolate the entry that failed: each one alone, in its own transaction.
+  outcomes.clear();
+  for (const auto& c : batch) {
+    std::vector<storage_status> single;
+    auto alone = commit_one_batch({c}, single);
+    outcomes.push_back(alone ? single.front() : alone);
+  }
+  return outcomes;
+}
+
+stored<std::vector<core::stored_turn>>
+save_store::load_turns(const std::string& save_id, std::int64_t from,
+                       std::int64_t to, bool with_blobs) {
+  if (!core::is_uuid(save_id))
+    return std::vector<core::stored_turn>{};
+  return guarded("load turns", [&]() -> stored<std::vector<core::stored_turn>> {
+    auto& s = session_of(db_);
+    std::string sql = "SELECT d.to_turn, d.kind, d.base_turn, d.state_hash, "
+                      "d.chain_hash, d.state_bytes, d.diff_hash";
+    if (with_blobs)
+      sql += ", b.blob_type, b.codec, b.size, "
+             + detail::bytes_out(db_, "b.bytes")
+             + " FROM awf_save_diffs d JOIN awf_save_blobs b ON "
+               "b.blob_hash = d.diff_hash";
+    else
+      sql += " FROM awf_save_diffs d";
+    sql += " WHERE d.save_id = :id AND d.to_turn BETWEEN :a AND :b "
+           "ORDER BY d.to_turn";
+    long long a = from;
+    long long b = to;
+    long long turn_id = 0, base_turn = 0, state_bytes = 0, plain_size = 0;
+    std::string kind;
+    core::stored_turn row;
+    std::string bytes;
+    soci::statement st(s);
+    st.alloc();
+    st.prepare(sql);
+    st.exchange(soci::use(save_id));
+    st.exchange(soci::use(a));
+    st.exchange(soci::use(b));
+    st.exchange(soci::into(turn_id));
+    st.exchange(soci::into(kind));
+    st.exchange(soci::into(base_turn));
+    st.exchange(soci::into(row.state_hash));
+    st.exchange(soci::into(row.chain_hash));
+    st.exchange(soci::into(state_bytes));
+    st.exchange(soci::into(row.blob.hash));
+    if (with_blobs) {
+      st.exchange(soci::into(row.blob.type));
+      st.exchange(soci::into(row.blob.codec));
+      st.exchange(soci::into(plain_size));
+      st.exchange(soci::into(bytes));
+    }
+    st.define_and_bind();
+    st.execute(false);
+    std::vector<core::stored_turn> out;
+    while (st.fetch()) {
+      auto parsed_kind = core::turn_kind_from_string(kind);
+      if (!parsed_kind)
+        return storage_error{storage_errc::corrupt,
+                             "turn " + std::to_string(turn_id)
+                               + " has unknown kind '" + kind + "'"};
+      row.turn_id = turn_id;
+      row.kind = *parsed_kind;
+      row.base_turn = base_turn;
+      row.state_bytes = static_cast<std::uint64_t>(state_bytes);
+      if (with_blobs) {
+        row.blob.plain_size = static_cast<std::uint64_t>(plain_size);
+        row.blob.bytes = detail::bytes_from_column(db_, bytes);
+      }
+      out.push_back(row);
+    }
+    return out;
+  });
+}
+
+stored<std::int64_t> save_store::base_turn_of(const std::string& save_id,
+                                              std::int64_t turn_id) {
+  if (!core::is_uuid(save_id))
+    return storage_error{storage_errc::not_found, "no such save"};
+  return guarded("find base turn", [&]() -> stored<std::int64_t> {
+    auto& s = session_of(db_);
+    long long turn = turn_id;
+    long long base = 0;
+    soci::indicator ind = soci::i_null;
+    s << "SELECT base_turn FROM awf_save_diffs WHERE save_id = :s AND "
+         "to_turn = :t",
+      soci::use(save_id), soci::use(turn), soci::into(base, ind);
+    if (!s.got_data() || ind != soci::i_ok)
+      return storage_error{storage_errc::not_found,
+                           "no turn " + std::to_string(turn_id)};
+    return static_cast<std::int64_t>(base);
+  });
+}
+
+stored<std::vector<std::string>>
+save_store::sample_save_ids(double percent, std::size_t limit) {
+  return guarded("sample saves", [&]() -> stored<std::vector<std::string>> {
+    auto& s = session_of(db_);
+    // Both dialects draw per row; the threshold is in basis points.
+    long long threshold = static_cast<long long>(percent * 100.0);
+    long long max_rows = static_cast<long long>(limit);
+    std::string draw = detail::is_postgresql(db_)
+                         ? "random() * 10000 < :p"
+                         : "ABS(RANDOM() % 10000) < :p";
+    std::vector<std::string> ids;
+    std::string id;
+    soci::statement st = (s.prepare << "SELECT save_id FROM awf_saves WHERE "
+                                         + draw + " LIMIT :n",
+                          soci::use(threshold), soci::use(max_rows),
+                          soci::into(id));
+    st.execute(false);
+    while (st.fetch())
+      ids.push_back(id);
+    return ids;
+  });
+}
+
+storage_status save_store::set_integrity(const std::string& save_id,
+                                         bool ok) {
+  return guarded("record integrity", [&]() -> storage_status {
+    auto& s = session_of(db_);
+    int flag = ok ? 1 : 0;
+    std::string sql = detail::is_postgresql(db_)
+                        ? "UPDATE awf_saves SET integrity_ok = (:ok = 1) "
+                          "WHERE save_id = :id"
+                        : "UPDATE awf_saves SET integrity_ok = :ok WHERE "
+                          "save_id = :id";
+    s << sql, soci::use(flag), soci::use(save_id);
+    return std::monostate{};
+  });
+}
+
+stored<std::map<std::string, std::uint64_t>> save_store::key_usage() {
+  return guarded("read key usage",
+                 [&]() -> stored<std::map<std::string, std::uint64_t>> {
+                   auto& s = session_of(db_);
+                   std::map<std::string, std::uint64_t> out;
+                   std::string key_id;
+                   long long count = 0;
+                   soci::statement st = (s.prepare << "SELECT key_id, "
+                                                      "encryptions FROM "
+                                                      "awf_key_usage",
+                                         soci::into(key_id),
+                                         soci::into(count));
+                   st.execute(false);
+                   while (st.fetch())
+                     out[key_id] = static_cast<std::uint64_t>(count);
+                   return out;
+                 });
+}
+
+} // namespace awf::persistence

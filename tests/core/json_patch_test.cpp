@@ -1,0 +1,487 @@
+#define CAF_SUITE json_patch
+
+#include "core/json_patch.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+#include <cstddef>
+#include <fstream>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/support/shared_dir.hpp"
+
+using namespace awf::core;
+using json = nlohmann::json;
+
+namespace {
+
+// -- helpers ------------------------------------------------------------------
+
+/// Short text of a value for failure messages.
+std::string brief(const json& value) {
+  auto text = value.dump();
+  return text.size() > 200 ? text.substr(0, 200) + "..." : text;
+}
+
+/// Applies `patch` and reports the error message, or "" on success.
+std::string apply_error(const json& doc, const json& patch) {
+  auto applied = apply_patch(doc, patch);
+  if (applied)
+    return "";
+  CAF_CHECK(applied.error().code == errc::invalid_patch);
+  return applied.error().message;
+}
+
+/// Checks that `patch` fails on `doc` in operation `index` with a message
+/// containing `reason`.
+void check_fails(const json& doc, const json& patch, std::size_t index,
+                 const std::string& reason) {
+  auto message = apply_error(doc, patch);
+  CAF_MESSAGE("error: " << message);
+  CAF_CHECK(message.find("operation " + std::to_string(index)) !=
+            std::string::npos);
+  CAF_CHECK(message.find(reason) != std::string::npos);
+}
+
+/// Returns "" when diff(from, to) applied to `from` gives `to`, both with
+/// apply_patch and with nlohmann's independent RFC 6902 implementation;
+/// otherwise says what went wrong.
+std::string round_trip_failure(const json& from, const json& to) {
+  auto patch = diff(from, to);
+  auto applied = apply_patch(from, patch);
+  if (!applied)
+    return "patch " + brief(patch) + " failed: " + applied.error().message;
+  if (*applied != to)
+    return "patch " + brief(patch) + " gave " + brief(*applied);
+  if (from.patch(patch) != to)
+    return "nlohmann's patch disagrees for " + brief(patch);
+  return "";
+}
+
+/// Checks the round trip and returns the patch for op count assertions.
+json checked_diff(const json& from, const json& to) {
+  CAF_CHECK_EQUAL(round_trip_failure(from, to), "");
+  return diff(from, to);
+}
+
+std::size_t count_nodes(const json& value) {
+  std::size_t count = 1;
+  if (value.is_structured())
+    for (const auto& child : value)
+      count += count_nodes(child);
+  return count;
+}
+
+json counting_array(int size) {
+  json result = json::array();
+  for (int i = 0; i < size; ++i)
+    result.push_back(i);
+  return result;
+}
+
+json single_op(const char* op, const std::string& path) {
+  return json{{"op", op}, {"path", path}};
+}
+
+json single_op(const char* op, const std::string& path, json value) {
+  return json{{"op", op}, {"path", path}, {"value", std::move(value)}};
+}
+
+// -- conformance --------------------------------------------------------------
+
+std::optional<json> load_json(const std::filesystem::path& file) {
+  std::ifstream in{file};
+  if (!in)
+    return std::nullopt;
+  return json::parse(in, nullptr, false);
+}
+
+/// Runs one record of the json-patch-tests suite; returns "" when it passes.
+std::string conformance_failure(const json& record) {
+  auto label = record.value("comment", brief(record["patch"]));
+  auto applied = apply_patch(record["doc"], record["patch"]);
+  if (record.contains("error")) {
+    if (applied)
+      return label + ": applied, but must fail (" +
+             record["error"].get<std::string>() + ")";
+    return "";
+  }
+  if (!applied)
+    return label + ": " + applied.error().message;
+  if (record.contains("expected") && *applied != record["expected"])
+    return label + ": got " + brief(*applied);
+  return "";
+}
+
+// -- random documents ---------------------------------------------------------
+
+/// Seeded generator of random JSON values and edits. Small alphabets make
+/// equal neighbours and shared keys common, which exercises trimming.
+class random_json {
+public:
+  explicit random_json(unsigned seed) : rng_(seed) {}
+
+  int below(int n) {
+    return std::uniform_int_distribution<int>{0, n - 1}(rng_);
+  }
+
+  json scalar() {
+    switch (below(5)) {
+      case 0: return nullptr;
+      case 1: return below(2) == 0;
+      case 2: return static_cast<double>(below(5));
+      case 3: return std::uniform_real_distribution<double>{-1e6, 1e6}(rng_);
+      default: return text();
+    }
+  }
+
+  /// A value of up to about `budget` nodes.
+  json value(int budget, int depth = 0) {
+    // Mostly containers at the root: scalar roots are trivial to diff.
+    if (budget <= 1 || depth > 6 || below(depth == 0 ? 20 : 3) == 0)
+      return scalar();
+    json result = below(2) == 0 ? json::object() : json::array();
+    int children = below(std::min(budget, 12)) + 1;
+    for (int i = 0; i < children; ++i) {
+      auto child = value(budget / children, depth + 1);
+      if (result.is_object())
+        result[key()] = std::move(child);
+      else
+        result.push_back(std::move(child));
+    }
+    return result;
+  }
+
+  /// Applies a few random edits somewhere inside `doc`.
+  void mutate(json& doc) {
+    int edits = below(5) + 1;
+    for (int i = 0; i < edits; ++i)
+      mutate_once(doc);
+  }
+
+private:
+  std::string text() {
+    static const char alphabet[] = "ab~/ ";
+    std::string result;
+    for (int n = below(4); n > 0; --n)
+      result += alphabet[below(sizeof alphabet - 1)];
+    return result;
+  }
+
+  /// Keys include "", "/" and "~" so that pointer escaping is exercised.
+  std::string key() {
+    static const char* keys[] = {"", "a", "b", "c", "a/b", "~", "~1", "0", "-"};
+    return keys[below(sizeof keys / sizeof keys[0])];
+  }
+
+  static void collect(json& node, std::vector<json*>& out) {
+    out.push_back(&node);
+    if (node.is_structured())
+      for (auto& child : node)
+        collect(child, out);
+  }
+
+  void mutate_once(json& doc) {
+    std::vector<json*> nodes;
+    collect(doc, nodes);
+    json& node = *nodes[below(static_cast<int>(nodes.size()))];
+    if (node.is_array())
+      mutate_array(node);
+    else if (node.is_object())
+      mutate_object(node);
+    else
+      node = below(4) == 0 ? value(20) : scalar();
+  }
+
+  void mutate_array(json& array) {
+    auto size = static_cast<int>(array.size());
+    if (size > 0 && below(2) == 0)
+      array.erase(static_cast<std::size_t>(below(size)));
+    else
+      array.insert(array.begin() + below(size + 1), value(10));
+  }
+
+  void mutate_object(json& object) {
+    if (!object.empty() && below(2) == 0)
+      object.erase(std::next(object.begin(), below(object.size())));
+    else
+      object[key()] = value(10);
+  }
+
+  std::mt19937 rng_;
+};
+
+} // namespace
+
+// -- apply: conformance suite -------------------------------------------------
+
+CAF_TEST(the public json - patch - tests suite passes) {
+  auto shared = awf::test::shared_dir();
+  if (!shared) {
+    if (awf::test::running_in_ci())
+      CAF_FAIL("../shared is missing under CI");
+    CAF_MESSAGE("skipped: ../shared not found");
+    return;
+  }
+  int run = 0;
+  int skipped = 0;
+  for (const char* name : {"tests.json", "spec_tests.json"}) {
+    auto records = load_json(*shared / "conformance" / "json-patch" / name);
+    CAF_REQUIRE(records && records->is_array());
+    for (const auto& record : *records) {
+      if (record.value("disabled", false)) {
+        ++skipped;
+        continue;
+      }
+      ++run;
+      CAF_CHECK_EQUAL(conformance_failure(record), "");
+    }
+  }
+  CAF_MESSAGE("conformance: " << run << " run, " << skipped << " disabled");
+  CAF_CHECK(run > 100);
+}
+
+// -- apply: semantics and errors ----------------------------------------------
+
+CAF_TEST(test compares numbers by value and objects without order) {
+  json doc = json::parse(R"({"n": 1, "list": [{"a": 2, "b": 3.5}]})");
+  auto test_op = [](const char* path, json value) {
+    return json::array({single_op("test", path, std::move(value))});
+  };
+  CAF_CHECK_EQUAL(apply_error(doc, test_op("/n", 1.0)), "");
+  CAF_CHECK_EQUAL(apply_error(doc, test_op("/list", json::parse(R"(
+                                [{"b": 3.5, "a": 2.0}])"))),
+                  "");
+  CAF_CHECK_NOT_EQUAL(apply_error(doc, test_op("/n", "1")), "");
+}
+
+CAF_TEST(a move takes the value out before adding it) {
+  json doc = json::parse(R"({"a": {"b": [1, 2, 3]}, "c": null})");
+  json patch = json::parse(R"([
+    {"op": "move", "from": "/a/b/0", "path": "/a/b/-"},
+    {"op": "move", "from": "/a", "path": "/c/x"}])");
+  CAF_CHECK_NOT_EQUAL(apply_error(doc, patch), "");
+  patch[1]["path"] = "/c";
+  auto applied = apply_patch(doc, patch);
+  CAF_REQUIRE(applied);
+  CAF_CHECK_EQUAL(*applied, json::parse(R"({"c": {"b": [2, 3, 1]}})"));
+}
+
+CAF_TEST(malformed patches name the operation and the reason) {
+  json doc = json::parse(R"({"a": {"b": 1}, "list": [1, 2]})");
+  CAF_CHECK(apply_error(doc, json::object()).find("not an array") !=
+            std::string::npos);
+  check_fails(doc, json::array({1}), 0, "not an object");
+  check_fails(doc, json::array({json{{"path", "/a"}}}), 0, "missing 'op'");
+  check_fails(doc, json::array({json{{"op", 1}, {"path", "/a"}}}), 0,
+              "'op' is a number");
+  check_fails(doc, json::array({single_op("spam", "/a", 1)}), 0,
+              "unknown op \"spam\"");
+  check_fails(doc, json::array({json{{"op", "remove"}}}), 0, "missing 'path'");
+  check_fails(doc, json::array({json{{"op", "remove"}, {"path", nullptr}}}), 0,
+              "'path' is a null");
+  check_fails(doc, json::array({single_op("add", "/x")}), 0, "missing 'value'");
+  check_fails(doc, json::array({single_op("replace", "/a")}), 0,
+              "missing 'value'");
+  check_fails(doc, json::array({single_op("test", "/a")}), 0,
+              "missing 'value'");
+  check_fails(doc, json::array({single_op("copy", "/x")}), 0, "missing 'from'");
+  check_fails(doc,
+              json::array({json{{"op", "move"}, {"path", "/x"}, {"from", 7}}}),
+              0, "'from' is a number");
+  check_fails(doc, json::array({single_op("remove", "a")}), 0,
+              "start with '/'");
+  check_fails(doc, json::array({single_op("remove", "/~2")}), 0,
+              "'~' not followed");
+  check_fails(doc, json::array({single_op("remove", "/a~")}), 0,
+              "'~' not followed");
+}
+
+CAF_TEST(patches that do not fit the document name the operation) {
+  json doc = json::parse(R"({"a": {"b": 1}, "list": [1, 2]})");
+  json ok = single_op("test", "/a/b", 1);
+  check_fails(doc, json::array({ok, single_op("remove", "/x")}), 1,
+              "no member \"x\"");
+  check_fails(doc, json::array({ok, ok, single_op("add", "/x/y", 1)}), 2,
+              "no member \"x\"");
+  check_fails(doc, json::array({single_op("replace", "/a/c", 1)}), 0,
+              "no member \"c\"");
+  check_fails(doc, json::array({single_op("add", "/a/b/c", 1)}), 0,
+              "cannot add \"c\" to a number");
+  check_fails(doc, json::array({single_op("test", "/a/b/c/d", 1)}), 0,
+              "cannot look up \"c\" in a number");
+  check_fails(doc, json::array({single_op("remove", "/list/2")}), 0,
+              "out of range");
+  check_fails(doc, json::array({single_op("add", "/list/3", 0)}), 0,
+              "out of range");
+  check_fails(
+    doc, json::array({single_op("test", "/list/99999999999999999999999", 1)}),
+    0, "out of range");
+  check_fails(doc, json::array({single_op("test", "/list/01", 2)}), 0,
+              "not an array index");
+  check_fails(doc, json::array({single_op("remove", "/list/-")}), 0,
+              "not an array index");
+  check_fails(doc, json::array({single_op("add", "/list/x", 0)}), 0,
+              "not an array index");
+  check_fails(doc, json::array({single_op("remove", "")}), 0, "whole document");
+  check_fails(
+    doc,
+    json::array({json{{"op", "move"}, {"from", "/a"}, {"path", "/a/b/c"}}}), 0,
+    "into its own child");
+  check_fails(
+    doc, json::array({json{{"op", "copy"}, {"from", "/z"}, {"path", "/y"}}}), 0,
+    "from \"/z\"");
+  check_fails(doc, json::array({ok, single_op("test", "/a/b", 2)}), 1,
+              "test failed");
+}
+
+CAF_TEST(a failing patch changes nothing) {
+  json doc = json::parse(R"({"a": [1, 2, 3], "b": {"c": "d"}})");
+  const json before = doc;
+  json patch = json::parse(R"([
+    {"op": "add", "path": "/a/-", "value": 4},
+    {"op": "remove", "path": "/b/c"},
+    {"op": "replace", "path": "", "value": 5},
+    {"op": "test", "path": "", "value": 6}])");
+  CAF_CHECK_NOT_EQUAL(apply_error(doc, patch), "");
+  CAF_CHECK_EQUAL(doc, before);
+}
+
+// -- diff: hand cases ---------------------------------------------------------
+
+CAF_TEST(equal values give an empty patch) {
+  json doc = json::parse(R"({"a": [1, {"b": null}], "c": "d"})");
+  CAF_CHECK_EQUAL(diff(doc, doc), json::array());
+  CAF_CHECK_EQUAL(diff(nullptr, nullptr), json::array());
+  CAF_CHECK_EQUAL(diff(1, 1.0), json::array());
+}
+
+CAF_TEST(scalars and type changes replace) {
+  CAF_CHECK_EQUAL(checked_diff(1, 2),
+                  json::array({single_op("replace", "", 2)}));
+  CAF_CHECK_EQUAL(checked_diff(nullptr, json::object()),
+                  json::array({single_op("replace", "", json::object())}));
+  CAF_CHECK_EQUAL(checked_diff(json::object(), nullptr),
+                  json::array({single_op("replace", "", nullptr)}));
+  json from = json::parse(R"({"a": {"x": 1}, "b": [1], "c": "s", "d": 1})");
+  json to = json::parse(R"({"a": [1], "b": {"x": 1}, "c": null, "d": true})");
+  CAF_CHECK_EQUAL(checked_diff(from, to).size(), 4u);
+}
+
+CAF_TEST(nested objects diff member by member) {
+  json from = json::parse(R"({"a": {"b": {"c": 1, "d": 2}}, "e": 5})");
+  json to = json::parse(R"({"a": {"b": {"c": 3, "x": 4}}, "e": 5})");
+  auto patch = checked_diff(from, to);
+  CAF_CHECK_EQUAL(patch, json::parse(R"([
+    {"op": "replace", "path": "/a/b/c", "value": 3},
+    {"op": "remove", "path": "/a/b/d"},
+    {"op": "add", "path": "/a/b/x", "value": 4}])"));
+}
+
+CAF_TEST(keys with slash and tilde are escaped) {
+  json from = json::parse(R"({"a/b": 1, "m~n": {"~1": 2}, "": 0})");
+  json to = json::parse(R"({"a/b": 3, "m~n": {"~1": 4}, "": 0, "/~": 5})");
+  auto patch = checked_diff(from, to);
+  CAF_CHECK_EQUAL(patch, json::parse(R"([
+    {"op": "replace", "path": "/a~1b", "value": 3},
+    {"op": "replace", "path": "/m~0n/~01", "value": 4},
+    {"op": "add", "path": "/~1~0", "value": 5}])"));
+  CAF_CHECK_EQUAL(checked_diff(json{{"", 1}}, json{{"", 2}}),
+                  json::array({single_op("replace", "/", 2)}));
+}
+
+CAF_TEST(one insert or delete in a long array is one operation) {
+  const int size = 10000;
+  const json base = counting_array(size);
+  for (int pos : {0, 1, size / 2, size - 1, size}) {
+    json inserted = base;
+    inserted.insert(inserted.begin() + pos, "new");
+    auto patch = checked_diff(base, inserted);
+    CAF_CHECK_EQUAL(
+      patch, json::array({single_op("add", "/" + std::to_string(pos), "new")}));
+    if (pos == size)
+      continue;
+    json removed = base;
+    removed.erase(static_cast<std::size_t>(pos));
+    patch = checked_diff(base, removed);
+    CAF_CHECK_EQUAL(
+      patch, json::array({single_op("remove", "/" + std::to_string(pos))}));
+  }
+}
+
+CAF_TEST(array middles of unequal length edit overlap then surplus) {
+  json from = json::parse("[0, 1, 2, 3, 4, 5, 6, 7, 8, 9]");
+  json to = json::parse("[0, 1, 2, 7, 8, 9]");
+  auto patch = checked_diff(from, to);
+  CAF_CHECK_EQUAL(patch.size(), 4u);
+  CAF_CHECK_EQUAL(patch[0], single_op("remove", "/6"));
+  CAF_CHECK_EQUAL(checked_diff(to, from).size(), 4u);
+  // Two distant edits defeat trimming; both directions still round trip.
+  checked_diff(json::parse("[1, 2, 3, 4, 5]"), json::parse("[0, 1, 2, 4, 6]"));
+  checked_diff(json::parse("[0, 1, 2, 4, 6]"), json::parse("[1, 2, 3, 4, 5]"));
+  checked_diff(json::array(), counting_array(5));
+  checked_diff(counting_array(5), json::array());
+  checked_diff(json::parse("[1, 1, 1]"), json::parse("[1, 1, 1, 1, 1]"));
+  checked_diff(json::parse("[1, 1, 1, 1]"), json::parse("[1]"));
+}
+
+CAF_TEST(same length arrays recurse into their elements) {
+  json from = json::parse(R"([{"id": 1, "hp": 10}, {"id": 2, "hp": 7}])");
+  json to = json::parse(R"([{"id": 1, "hp": 10}, {"id": 2, "hp": 3}])");
+  CAF_CHECK_EQUAL(checked_diff(from, to),
+                  json::array({single_op("replace", "/1/hp", 3)}));
+}
+
+// -- diff: random property ----------------------------------------------------
+
+CAF_TEST(diff round trips on random documents) {
+  random_json gen{20240611};
+  const int pairs = 2500;
+  int failures = 0;
+  std::size_t ops = 0;
+  std::size_t nodes = 0;
+  for (int i = 0; i < pairs && failures < 5; ++i) {
+    json a = gen.value(300);
+    json b = a;
+    switch (gen.below(10)) {
+      case 0: b = gen.value(300); break; // unrelated, often a type change
+      case 1: break;                     // equal
+      default: gen.mutate(b);
+    }
+    auto failure = round_trip_failure(a, b);
+    if (!failure.empty()) {
+      ++failures;
+      CAF_CHECK_EQUAL("pair " + std::to_string(i) + ": " + failure +
+                        "\n  a = " + brief(a) + "\n  b = " + brief(b),
+                      "");
+    }
+    ops += diff(a, b).size();
+    nodes += count_nodes(a);
+  }
+  CAF_MESSAGE("random round trips: " << pairs << " pairs, " << ops << " ops, "
+                                     << nodes << " nodes");
+  CAF_CHECK_EQUAL(failures, 0);
+}
+
+CAF_TEST(random single inserts and deletes in large arrays are one op) {
+  random_json gen{7};
+  for (int i = 0; i < 100; ++i) {
+    json array = json::array();
+    for (int n = 1000 + gen.below(2000); n > 0; --n)
+      array.push_back(gen.value(5));
+    json edited = array;
+    const bool insert = gen.below(2) == 0;
+    if (insert)
+      edited.insert(edited.begin() + gen.below(static_cast<int>(array.size())),
+                    gen.value(5));
+    else
+      edited.erase(
+        static_cast<std::size_t>(gen.below(static_cast<int>(array.size()))));
+    auto patch = checked_diff(array, edited);
+    CAF_REQUIRE_EQUAL(patch.size(), 1u);
+    CAF_CHECK_EQUAL(patch[0]["op"], insert ? "add" : "remove");
+  }
+}
