@@ -168,10 +168,12 @@ save_actor::behavior_type save_behavior(save_pointer self,
   self->request(st.reader, caf::infinite, open_atom_v, st.save_id)
     .await([=](open_reply& reply) { adopt(self->state, reply); },
            [=](caf::error& err) {
-             if (error_code(err) == save_errc::not_found)
-               self->state.load_error = std::move(err);
-             else
-               self->quit(std::move(err)); // transient: retry on next use
+             // Queued requests get this error; a transient one (the database
+             // failed) also makes the actor leave after them, so the next
+             // request retries with a fresh load.
+             if (error_code(err) == save_errc::storage_failure)
+               self->send(self, passivate_atom_v);
+             self->state.load_error = std::move(err);
            });
   return {
     [=](persist_atom, persist_request& req) -> caf::result<persist_ack> {

@@ -19,7 +19,7 @@ const std::vector<migration>& all_migrations() {
     {1,
      "save store",
      {
-       R"(CREATE TABLE awf_saves (
+       R"sql(CREATE TABLE awf_saves (
             save_id TEXT PRIMARY KEY,
             session_id TEXT NOT NULL,
             user_id_hash TEXT NOT NULL,
@@ -30,9 +30,9 @@ const std::vector<migration>& all_migrations() {
             integrity_ok BOOLEAN NOT NULL DEFAULT 1,
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
             updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
-            UNIQUE (session_id, user_id_hash))",
+            UNIQUE (session_id, user_id_hash)))sql",
        "CREATE INDEX awf_saves_user ON awf_saves (user_id_hash, updated_at)",
-       R"(CREATE TABLE awf_save_blobs (
+       R"sql(CREATE TABLE awf_save_blobs (
             blob_hash TEXT PRIMARY KEY,
             blob_type TEXT NOT NULL CHECK (blob_type IN ('snapshot', 'diff', 'meta')),
             bytes BLOB NOT NULL,
@@ -41,8 +41,8 @@ const std::vector<migration>& all_migrations() {
             codec TEXT NOT NULL DEFAULT 'zstd' CHECK (codec IN ('zstd', 'raw')),
             key_id TEXT,
             stored_size INTEGER NOT NULL,
-            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
-       R"(CREATE TABLE awf_save_diffs (
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))))sql",
+       R"sql(CREATE TABLE awf_save_diffs (
             save_id TEXT NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             from_turn INTEGER NOT NULL,
             to_turn INTEGER NOT NULL,
@@ -53,35 +53,35 @@ const std::vector<migration>& all_migrations() {
             base_turn INTEGER NOT NULL,
             state_bytes INTEGER NOT NULL,
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
-            PRIMARY KEY (save_id, to_turn))",
-       R"(CREATE TABLE awf_blob_refs (
+            PRIMARY KEY (save_id, to_turn)))sql",
+       R"sql(CREATE TABLE awf_blob_refs (
             save_id TEXT NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             blob_hash TEXT NOT NULL,
-            PRIMARY KEY (save_id, blob_hash))",
+            PRIMARY KEY (save_id, blob_hash)))sql",
        "CREATE INDEX awf_blob_refs_blob ON awf_blob_refs (blob_hash)",
-       R"(CREATE TABLE awf_devices (
+       R"sql(CREATE TABLE awf_devices (
             device_id TEXT PRIMARY KEY,
             user_id_hash TEXT NOT NULL,
             session_id TEXT,
             last_turn_seen INTEGER DEFAULT 0,
             sync_token TEXT NOT NULL,
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
-            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
-       R"(CREATE TABLE awf_save_archives (
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))))sql",
+       R"sql(CREATE TABLE awf_save_archives (
             archive_id TEXT PRIMARY KEY,
             save_id TEXT NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             reason TEXT NOT NULL CHECK (reason IN ('conflict', 'manual_restore')),
             meta TEXT NOT NULL DEFAULT '{}',
-            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
-       R"(CREATE TABLE awf_sync_audit (
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))))sql",
+       R"sql(CREATE TABLE awf_sync_audit (
             audit_id TEXT PRIMARY KEY,
             save_id TEXT REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             device_id TEXT,
             operation TEXT NOT NULL,
             details TEXT NOT NULL DEFAULT '{}',
-            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))))sql",
        "CREATE INDEX awf_sync_audit_save ON awf_sync_audit (save_id, created_at)",
-       R"(CREATE TABLE awf_cloud_sync_config (
+       R"sql(CREATE TABLE awf_cloud_sync_config (
             id TEXT PRIMARY KEY DEFAULT 'default',
             sync_enabled BOOLEAN,
             snapshot_every INTEGER,
@@ -94,13 +94,13 @@ const std::vector<migration>& all_migrations() {
             client_sealed BOOLEAN,
             hmac_secret TEXT,
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')),
-            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now')))",
-       R"(CREATE TABLE awf_key_usage (
+            updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))))sql",
+       R"sql(CREATE TABLE awf_key_usage (
             key_id TEXT PRIMARY KEY,
-            encryptions INTEGER NOT NULL DEFAULT 0))",
+            encryptions INTEGER NOT NULL DEFAULT 0))sql",
      },
      {
-       R"(CREATE TABLE awf_saves (
+       R"sql(CREATE TABLE awf_saves (
             save_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
             session_id TEXT NOT NULL,
             user_id_hash TEXT NOT NULL,
@@ -111,9 +111,9 @@ const std::vector<migration>& all_migrations() {
             integrity_ok BOOLEAN NOT NULL DEFAULT true,
             created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
             updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
-            UNIQUE (session_id, user_id_hash))",
+            UNIQUE (session_id, user_id_hash)))sql",
        "CREATE INDEX awf_saves_user ON awf_saves (user_id_hash, updated_at)",
-       R"(CREATE TABLE awf_save_blobs (
+       R"sql(CREATE TABLE awf_save_blobs (
             blob_hash TEXT PRIMARY KEY,
             blob_type TEXT NOT NULL CHECK (blob_type IN ('snapshot', 'diff', 'meta')),
             bytes BYTEA NOT NULL,
@@ -122,8 +122,8 @@ const std::vector<migration>& all_migrations() {
             codec TEXT NOT NULL DEFAULT 'zstd' CHECK (codec IN ('zstd', 'raw')),
             key_id TEXT,
             stored_size BIGINT NOT NULL,
-            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
-       R"(CREATE TABLE awf_save_diffs (
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
+       R"sql(CREATE TABLE awf_save_diffs (
             save_id UUID NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             from_turn BIGINT NOT NULL,
             to_turn BIGINT NOT NULL,
@@ -134,35 +134,35 @@ const std::vector<migration>& all_migrations() {
             base_turn BIGINT NOT NULL,
             state_bytes BIGINT NOT NULL,
             created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
-            PRIMARY KEY (save_id, to_turn))",
-       R"(CREATE TABLE awf_blob_refs (
+            PRIMARY KEY (save_id, to_turn)))sql",
+       R"sql(CREATE TABLE awf_blob_refs (
             save_id UUID NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             blob_hash TEXT NOT NULL,
-            PRIMARY KEY (save_id, blob_hash))",
+            PRIMARY KEY (save_id, blob_hash)))sql",
        "CREATE INDEX awf_blob_refs_blob ON awf_blob_refs (blob_hash)",
-       R"(CREATE TABLE awf_devices (
+       R"sql(CREATE TABLE awf_devices (
             device_id TEXT PRIMARY KEY,
             user_id_hash TEXT NOT NULL,
             session_id TEXT,
             last_turn_seen BIGINT DEFAULT 0,
             sync_token TEXT NOT NULL,
             created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
-            updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
-       R"(CREATE TABLE awf_save_archives (
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
+       R"sql(CREATE TABLE awf_save_archives (
             archive_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
             save_id UUID NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             reason TEXT NOT NULL CHECK (reason IN ('conflict', 'manual_restore')),
             meta JSONB NOT NULL DEFAULT '{}'::jsonb,
-            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
-       R"(CREATE TABLE awf_sync_audit (
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
+       R"sql(CREATE TABLE awf_sync_audit (
             audit_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
             save_id UUID REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             device_id TEXT,
             operation TEXT NOT NULL,
             details JSONB NOT NULL DEFAULT '{}'::jsonb,
-            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
        "CREATE INDEX awf_sync_audit_save ON awf_sync_audit (save_id, created_at)",
-       R"(CREATE TABLE awf_cloud_sync_config (
+       R"sql(CREATE TABLE awf_cloud_sync_config (
             id TEXT PRIMARY KEY DEFAULT 'default',
             sync_enabled BOOLEAN,
             snapshot_every INTEGER,
@@ -175,10 +175,10 @@ const std::vector<migration>& all_migrations() {
             client_sealed BOOLEAN,
             hmac_secret TEXT,
             created_at TIMESTAMPTZ NOT NULL DEFAULT NOW(),
-            updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW())",
-       R"(CREATE TABLE awf_key_usage (
+            updated_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
+       R"sql(CREATE TABLE awf_key_usage (
             key_id TEXT PRIMARY KEY,
-            encryptions BIGINT NOT NULL DEFAULT 0))",
+            encryptions BIGINT NOT NULL DEFAULT 0))sql",
      }},
   };
   return list;

@@ -1,0 +1,104 @@
+// A running save engine on a fresh test database, with real threads and
+// detached storage workers, driven through the blocking SaveService calls.
+#pragma once
+
+#include <memory>
+#include <random>
+#include <string>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+
+#include "actors/save_errc.hpp"
+#include "actors/save_service.hpp"
+#include "actors/type_ids.hpp"
+#include "core/key_ring.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace awf::test {
+
+/// Returns the value of `x` by value, failing loudly on an error. Use it
+/// inside CAF_CHECK_EQUAL, which binds its arguments by reference: a member
+/// reached through expected::operator-> would dangle.
+template <class T>
+T value_of(caf::expected<T> x) {
+  if (!x)
+    throw std::runtime_error(actors::error_message(x.error()));
+  return std::move(*x);
+}
+
+struct engine_config : caf::actor_system_config {
+  engine_config() {
+    actors::register_message_types(*this);
+  }
+};
+
+/// Builds engine options for tests: small limits so edge cases are cheap.
+inline actors::engine_options test_options(const std::string& url) {
+  actors::engine_options opts;
+  opts.database.url = url;
+  opts.database.sync = persistence::sqlite_sync::normal;
+  opts.encode.zstd_level = 3;
+  opts.max_state_bytes = 4 << 20;
+  return opts;
+}
+
+inline std::shared_ptr<core::key_ring> test_keys(std::string id = "k1",
+                                                 std::string key = {}) {
+  if (key.empty())
+    key = core::key_ring::random_key();
+  auto ring = core::key_ring::make({{std::move(id), std::move(key)}});
+  if (!ring)
+    throw std::runtime_error(ring.error().message);
+  return std::make_shared<core::key_ring>(std::move(*ring));
+}
+
+struct engine_fixture {
+  test_database db;
+  engine_config cfg;
+  caf::actor_system sys{cfg};
+  std::string key_bytes = core::key_ring::random_key();
+  std::shared_ptr<core::key_ring> keys = test_keys("k1", key_bytes);
+  std::unique_ptr<actors::save_service> service;
+
+  engine_fixture() {
+    start(test_options(db.url()));
+  }
+
+  ~engine_fixture() {
+    stop();
+  }
+
+  void start(actors::engine_options opts,
+             std::shared_ptr<core::key_ring> ring = nullptr) {
+    stop();
+    auto ctx = std::make_shared<actors::engine_context>();
+    ctx->keys = ring ? ring : keys;
+    ctx->options = std::move(opts);
+    actors::service_options svc;
+    svc.periodic_verification = false;
+    auto started = actors::save_service::start(sys, ctx, svc);
+    if (!started)
+      throw std::runtime_error("engine did not start: "
+                               + actors::error_message(started.error()));
+    service = std::move(*started);
+  }
+
+  void stop() {
+    if (service) {
+      service->stop();
+      service.reset();
+    }
+  }
+
+  std::string new_save(const std::string& user = "user-1") {
+    static int counter = 0;
+    auto reply = service->create_or_attach_save(
+      "session-" + std::to_string(++counter), user);
+    if (!reply)
+      throw std::runtime_error(actors::error_message(reply.error()));
+    return reply->save.save_id;
+  }
+};
+
+} // namespace awf::test

@@ -1,0 +1,138 @@
+#define CAF_SUITE persist_rules
+
+#include "caf/test/unit_test.hpp"
+
+#include "core/canonical_json.hpp"
+#include "core/chain.hpp"
+#include "tests/actors/engine_fixture.hpp"
+
+using namespace awf;
+using actors::save_errc;
+
+namespace {
+
+struct fixture : test::engine_fixture {
+  template <class T>
+  save_errc code_of(const caf::expected<T>& x) {
+    return x ? save_errc{} : actors::error_code(x.error());
+  }
+};
+
+nlohmann::json state_of(int n) {
+  return {{"turn", n}, {"gold", n * 10}, {"items", {"sword", "shield"}}};
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(persist_rules_tests, fixture)
+
+CAF_TEST(create attaches to the same session) {
+  auto first = service->create_or_attach_save("s-1", "alice");
+  auto again = service->create_or_attach_save("s-1", "alice");
+  auto other_user = service->create_or_attach_save("s-1", "bob");
+  CAF_REQUIRE(first && again && other_user);
+  CAF_CHECK(first->created);
+  CAF_CHECK(!again->created);
+  CAF_CHECK_EQUAL(first->save.save_id, again->save.save_id);
+  CAF_CHECK_NOT_EQUAL(first->save.save_id, other_user->save.save_id);
+  CAF_CHECK_EQUAL(first->save.head.turn_id, 0);
+  CAF_CHECK_EQUAL(first->save.head.chain_hash, core::chain_genesis("s-1"));
+}
+
+CAF_TEST(a repeated identical turn is acknowledged without change) {
+  auto save_id = new_save();
+  auto t1 = service->persist_turn(save_id, 1, state_of(1));
+  auto t2 = service->persist_turn(save_id, 2, state_of(2));
+  CAF_REQUIRE(t1 && t2);
+  // The head again, then an older turn (answered from the store).
+  auto replay_head = service->persist_turn(save_id, 2, state_of(2));
+  auto replay_old = service->persist_turn(save_id, 1, state_of(1));
+  CAF_REQUIRE(replay_head && replay_old);
+  CAF_CHECK(replay_head->already_stored);
+  CAF_CHECK_EQUAL(replay_head->head, t2->head);
+  CAF_CHECK(replay_old->already_stored);
+  CAF_CHECK_EQUAL(replay_old->head, t1->head);
+  auto verify = service->verify(save_id);
+  CAF_REQUIRE(verify);
+  CAF_CHECK_EQUAL(verify->head, t2->head);
+}
+
+CAF_TEST(a different state for a stored turn is refused) {
+  auto save_id = new_save();
+  CAF_REQUIRE(service->persist_turn(save_id, 1, state_of(1)));
+  CAF_REQUIRE(service->persist_turn(save_id, 2, state_of(2)));
+  CAF_CHECK_EQUAL(code_of(service->persist_turn(save_id, 2, state_of(9))),
+                  save_errc::divergent_turn);
+  CAF_CHECK_EQUAL(code_of(service->persist_turn(save_id, 1, state_of(9))),
+                  save_errc::divergent_turn);
+  CAF_CHECK_EQUAL(test::value_of(service->materialize(save_id, 2)).canonical,
+                  core::canonicalize(state_of(2)));
+}
+
+CAF_TEST(a turn gap stores nothing) {
+  auto save_id = new_save();
+  CAF_REQUIRE(service->persist_turn(save_id, 1, state_of(1)));
+  auto gap = service->persist_turn(save_id, 3, state_of(3));
+  CAF_CHECK_EQUAL(code_of(gap), save_errc::turn_gap);
+  CAF_CHECK(actors::error_message(gap.error()).find("turn 3") != std::string::npos);
+  CAF_CHECK_EQUAL(code_of(service->persist_turn(save_id, 0, state_of(0))),
+                  save_errc::invalid_request);
+  CAF_CHECK_EQUAL(test::value_of(service->materialize(save_id)).turn_id, 1);
+  CAF_CHECK_EQUAL(test::value_of(service->verify(save_id)).checked_turns, 1);
+}
+
+CAF_TEST(an oversized state is refused and stores nothing) {
+  auto opts = test::test_options(db.url());
+  opts.max_state_bytes = 1000;
+  start(opts);
+  auto save_id = new_save();
+  CAF_REQUIRE(service->persist_turn(save_id, 1, state_of(1)));
+  nlohmann::json big{{"blob", std::string(2000, 'z')}};
+  CAF_CHECK_EQUAL(code_of(service->persist_turn(save_id, 2, big)),
+                  save_errc::payload_too_large);
+  CAF_CHECK_EQUAL(test::value_of(service->materialize(save_id)).turn_id, 1);
+  // The save goes on normally afterwards.
+  CAF_CHECK(service->persist_turn(save_id, 2, state_of(2)));
+}
+
+CAF_TEST(unknown and malformed save ids are not found) {
+  const char* ids[] = {"00000000-0000-4000-8000-000000000000", "nope",
+                       "../../etc/passwd", ""};
+  for (const char* id : ids) {
+    CAF_CHECK_EQUAL(code_of(service->persist_turn(id, 1, state_of(1))),
+                    save_errc::not_found);
+    CAF_CHECK_EQUAL(code_of(service->materialize(id)), save_errc::not_found);
+    CAF_CHECK_EQUAL(code_of(service->verify(id)), save_errc::not_found);
+  }
+}
+
+CAF_TEST(materialize answers turn zero and refuses turns past the head) {
+  auto created = service->create_or_attach_save("s-zero", "alice");
+  CAF_REQUIRE(created);
+  auto save_id = created->save.save_id;
+  auto zero = service->materialize(save_id, 0);
+  CAF_REQUIRE(zero);
+  CAF_CHECK_EQUAL(zero->turn_id, 0);
+  CAF_CHECK(zero->canonical.empty());
+  CAF_CHECK_EQUAL(zero->chain_hash, core::chain_genesis("s-zero"));
+  CAF_CHECK_EQUAL(code_of(service->materialize(save_id, 1)),
+                  save_errc::not_found);
+  CAF_REQUIRE(service->persist_turn(save_id, 1, state_of(1)));
+  CAF_CHECK_EQUAL(code_of(service->materialize(save_id, 2)),
+                  save_errc::not_found);
+  CAF_CHECK_EQUAL(test::value_of(service->materialize(save_id, actors::head_turn)).turn_id, 1);
+}
+
+CAF_TEST(saves list newest first per user) {
+  auto a = service->create_or_attach_save("s-a", "carol");
+  auto b = service->create_or_attach_save("s-b", "carol");
+  CAF_REQUIRE(a && b);
+  CAF_REQUIRE(service->persist_turn(a->save.save_id, 1, state_of(1)));
+  auto saves = service->list_saves("carol");
+  CAF_REQUIRE(saves);
+  CAF_REQUIRE_EQUAL(saves->size(), 2u);
+  CAF_CHECK_EQUAL(saves->front().save_id, a->save.save_id);
+  CAF_CHECK(service->list_saves("nobody")->empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,27 @@
+# Suites that need a database run once against SQLite and once against
+# PostgreSQL (AWF_TEST_PG_URL comes from tools/test.sh).
+add_library(awf_test_support STATIC
+  ${CMAKE_CURRENT_SOURCE_DIR}/support/test_database.cpp)
+target_link_libraries(awf_test_support PUBLIC awf_persistence)
+
+function(awf_add_db_test name dir)
+  file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.cpp")
+  add_executable(${name} ${sources}
+    ${CMAKE_CURRENT_SOURCE_DIR}/support/db_test_main.cpp)
+  target_compile_definitions(${name} PRIVATE
+    AWF_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    AWF_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  target_link_libraries(${name} PRIVATE awf_test_support CAF::core ${ARGN})
+  foreach(backend sqlite postgresql)
+    add_test(NAME ${dir}_${backend} COMMAND ${name} -n)
+    set_tests_properties(${dir}_${backend} PROPERTIES
+      ENVIRONMENT "AWF_TEST_BACKEND=${backend}"
+      SKIP_RETURN_CODE 77
+      TIMEOUT 900)
+  endforeach()
+endfunction()
+
+awf_add_db_test(awf_persistence_tests persistence awf_persistence awf_config SOCI::sqlite3
+                SOCI::postgresql)
+awf_add_db_test(awf_actor_tests actors awf_actors SOCI::sqlite3
+                SOCI::postgresql)

@@ -1,0 +1,212 @@
+#define CAF_SUITE audit_log
+
+#include "persistence/audit_log.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/uuid.hpp"
+#include "persistence/save_store.hpp"
+#include "tests/persistence/store_fixture.hpp"
+
+using namespace awf;
+using namespace awf::test;
+
+namespace {
+
+/// Sleeps long enough that SQLite's millisecond timestamps differ.
+void let_time_pass() {
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// Parses JSON text and prints it back with sorted keys and no spaces, so
+/// two texts of the same value compare equal (PostgreSQL's JSONB reformats).
+std::string parse(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text).dump();
+  } catch (const std::exception&) {
+    return "unparsable: " + text;
+  }
+}
+
+struct fixture : database_fixture {
+  persistence::audit_log log{*db};
+  persistence::save_store saves{*db};
+
+  /// Creates a save (audit rows reference real saves).
+  std::string make_save(const std::string& user) {
+    auto made = saves.create_or_attach(user, "session-1", "1.0.0");
+    if (!made)
+      CAF_FAIL("create_or_attach failed: " << made.error().message);
+    return made->save.save_id;
+  }
+
+  std::string append(const std::optional<std::string>& save_id,
+                     const std::optional<std::string>& device_id,
+                     const std::string& operation,
+                     const std::string& details = "{}") {
+    auto id = log.append(save_id, device_id, operation, details);
+    if (!id)
+      CAF_FAIL("append failed: " << id.error().message);
+    return *id;
+  }
+
+  std::vector<persistence::audit_record>
+  list(const std::optional<std::string>& save_id, std::size_t limit = 100) {
+    auto records = log.list(save_id, limit);
+    if (!records)
+      CAF_FAIL("list failed: " << records.error().message);
+    return *records;
+  }
+
+  std::vector<std::string> ids(const std::optional<std::string>& save_id,
+                               std::size_t limit = 100) {
+    std::vector<std::string> out;
+    for (const auto& rec : list(save_id, limit))
+      out.push_back(rec.audit_id);
+    return out;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(audit_log_tests, fixture)
+
+CAF_TEST(an empty log lists nothing) {
+  CAF_CHECK_EQUAL(list(std::nullopt).size(), 0u);
+}
+
+CAF_TEST(append without save or device stores nulls) {
+  auto before = now_ms();
+  auto id = append(std::nullopt, std::nullopt, "server_start",
+                   R"({"version":"0.1.0"})");
+  CAF_CHECK(core::is_uuid(id));
+  auto records = list(std::nullopt);
+  CAF_REQUIRE_EQUAL(records.size(), 1u);
+  const auto& rec = records.front();
+  CAF_CHECK_EQUAL(rec.audit_id, id);
+  CAF_CHECK(!rec.save_id.has_value());
+  CAF_CHECK(!rec.device_id.has_value());
+  CAF_CHECK_EQUAL(rec.operation, "server_start");
+  CAF_CHECK_EQUAL(parse(rec.details_json), parse(R"({"version":"0.1.0"})"));
+  CAF_CHECK_GREATER(rec.created_at_ms, before - 60'000);
+  CAF_CHECK_LESS(rec.created_at_ms, now_ms() + 60'000);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit WHERE save_id "
+                        "IS NULL AND device_id IS NULL"),
+                  1);
+}
+
+CAF_TEST(append with save and device stores both) {
+  auto save_id = make_save("user-a");
+  auto id =
+    append(save_id, std::string{"device-1"}, "sync_up", R"({"turns":3})");
+  auto records = list(std::nullopt);
+  CAF_REQUIRE_EQUAL(records.size(), 1u);
+  const auto& rec = records.front();
+  CAF_CHECK_EQUAL(rec.audit_id, id);
+  CAF_REQUIRE(rec.save_id.has_value());
+  CAF_CHECK_EQUAL(*rec.save_id, save_id);
+  CAF_REQUIRE(rec.device_id.has_value());
+  CAF_CHECK_EQUAL(*rec.device_id, "device-1");
+  CAF_CHECK_EQUAL(rec.operation, "sync_up");
+  CAF_CHECK_EQUAL(parse(rec.details_json), parse(R"({"turns":3})"));
+}
+
+CAF_TEST(append with only a device id keeps the save null) {
+  append(std::nullopt, std::string{"device-9"}, "register");
+  auto records = list(std::nullopt);
+  CAF_REQUIRE_EQUAL(records.size(), 1u);
+  CAF_CHECK(!records.front().save_id.has_value());
+  CAF_REQUIRE(records.front().device_id.has_value());
+  CAF_CHECK_EQUAL(*records.front().device_id, "device-9");
+}
+
+CAF_TEST(list returns the newest records first) {
+  auto a = append(std::nullopt, std::nullopt, "first");
+  let_time_pass();
+  auto b = append(std::nullopt, std::nullopt, "second");
+  let_time_pass();
+  auto c = append(std::nullopt, std::nullopt, "third");
+  CAF_CHECK_EQUAL(ids(std::nullopt), (std::vector<std::string>{c, b, a}));
+  auto records = list(std::nullopt);
+  CAF_REQUIRE_EQUAL(records.size(), 3u);
+  CAF_CHECK_EQUAL(records[0].operation, "third");
+  CAF_CHECK_EQUAL(records[2].operation, "first");
+  CAF_CHECK_GREATER(records[0].created_at_ms, records[1].created_at_ms);
+  CAF_CHECK_GREATER(records[1].created_at_ms, records[2].created_at_ms);
+  CAF_CHECK_EQUAL(ids(std::nullopt, 2), (std::vector<std::string>{c, b}));
+}
+
+CAF_TEST(list filters by save id) {
+  auto s1 = make_save("user-a");
+  auto s2 = make_save("user-b");
+  auto a = append(s1, std::nullopt, "create");
+  let_time_pass();
+  auto b = append(s2, std::nullopt, "create");
+  let_time_pass();
+  auto c = append(std::nullopt, std::nullopt, "sweep");
+  let_time_pass();
+  auto d = append(s1, std::string{"device-1"}, "sync_up");
+  CAF_CHECK_EQUAL(ids(s1), (std::vector<std::string>{d, a}));
+  CAF_CHECK_EQUAL(ids(s2), (std::vector<std::string>{b}));
+  CAF_CHECK_EQUAL(ids(s1, 1), (std::vector<std::string>{d}));
+  CAF_CHECK_EQUAL(ids(std::nullopt), (std::vector<std::string>{d, c, b, a}));
+  for (const auto& rec : list(s1)) {
+    CAF_REQUIRE(rec.save_id.has_value());
+    CAF_CHECK_EQUAL(*rec.save_id, s1);
+  }
+  CAF_CHECK_EQUAL(list(core::random_uuid()).size(), 0u);
+}
+
+CAF_TEST(details json round trips) {
+  const std::string details = R"({
+    "reason": "conflict",
+    "turns": [1, 2, 3],
+    "nested": {"ratio": 0.25, "ok": true, "none": null, "big": 1234567890},
+    "text": "Zo\u00eb says \"hi\" \u2713 \\ / \n"
+  })";
+  append(std::nullopt, std::nullopt, "restore", details);
+  auto records = list(std::nullopt);
+  CAF_REQUIRE_EQUAL(records.size(), 1u);
+  CAF_CHECK_EQUAL(parse(records.front().details_json), parse(details));
+  CAF_CHECK_NOT_EQUAL(parse(records.front().details_json),
+                      parse(R"({"reason":"conflict"})"));
+}
+
+CAF_TEST(an empty details object round trips) {
+  append(std::nullopt, std::nullopt, "noop", "{}");
+  auto records = list(std::nullopt);
+  CAF_REQUIRE_EQUAL(records.size(), 1u);
+  CAF_CHECK_EQUAL(parse(records.front().details_json), "{}");
+}
+
+CAF_TEST(append for an unknown save fails without throwing) {
+  auto result = log.append(core::random_uuid(), std::nullopt, "ghost", "{}");
+  CAF_CHECK_EQUAL(code_of(result), "failure");
+  CAF_CHECK_EQUAL(list(std::nullopt).size(), 0u);
+}
+
+CAF_TEST(deleting a save deletes its audit records) {
+  auto s1 = make_save("user-a");
+  append(s1, std::nullopt, "create");
+  append(std::nullopt, std::nullopt, "sweep");
+  sql() << "DELETE FROM awf_saves WHERE save_id = :id", soci::use(s1);
+  auto records = list(std::nullopt);
+  CAF_REQUIRE_EQUAL(records.size(), 1u);
+  CAF_CHECK_EQUAL(records.front().operation, "sweep");
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,105 @@
+#define CAF_SUITE database
+
+#include "persistence/database.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+#include <string>
+
+#include "persistence/save_store.hpp"
+#include "tests/persistence/store_fixture.hpp"
+
+using namespace awf;
+using namespace awf::test;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(database_tests, database_fixture)
+
+CAF_TEST(the dialect follows the url) {
+  CAF_CHECK_EQUAL(is_postgresql(), backend_name() == "postgresql");
+  CAF_CHECK(persistence::database::is_postgresql_url("postgresql://h/db"));
+  CAF_CHECK(persistence::database::is_postgresql_url("postgres://h/db"));
+  CAF_CHECK(!persistence::database::is_postgresql_url("/var/awf/x.db"));
+  CAF_CHECK(!persistence::database::is_postgresql_url("sqlite:/var/x.db"));
+}
+
+CAF_TEST(sqlite connections use wal and enforce foreign keys) {
+  if (is_postgresql()) {
+    CAF_MESSAGE("SQLite only");
+    return;
+  }
+  std::string mode;
+  sql() << "PRAGMA journal_mode", soci::into(mode);
+  CAF_CHECK_EQUAL(mode, "wal");
+  int foreign_keys = 0;
+  sql() << "PRAGMA foreign_keys", soci::into(foreign_keys);
+  CAF_CHECK_EQUAL(foreign_keys, 1);
+  int synchronous = -1;
+  sql() << "PRAGMA synchronous", soci::into(synchronous);
+  CAF_CHECK_EQUAL(synchronous, 2); // FULL is the default
+}
+
+CAF_TEST(a failed open names the backend but never the password) {
+  auto opened = persistence::database::open(
+    {"postgresql://awf:hunter2-secret@127.0.0.1:1/nodb?connect_timeout=2"});
+  CAF_REQUIRE(!opened);
+  CAF_CHECK_EQUAL(persistence::to_string(opened.error().code), "failure");
+  CAF_CHECK(contains(opened.error().message, "PostgreSQL"));
+  CAF_CHECK(!contains(opened.error().message, "hunter2-secret"));
+  auto sqlite = persistence::database::open(
+    {(scratch.scratch_dir() / "missing-dir" / "x.db").string()});
+  CAF_REQUIRE(!sqlite);
+  CAF_CHECK(contains(sqlite.error().message, "SQLite"));
+}
+
+CAF_TEST(execute reports a bad statement as an error value) {
+  CAF_CHECK(db->execute("CREATE TABLE awf_scratch (x INTEGER)"));
+  auto bad = db->execute("INSERT INTO awf_no_such_table VALUES (1)");
+  CAF_REQUIRE(!bad);
+  CAF_CHECK_EQUAL(persistence::to_string(bad.error().code), "failure");
+  CAF_CHECK(contains(bad.error().message, "execute"));
+  // The connection stays usable after the error.
+  CAF_CHECK(db->execute("INSERT INTO awf_scratch VALUES (1)"));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_scratch"), 1);
+}
+
+CAF_TEST(a read snapshot does not see later commits) {
+  persistence::save_store reader_store{*db};
+  auto writer = open_database(scratch);
+  persistence::save_store writer_store{*writer};
+  auto keys = make_key_ring();
+  auto made = writer_store.create_or_attach("user-a", "session-1", "1.0.0");
+  CAF_REQUIRE(made);
+  const auto& id = made->save.save_id;
+  turn_builder b{keys, "session-1"};
+  {
+    persistence::read_snapshot snapshot{*db};
+    CAF_CHECK(snapshot.active());
+    auto before = reader_store.find_save(id);
+    CAF_REQUIRE(before);
+    CAF_CHECK_EQUAL(before->head.turn_id, 0);
+    auto expected = b.head();
+    auto turn = b.next(R"({"turn":1})");
+    auto outcomes = writer_store.commit_turns({{id, expected, turn}});
+    CAF_REQUIRE_EQUAL(outcomes.size(), 1u);
+    CAF_CHECK_EQUAL(code_of(outcomes.front()), "ok");
+    auto during = reader_store.find_save(id);
+    CAF_REQUIRE(during);
+    CAF_CHECK_EQUAL(during->head.turn_id, 0);
+    auto turns = reader_store.load_turns(id, 1, 1, false);
+    CAF_REQUIRE(turns);
+    CAF_CHECK_EQUAL(turns->size(), 0u);
+  }
+  auto after = reader_store.find_save(id);
+  CAF_REQUIRE(after);
+  CAF_CHECK_EQUAL(after->head.turn_id, 1);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,133 @@
+#define CAF_SUITE migrations
+
+#include "persistence/migrations.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+#include <string>
+#include <vector>
+
+#include "tests/persistence/store_fixture.hpp"
+
+using namespace awf;
+using namespace awf::test;
+
+namespace {
+
+const std::vector<std::string> spec_tables{
+  "awf_saves",         "awf_save_blobs", "awf_save_diffs",       "awf_devices",
+  "awf_save_archives", "awf_sync_audit", "awf_cloud_sync_config"};
+
+const std::vector<std::string> internal_tables{"awf_blob_refs",
+                                               "awf_key_usage"};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(migrations_tests, raw_database_fixture)
+
+CAF_TEST(the latest schema version is 1) {
+  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 1);
+}
+
+CAF_TEST(a fresh database gets migration 1 and records it) {
+  auto applied = persistence::migrate(*db);
+  CAF_REQUIRE(applied);
+  CAF_CHECK_EQUAL(*applied, std::vector<int>{1});
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
+                        "WHERE version = 1 AND name = 'save store'"),
+                  1);
+}
+
+CAF_TEST(migrating again applies nothing) {
+  auto first = persistence::migrate(*db);
+  CAF_REQUIRE(first);
+  CAF_CHECK_EQUAL(first->size(), 1u);
+  auto second = persistence::migrate(*db);
+  CAF_REQUIRE(second);
+  CAF_CHECK_EQUAL(*second, std::vector<int>{});
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
+}
+
+CAF_TEST(another connection to a migrated database applies nothing) {
+  auto first = persistence::migrate(*db);
+  CAF_REQUIRE(first);
+  CAF_CHECK_EQUAL(*first, std::vector<int>{1});
+  auto other = open_database(scratch);
+  auto second = persistence::migrate(*other);
+  CAF_REQUIRE(second);
+  CAF_CHECK_EQUAL(*second, std::vector<int>{});
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
+}
+
+CAF_TEST(a fresh database has none of the tables) {
+  // Proves the existence checks below can fail.
+  for (const auto& table : spec_tables) {
+    bool missing = false;
+    try {
+      long long n = 0;
+      sql() << "SELECT COUNT(*) FROM " + table, soci::into(n);
+    } catch (const std::exception&) {
+      missing = true;
+    }
+    CAF_CHECK(missing);
+  }
+}
+
+CAF_TEST(every spec table exists and starts empty after migrating) {
+  auto applied = persistence::migrate(*db);
+  CAF_REQUIRE(applied);
+  for (const auto& table : spec_tables) {
+    CAF_MESSAGE("table " << table);
+    CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM " + table), 0);
+  }
+}
+
+CAF_TEST(the internal tables exist after migrating) {
+  auto applied = persistence::migrate(*db);
+  CAF_REQUIRE(applied);
+  for (const auto& table : internal_tables) {
+    CAF_MESSAGE("table " << table);
+    CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM " + table), 0);
+  }
+}
+
+CAF_TEST(one save per user and session is enforced by the schema) {
+  auto applied = persistence::migrate(*db);
+  CAF_REQUIRE(applied);
+  const std::string id1 = "00000000-0000-4000-8000-000000000001";
+  const std::string id2 = "00000000-0000-4000-8000-000000000002";
+  auto insert = [&](const std::string& id) {
+    try {
+      sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
+               "VALUES (:id, 's', 'u')",
+        soci::use(id);
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  CAF_CHECK(insert(id1));
+  CAF_CHECK(!insert(id2));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_saves"), 1);
+}
+
+CAF_TEST(deleting a save cascades to its turns and references) {
+  auto applied = persistence::migrate(*db);
+  CAF_REQUIRE(applied);
+  const std::string id = "00000000-0000-4000-8000-000000000001";
+  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
+           "VALUES (:id, 's', 'u')",
+    soci::use(id);
+  sql() << "INSERT INTO awf_blob_refs (save_id, blob_hash) VALUES (:id, 'h')",
+    soci::use(id);
+  sql() << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, "
+           "diff_hash, chain_hash, state_hash, kind, base_turn, state_bytes) "
+           "VALUES (:id, 0, 1, 'h', 'c', 's', 'snapshot', 1, 2)",
+    soci::use(id);
+  sql() << "DELETE FROM awf_saves WHERE save_id = :id", soci::use(id);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_blob_refs"), 0);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs"), 0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

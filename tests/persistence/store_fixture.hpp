@@ -1,0 +1,151 @@
+// Shared by the persistence suites: a fresh, migrated database of the backend
+// under test for every test case, and real sealed turns to store in it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+
+#include <soci/soci.h>
+
+#include "caf/test/unit_test.hpp"
+
+#include "core/canonical_json.hpp"
+#include "core/chain.hpp"
+#include "core/key_ring.hpp"
+#include "core/turn_codec.hpp"
+#include "persistence/database.hpp"
+#include "persistence/detail/session.hpp"
+#include "persistence/migrations.hpp"
+#include "persistence/storage_error.hpp"
+#include "tests/support/test_database.hpp"
+
+namespace awf::test {
+
+/// Returns the storage error code of `x` by name ("ok" on success), so
+/// checks print something readable.
+template<class T>
+std::string code_of(const persistence::stored<T>& x) {
+  return x ? "ok" : persistence::to_string(x.error().code);
+}
+
+/// Opens the test database without migrating it.
+inline std::unique_ptr<persistence::database>
+open_database(const test_database& scratch) {
+  auto opened = persistence::database::open({scratch.url()});
+  if (!opened)
+    CAF_FAIL("cannot open the test database: " << opened.error().message);
+  return std::move(*opened);
+}
+
+/// Builds a key ring whose only key is `id` (a fresh random key).
+inline core::key_ring make_key_ring(const std::string& id = "k1") {
+  auto ring = core::key_ring::make({{id, core::key_ring::random_key()}});
+  if (!ring)
+    CAF_FAIL("cannot make a key ring: " << ring.error().message);
+  return std::move(ring).value();
+}
+
+/// A fresh database, unmigrated.
+struct raw_database_fixture {
+  test_database scratch;
+  std::unique_ptr<persistence::database> db = open_database(scratch);
+
+  bool is_postgresql() const {
+    return db->dialect() == persistence::dialect::postgresql;
+  }
+
+  soci::session& sql() { return persistence::detail::session_of(*db); }
+
+  /// Runs a `SELECT COUNT(*) ...`; records a failed check and returns -1
+  /// when the query fails (e.g. the table is missing).
+  long long count(const std::string& query) {
+    try {
+      long long n = -1;
+      sql() << query, soci::into(n);
+      return n;
+    } catch (const std::exception& e) {
+      CAF_TEST_PRINT_ERROR(query << ": " << e.what());
+      CAF_CHECK(!"query failed");
+      return -1;
+    }
+  }
+
+  /// Like `count`, with one text parameter bound to `:p`.
+  long long count(const std::string& query, const std::string& param) {
+    try {
+      long long n = -1;
+      sql() << query, soci::use(param), soci::into(n);
+      return n;
+    } catch (const std::exception& e) {
+      CAF_TEST_PRINT_ERROR(query << ": " << e.what());
+      CAF_CHECK(!"query failed");
+      return -1;
+    }
+  }
+};
+
+/// A fresh database with the current schema.
+struct database_fixture : raw_database_fixture {
+  database_fixture() {
+    auto applied = persistence::migrate(*db);
+    if (!applied)
+      CAF_FAIL("migrate failed: " << applied.error().message);
+  }
+};
+
+/// Encodes successive states of one save into real sealed turns, exactly as
+/// the save engine does, and tracks the head they lead to.
+class turn_builder {
+public:
+  turn_builder(core::key_ring& keys, const std::string& session_id,
+               core::encode_options opts = {})
+    : keys_(keys), opts_(opts) {
+    head_.turn_id = 0;
+    head_.chain_hash = core::chain_genesis(session_id);
+  }
+
+  /// Encodes `json` (any JSON text; canonicalized here) as the next turn.
+  /// With `accept`, re-seals the same turn (fresh nonce) until `accept`
+  /// likes its blob; hashes and kind stay the same.
+  core::stored_turn
+  next(const std::string& json,
+       const std::function<bool(const core::stored_blob&)>& accept = {}) {
+    auto parsed = core::parse_json(json);
+    if (!parsed)
+      CAF_FAIL("bad test state " << json << ": " << parsed.error().message);
+    core::state_image image{core::canonicalize(*parsed), std::nullopt};
+    core::previous_turn previous{last_ ? &*last_ : nullptr, head_.turn_id,
+                                 base_turn_, head_.chain_hash};
+    for (int attempt = 0; attempt < 10000; ++attempt) {
+      auto turn = core::encode_turn(previous, image, opts_, keys_);
+      if (!turn)
+        CAF_FAIL("encode_turn failed: " << turn.error().message);
+      if (accept && !accept(turn->blob))
+        continue;
+      head_ = {turn->turn_id, turn->chain_hash};
+      base_turn_ = turn->base_turn;
+      last_ = core::state_image{image.canonical, std::nullopt};
+      return std::move(*turn);
+    }
+    CAF_FAIL("no acceptable blob after 10000 attempts");
+  }
+
+  /// The head after the last turn built (chain(0) before any).
+  const core::chain_head& head() const { return head_; }
+
+  /// Canonical bytes of the last state built.
+  const std::string& last_canonical() const { return last_->canonical; }
+
+private:
+  core::key_ring& keys_;
+  core::encode_options opts_;
+  core::chain_head head_;
+  std::int64_t base_turn_ = 0;
+  std::optional<core::state_image> last_;
+};
+
+} // namespace awf::test

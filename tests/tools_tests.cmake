@@ -1,0 +1,8 @@
+# Shell tests of the command-line tools: each script gets the binary under
+# test and the source dir (to find ../shared conformance data).
+if(TARGET awfsync)
+  add_test(NAME awfsync
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/awfsync_test.sh
+                   $<TARGET_FILE:awfsync> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(awfsync PROPERTIES TIMEOUT 120)
+endif()
