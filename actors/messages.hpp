@@ -13,6 +13,7 @@
 #include "core/chain.hpp"
 #include "core/turn_codec.hpp"
 #include "persistence/save_store.hpp"
+#include "persistence/turn_writer.hpp"
 
 namespace awf::actors {
 

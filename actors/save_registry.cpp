@@ -106,9 +106,11 @@ caf::result<Reply> route(registry_pointer self, const std::string& save_id,
   if (!core::is_uuid(save_id))
     return make_save_error(save_errc::not_found, "no such save");
   auto rp = self->make_response_promise<Reply>();
-  with_save_actor(self, save_id, [rp, xs...](const save_actor& actor) mutable {
-    rp.delegate(actor, xs...);
-  });
+  // Moved, not copied: a request may carry a large parsed state.
+  with_save_actor(self, save_id,
+                  [rp, ... xs = std::move(xs)](const save_actor& actor) mutable {
+                    rp.delegate(actor, std::move(xs)...);
+                  });
   return rp;
 }
 

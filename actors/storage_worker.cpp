@@ -26,6 +26,7 @@ struct storage_state {
   engine_context_ptr ctx;
   std::unique_ptr<persistence::database> db;
   std::optional<persistence::save_store> saves;
+  std::optional<persistence::turn_writer> writer;
   std::optional<persistence::audit_log> audit;
   caf::error open_error;
   std::vector<pending_commit> pending;
@@ -162,7 +163,7 @@ void flush_commits(storage_state& st) {
   commits.reserve(batch.size());
   for (auto& entry : batch)
     commits.push_back(std::move(entry.commit));
-  auto outcomes = st.saves->commit_turns(commits);
+  auto outcomes = st.writer->commit(commits);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (outcomes[i])
       batch[i].promise.deliver(
@@ -181,6 +182,7 @@ storage_worker(storage_actor::stateful_pointer<storage_state> self,
   if (db) {
     st.db = std::move(*db);
     st.saves.emplace(*st.db);
+    st.writer.emplace(*st.db);
     st.audit.emplace(*st.db);
   } else {
     st.open_error = from_storage_error(db.error());

@@ -21,6 +21,12 @@ core::error io_error(const std::filesystem::path& path, const char* what) {
             + std::strerror(errno)};
 }
 
+std::string without_line_ending(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+    text.pop_back();
+  return text;
+}
+
 core::result<std::string> write_new(const std::filesystem::path& path,
                                     const std::string& content) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -31,7 +37,8 @@ core::result<std::string> write_new(const std::filesystem::path& path,
   ::close(fd);
   if (!ok)
     return io_error(path, "write");
-  return content;
+  // Return exactly what a later read returns.
+  return without_line_ending(content);
 }
 
 } // namespace
@@ -60,9 +67,10 @@ load_or_create_secret(const std::filesystem::path& path,
     return io_error(path, "read");
   std::ostringstream content;
   content << in.rdbuf();
-  auto text = content.str();
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-    text.pop_back();
+  auto text = without_line_ending(content.str());
+  if (text.empty())
+    return core::error{core::errc::io_failure,
+                       path.string() + " is empty: delete it to make a new one"};
   return text;
 }
 

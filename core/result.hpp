@@ -72,6 +72,10 @@ public:
     return value();
   }
 
+  T&& operator*() && {
+    return std::move(*this).value();
+  }
+
   T* operator->() {
     return &value();
   }

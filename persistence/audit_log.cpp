@@ -10,6 +10,8 @@ audit_log::append(const std::optional<std::string>& save_id,
                   const std::optional<std::string>& device_id,
                   const std::string& operation,
                   const std::string& details_json) {
+  if (save_id && !core::is_uuid(*save_id))
+    return storage_error{storage_errc::not_found, "no such save"};
   return detail::guarded("append audit", [&]() -> stored<std::string> {
     auto& s = detail::session_of(db_);
     auto id = core::random_uuid();
@@ -31,6 +33,8 @@ audit_log::append(const std::optional<std::string>& save_id,
 
 stored<std::vector<audit_record>>
 audit_log::list(const std::optional<std::string>& save_id, std::size_t limit) {
+  if (save_id && !core::is_uuid(*save_id))
+    return std::vector<audit_record>{};
   return detail::guarded("list audit", [&]() -> stored<std::vector<audit_record>> {
     auto& s = detail::session_of(db_);
     std::string sql = "SELECT audit_id, save_id, device_id, operation, "
@@ -40,7 +44,10 @@ audit_log::list(const std::optional<std::string>& save_id, std::size_t limit) {
     std::string save = save_id.value_or("");
     if (save_id)
       sql += " WHERE save_id = :s";
-    sql += " ORDER BY created_at DESC LIMIT :n";
+    // Records of the same millisecond keep their insertion order.
+    sql += detail::is_postgresql(db_)
+             ? " ORDER BY created_at DESC, seq DESC LIMIT :n"
+             : " ORDER BY created_at DESC, rowid DESC LIMIT :n";
     long long max_rows = static_cast<long long>(limit);
     audit_record row;
     std::string save_col, device_col;

@@ -156,6 +156,7 @@ const std::vector<migration>& all_migrations() {
             created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
        R"sql(CREATE TABLE awf_sync_audit (
             audit_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+            seq BIGSERIAL NOT NULL,
             save_id UUID REFERENCES awf_saves (save_id) ON DELETE CASCADE,
             device_id TEXT,
             operation TEXT NOT NULL,
@@ -184,17 +185,27 @@ const std::vector<migration>& all_migrations() {
   return list;
 }
 
-void create_migrations_table(database& db) {
+// Runs `fn` in a transaction that holds the migration lock, so processes
+// starting together migrate one after another. SQLite: BEGIN IMMEDIATE takes
+// the write lock before anything is read. PostgreSQL: an advisory lock taken
+// before even the migrations table is created (concurrent CREATE TABLE IF NOT
+// EXISTS statements collide on PostgreSQL's catalog).
+template <class F>
+void locked_transaction(database& db, F&& fn) {
   auto& s = detail::session_of(db);
-  s << std::string{"CREATE TABLE IF NOT EXISTS awf_schema_migrations ("
-                   "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-                   "applied_at TEXT NOT NULL)"};
-}
-
-void lock_for_migration(database& db) {
-  auto& s = detail::session_of(db);
-  if (detail::is_postgresql(db))
+  if (detail::is_postgresql(db)) {
+    s << "BEGIN";
     s << "SELECT pg_advisory_xact_lock(8022023)";
+  } else {
+    s << "BEGIN IMMEDIATE";
+  }
+  try {
+    fn(s);
+    s << "COMMIT";
+  } catch (...) {
+    s << "ROLLBACK";
+    throw;
+  }
 }
 
 } // namespace
@@ -205,37 +216,29 @@ int latest_schema_version() noexcept {
 
 stored<std::vector<int>> migrate(database& db) {
   return detail::guarded("migrate", [&]() -> stored<std::vector<int>> {
-    auto& s = detail::session_of(db);
-    create_migrations_table(db);
+    locked_transaction(db, [](soci::session& s) {
+      s << std::string{"CREATE TABLE IF NOT EXISTS awf_schema_migrations ("
+                       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                       "applied_at TEXT NOT NULL)"};
+    });
     std::vector<int> applied;
     for (const auto& m : all_migrations()) {
-      // SQLite: BEGIN IMMEDIATE takes the write lock before reading, so two
-      // processes cannot both decide to apply the same migration.
-      if (detail::is_postgresql(db))
-        s << "BEGIN";
-      else
-        s << "BEGIN IMMEDIATE";
-      try {
-        lock_for_migration(db);
+      locked_transaction(db, [&](soci::session& s) {
         int present = 0;
         s << "SELECT COUNT(*) FROM awf_schema_migrations WHERE version = :v",
           soci::use(m.version), soci::into(present);
-        if (present == 0) {
-          const auto& statements = detail::is_postgresql(db) ? m.postgresql
-                                                            : m.sqlite;
-          for (const char* sql : statements)
-            s << std::string{sql};
-          std::string name = m.name;
-          s << "INSERT INTO awf_schema_migrations (version, name, applied_at) "
-               "VALUES (:v, :n, CAST(CURRENT_TIMESTAMP AS TEXT))",
-            soci::use(m.version), soci::use(name);
-          applied.push_back(m.version);
-        }
-        s << "COMMIT";
-      } catch (...) {
-        s << "ROLLBACK";
-        throw;
-      }
+        if (present != 0)
+          return;
+        const auto& statements = detail::is_postgresql(db) ? m.postgresql
+                                                          : m.sqlite;
+        for (const char* sql : statements)
+          s << std::string{sql};
+        std::string name = m.name;
+        s << "INSERT INTO awf_schema_migrations (version, name, applied_at) "
+             "VALUES (:v, :n, CAST(CURRENT_TIMESTAMP AS TEXT))",
+          soci::use(m.version), soci::use(name);
+        applied.push_back(m.version);
+      });
     }
     return applied;
   });

@@ -1,6 +1,5 @@
 #include "persistence/save_store.hpp"
 
-#include "core/key_ring.hpp"
 #include "core/uuid.hpp"
 #include "persistence/detail/session.hpp"
 
@@ -68,73 +67,6 @@ stored<std::vector<save_record>> query_saves(database& db,
   return out;
 }
 
-void insert_blob(database& db, const core::stored_blob& blob) {
-  auto& s = session_of(db);
-  auto bytes = detail::bytes_to_parameter(db, blob.bytes);
-  auto key_id = core::key_ring::envelope_key_id(blob.bytes);
-  long long size = static_cast<long long>(blob.plain_size);
-  long long stored_size = static_cast<long long>(blob.bytes.size());
-  s << "INSERT INTO awf_save_blobs (blob_hash, blob_type, bytes, size, enc, "
-       "codec, key_id, stored_size) VALUES (:h, :t, "
-         + detail::bytes_in(db, ":b")
-         + ", :s, 'aesgcm', :c, :k, :ss) ON CONFLICT (blob_hash) DO NOTHING",
-    soci::use(blob.hash), soci::use(blob.type), soci::use(bytes),
-    soci::use(size), soci::use(blob.codec), soci::use(key_id),
-    soci::use(stored_size);
-}
-
-// Returns false when the head moved (nothing written for this entry).
-bool apply_commit(database& db, const turn_commit& c) {
-  auto& s = session_of(db);
-  const auto& t = c.turn;
-  long long turn_id = t.turn_id;
-  long long expected_turn = c.expected_head.turn_id;
-  int is_snapshot = t.kind == core::turn_kind::snapshot ? 1 : 0;
-  soci::statement update = (s.prepare << std::string{"UPDATE awf_saves SET "
-                                                     "turn_id = :t, "
-                                                     "latest_chain_hash = :c, "
-                                                     "base_snapshot_hash = "
-                                                     "CASE WHEN :snap = 1 "
-                                                     "THEN :bh ELSE "
-                                                     "base_snapshot_hash END, "
-                                                     "updated_at = "}
-                                   + detail::now_sql(db)
-                                   + " WHERE save_id = :id AND turn_id = :et "
-                                     "AND latest_chain_hash = :ec",
-                            soci::use(turn_id), soci::use(t.chain_hash),
-                            soci::use(is_snapshot), soci::use(t.blob.hash),
-                            soci::use(c.save_id), soci::use(expected_turn),
-                            soci::use(c.expected_head.chain_hash));
-  update.execute(true);
-  if (update.get_affected_rows() != 1)
-    return false;
-  insert_blob(db, t.blob);
-  s << "INSERT INTO awf_blob_refs (save_id, blob_hash) VALUES (:s, :h) "
-       "ON CONFLICT (save_id, blob_hash) DO NOTHING",
-    soci::use(c.save_id), soci::use(t.blob.hash);
-  long long from_turn = t.turn_id - 1;
-  long long base_turn = t.base_turn;
-  long long state_bytes = static_cast<long long>(t.state_bytes);
-  std::string kind = core::to_string(t.kind);
-  s << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, diff_hash, "
-       "chain_hash, state_hash, kind, base_turn, state_bytes) VALUES (:s, "
-       ":f, :t, :d, :c, :h, :k, :b, :sb)",
-    soci::use(c.save_id), soci::use(from_turn), soci::use(turn_id),
-    soci::use(t.blob.hash), soci::use(t.chain_hash), soci::use(t.state_hash),
-    soci::use(kind), soci::use(base_turn), soci::use(state_bytes);
-  return true;
-}
-
-void add_key_usage(database& db, const std::map<std::string, long long>& use) {
-  auto& s = session_of(db);
-  for (const auto& [key_id, count] : use) {
-    s << "INSERT INTO awf_key_usage (key_id, encryptions) VALUES (:k, :n) "
-         "ON CONFLICT (key_id) DO UPDATE SET encryptions = "
-         "awf_key_usage.encryptions + excluded.encryptions",
-      soci::use(key_id), soci::use(count);
-  }
-}
-
 } // namespace
 
 stored<attach_result> save_store::create_or_attach(
@@ -178,54 +110,14 @@ stored<save_record> save_store::find_save(const std::string& save_id) {
 stored<std::vector<save_record>>
 save_store::list_saves(const std::string& user_id_hash) {
   return guarded("list saves", [&]() {
-    return query_saves(db_, "user_id_hash = :u ORDER BY updated_at DESC",
+    // SQLite keeps milliseconds: within one, the newer row comes first.
+    std::string tie_break = detail::is_postgresql(db_) ? "created_at DESC"
+                                                       : "rowid DESC";
+    return query_saves(db_,
+                       "user_id_hash = :u ORDER BY updated_at DESC, "
+                         + tie_break,
                        user_id_hash);
   });
-}
-
-storage_status
-save_store::commit_one_batch(const std::vector<turn_commit>& batch,
-                             std::vector<storage_status>& outcomes) {
-  return guarded("commit turns", [&]() -> storage_status {
-    auto& s = session_of(db_);
-    soci::transaction tx(s);
-    std::map<std::string, long long> key_use;
-    std::vector<storage_status> results;
-    results.reserve(batch.size());
-    for (const auto& c : batch) {
-      if (apply_commit(db_, c)) {
-        ++key_use[core::key_ring::envelope_key_id(c.turn.blob.bytes)];
-        results.emplace_back(std::monostate{});
-      } else {
-        results.emplace_back(storage_error{
-          storage_errc::head_moved,
-          "save " + c.save_id + " is no longer at turn "
-            + std::to_string(c.expected_head.turn_id)});
-      }
-    }
-    add_key_usage(db_, key_use);
-    tx.commit();
-    outcomes = std::move(results);
-    return std::monostate{};
-  });
-}
-
-std::vector<storage_status>
-save_store::commit_turns(const std::vector<turn_commit>& batch) {
-  std::vector<storage_status> outcomes;
-  auto status = commit_one_batch(batch, outcomes);
-  if (status)
-    return outcomes;
-  if (batch.size() == 1)
-    return {status};
-  // Isolate the entry that failed: each one alone, in its own transaction.
-  outcomes.clear();
-  for (const auto& c : batch) {
-    std::vector<storage_status> single;
-    auto alone = commit_one_batch({c}, single);
-    outcomes.push_back(alone ? single.front() : alone);
-  }
-  return outcomes;
 }
 
 stored<std::vector<core::stored_turn>>
@@ -338,6 +230,8 @@ save_store::sample_save_ids(double percent, std::size_t limit) {
 
 storage_status save_store::set_integrity(const std::string& save_id,
                                          bool ok) {
+  if (!core::is_uuid(save_id))
+    return std::monostate{};
   return guarded("record integrity", [&]() -> storage_status {
     auto& s = session_of(db_);
     int flag = ok ? 1 : 0;

@@ -1,5 +1,5 @@
-// All SQL about saves, their turns and their blobs. Each call is one
-// transaction; the batch commit is how many saves share one.
+// SQL that creates saves and reads them, their turns and their blobs.
+// Appending turns is turn_writer's job.
 #pragma once
 
 #include <cstdint>
@@ -31,14 +31,6 @@ struct attach_result {
   bool created = false;
 };
 
-/// One turn to append, valid only if the save's head is still
-/// `expected_head` when it commits.
-struct turn_commit {
-  std::string save_id;
-  core::chain_head expected_head;
-  core::stored_turn turn;
-};
-
 class save_store {
 public:
   explicit save_store(database& db) : db_(db) {
@@ -56,12 +48,6 @@ public:
   /// Returns a user's saves, most recently updated first.
   stored<std::vector<save_record>>
   list_saves(const std::string& user_id_hash);
-
-  /// Commits `batch` in one transaction. Each entry whose save head moved is
-  /// skipped with head_moved and stores nothing; the others commit. If the
-  /// database fails, every entry is retried alone so one bad entry cannot
-  /// sink the others. Returns one status per entry, in order.
-  std::vector<storage_status> commit_turns(const std::vector<turn_commit>& batch);
 
   /// Returns turns `from`..`to` (inclusive) in order, with their blobs when
   /// `with_blobs` (otherwise only ids, hashes and kinds).
@@ -84,9 +70,6 @@ public:
   stored<std::map<std::string, std::uint64_t>> key_usage();
 
 private:
-  storage_status commit_one_batch(const std::vector<turn_commit>& batch,
-                                  std::vector<storage_status>& outcomes);
-
   database& db_;
 };
 

@@ -9,9 +9,9 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 
+#include "actors/actor_config.hpp"
 #include "actors/save_errc.hpp"
 #include "actors/save_service.hpp"
-#include "actors/type_ids.hpp"
 #include "core/key_ring.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -26,12 +26,6 @@ T value_of(caf::expected<T> x) {
     throw std::runtime_error(actors::error_message(x.error()));
   return std::move(*x);
 }
-
-struct engine_config : caf::actor_system_config {
-  engine_config() {
-    actors::register_message_types(*this);
-  }
-};
 
 /// Builds engine options for tests: small limits so edge cases are cheap.
 inline actors::engine_options test_options(const std::string& url) {
@@ -55,7 +49,7 @@ inline std::shared_ptr<core::key_ring> test_keys(std::string id = "k1",
 
 struct engine_fixture {
   test_database db;
-  engine_config cfg;
+  actors::actor_config cfg;
   caf::actor_system sys{cfg};
   std::string key_bytes = core::key_ring::random_key();
   std::shared_ptr<core::key_ring> keys = test_keys("k1", key_bytes);

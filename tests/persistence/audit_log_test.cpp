@@ -150,6 +150,19 @@ CAF_TEST(list returns the newest records first) {
   CAF_CHECK_EQUAL(ids(std::nullopt, 2), (std::vector<std::string>{c, b}));
 }
 
+CAF_TEST(records appended back to back list newest first) {
+  // No pauses: several appends share a timestamp tick (SQLite keeps
+  // milliseconds), and the order must still be newest first.
+  std::vector<std::string> newest_first;
+  for (int i = 0; i < 200; ++i)
+    newest_first.insert(newest_first.begin(), append(std::nullopt, std::nullopt,
+                                                     "op" + std::to_string(i)));
+  CAF_CHECK_EQUAL(ids(std::nullopt, 1000), newest_first);
+  CAF_CHECK_EQUAL(
+    ids(std::nullopt, 3),
+    (std::vector<std::string>{newest_first.begin(), newest_first.begin() + 3}));
+}
+
 CAF_TEST(list filters by save id) {
   auto s1 = make_save("user-a");
   auto s2 = make_save("user-b");
@@ -169,6 +182,20 @@ CAF_TEST(list filters by save id) {
     CAF_CHECK_EQUAL(*rec.save_id, s1);
   }
   CAF_CHECK_EQUAL(list(core::random_uuid()).size(), 0u);
+}
+
+CAF_TEST(list for a junk save id is empty) {
+  // Like an unknown save (save_store answers junk ids the same way), not a
+  // database error on PostgreSQL's UUID column.
+  auto s1 = make_save("user-a");
+  append(s1, std::nullopt, "create");
+  for (std::string junk : {"nope", "../x"}) {
+    CAF_MESSAGE("id '" << junk << "'");
+    auto records = log.list(junk, 10);
+    CAF_CHECK_EQUAL(code_of(records), "ok");
+    if (records)
+      CAF_CHECK_EQUAL(records->size(), 0u);
+  }
 }
 
 CAF_TEST(details json round trips) {

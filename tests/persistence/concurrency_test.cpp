@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "persistence/save_store.hpp"
+#include "persistence/turn_writer.hpp"
 #include "tests/persistence/store_fixture.hpp"
 
 using namespace awf;
@@ -109,8 +110,8 @@ CAF_TEST(concurrent commits against one head let exactly one win) {
     conns.push_back(open_database(scratch));
   std::vector<std::string> outcome(racers);
   race([&](int i) {
-    persistence::save_store store{*conns[i]};
-    auto result = store.commit_turns({commits[i]});
+    persistence::turn_writer writer{*conns[i]};
+    auto result = writer.commit({commits[i]});
     outcome[i] = result.size() == 1 ? code_of(result.front()) : "no outcome";
   });
   int winner = -1;

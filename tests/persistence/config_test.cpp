@@ -230,7 +230,9 @@ CAF_TEST(a secret file readable by others is refused) {
   fs::permissions(path, fs::perms::owner_read | fs::perms::owner_write |
                           fs::perms::group_read | fs::perms::others_read);
   auto refused = config::load_or_create_secret(path, generate);
-  CAF_REQUIRE(!refused);
+  CAF_CHECK(!refused);
+  if (refused)
+    return;
   CAF_CHECK_EQUAL(core::to_string(refused.error().code), "io_failure");
   CAF_CHECK(contains(refused.error().message, path.string()));
   CAF_CHECK(!contains(refused.error().message, "top-secret-value"));

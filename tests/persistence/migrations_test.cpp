@@ -92,6 +92,31 @@ CAF_TEST(the internal tables exist after migrating) {
   }
 }
 
+CAF_TEST(a failed migration leaves nothing behind) {
+  // A stray table of the same name makes migration 1 fail part way.
+  sql() << "CREATE TABLE awf_devices (x INTEGER)";
+  auto failed = persistence::migrate(*db);
+  CAF_CHECK(!failed);
+  if (failed)
+    return;
+  CAF_CHECK_EQUAL(code_of(failed), "failure");
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 0);
+  bool saves_missing = false;
+  try {
+    long long n = 0;
+    sql() << "SELECT COUNT(*) FROM awf_saves", soci::into(n);
+  } catch (const std::exception&) {
+    saves_missing = true;
+  }
+  CAF_CHECK(saves_missing);
+  // Once the obstacle is gone, the same migration applies cleanly.
+  sql() << "DROP TABLE awf_devices";
+  auto applied = persistence::migrate(*db);
+  CAF_REQUIRE(applied);
+  CAF_CHECK_EQUAL(*applied, std::vector<int>{1});
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_devices"), 0);
+}
+
 CAF_TEST(one save per user and session is enforced by the schema) {
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);

@@ -1,6 +1,7 @@
 #define CAF_SUITE save_store
 
 #include "persistence/save_store.hpp"
+#include "persistence/turn_writer.hpp"
 
 #include "caf/test/unit_test.hpp"
 
@@ -78,6 +79,7 @@ void check_same_turn(const core::stored_turn& got,
 struct fixture : database_fixture {
   core::key_ring keys = make_key_ring("k1");
   persistence::save_store store{*db};
+  persistence::turn_writer writer{*db};
 
   /// Creates a new save and requires that it is new.
   persistence::save_record create(const std::string& user,
@@ -93,7 +95,7 @@ struct fixture : database_fixture {
   persistence::storage_status commit(const std::string& save_id,
                                      const core::chain_head& expected,
                                      const core::stored_turn& turn) {
-    auto outcomes = store.commit_turns({turn_commit{save_id, expected, turn}});
+    auto outcomes = writer.commit({turn_commit{save_id, expected, turn}});
     CAF_REQUIRE_EQUAL(outcomes.size(), 1u);
     return outcomes.front();
   }
@@ -232,7 +234,7 @@ CAF_TEST(find_save answers not_found for junk and unknown ids) {
   CAF_CHECK_EQUAL(code_of(store.find_save(core::random_uuid())), "not_found");
 }
 
-// -- commit_turns and load_turns ----------------------------------------------
+// -- turn_writer::commit and load_turns ----------------------------------------------
 
 CAF_TEST(committed turns load back byte for byte and decode) {
   auto made = create("user-a", "session-1");
@@ -256,7 +258,7 @@ CAF_TEST(committed turns load back byte for byte and decode) {
     states.push_back(b.last_canonical());
     batch.push_back({made.save_id, expected, turns.back()});
   }
-  auto outcomes = store.commit_turns(batch);
+  auto outcomes = writer.commit(batch);
   CAF_REQUIRE_EQUAL(outcomes.size(), 3u);
   for (const auto& outcome : outcomes)
     CAF_CHECK_EQUAL(code_of(outcome), "ok");
@@ -423,7 +425,7 @@ CAF_TEST(a stale entry in a batch does not stop the others) {
   auto a1 = ba.next(state_json(1, "A"));
   auto m2 = bm.next(state_json(2, "M"));
   auto c1 = bc.next(state_json(1, "C"));
-  auto outcomes = store.commit_turns({{a.save_id, a_expected, a1},
+  auto outcomes = writer.commit({{a.save_id, a_expected, a1},
                                       {m.save_id, m_genesis, m2},
                                       {c.save_id, c_expected, c1}});
   CAF_REQUIRE_EQUAL(outcomes.size(), 3u);
@@ -460,7 +462,7 @@ CAF_TEST(an entry the database rejects fails alone) {
     next_commit(a.save_id, ba, state_json(1, "A")),
     next_commit(m.save_id, bm, state_json(1, "M")),
     next_commit(c.save_id, bc, state_json(1, "C"))};
-  auto outcomes = store.commit_turns(batch);
+  auto outcomes = writer.commit(batch);
   CAF_REQUIRE_EQUAL(outcomes.size(), 3u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "failure");
@@ -470,6 +472,31 @@ CAF_TEST(an entry the database rejects fails alone) {
   CAF_CHECK_EQUAL(find(c.save_id).head.turn_id, 1);
   CAF_CHECK_EQUAL(blob_rows(batch[1].turn.blob.hash), 0);
   CAF_CHECK_EQUAL(usage("k1"), 2u);
+}
+
+CAF_TEST(an empty batch commits nothing) {
+  CAF_CHECK_EQUAL(writer.commit({}).size(), 0u);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs"), 0);
+}
+
+CAF_TEST(a junk save id is treated like an unknown save) {
+  // As find_save promises: PostgreSQL must not see non-UUID text in a UUID
+  // column, so junk ids answer as a save that does not exist.
+  create("user-a", "session-1");
+  turn_builder b{keys, "session-1"};
+  auto expected = b.head();
+  auto turn = b.next(state_json(1));
+  for (std::string junk : {"nope", "../x"}) {
+    CAF_MESSAGE("id '" << junk << "'");
+    auto unknown = commit(core::random_uuid(), expected, turn);
+    CAF_CHECK_EQUAL(code_of(unknown), "head_moved");
+    CAF_CHECK_EQUAL(code_of(commit(junk, expected, turn)), code_of(unknown));
+    auto unknown_flag = store.set_integrity(core::random_uuid(), false);
+    CAF_CHECK_EQUAL(code_of(store.set_integrity(junk, false)),
+                    code_of(unknown_flag));
+  }
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs"), 0);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_blobs"), 0);
 }
 
 // -- blobs and keys -----------------------------------------------------------
@@ -498,6 +525,8 @@ CAF_TEST(two saves storing the same snapshot share one blob) {
   auto image = core::decode_turn(loaded->front(), nullptr, keys, 1 << 20);
   CAF_REQUIRE(image);
   CAF_CHECK_EQUAL(image->canonical, ba.last_canonical());
+  // Both seals spent a nonce, stored or not.
+  CAF_CHECK_EQUAL(usage("k1"), 2u);
 }
 
 CAF_TEST(stored blob rows describe their envelope) {
@@ -531,13 +560,13 @@ CAF_TEST(key usage counts encryptions per key across batches) {
   std::vector<turn_commit> first{
     next_commit(a.save_id, ba, state_json(1, "A")),
     next_commit(c.save_id, bc, state_json(1, "C"))};
-  for (const auto& outcome : store.commit_turns(first))
+  for (const auto& outcome : writer.commit(first))
     CAF_CHECK_EQUAL(code_of(outcome), "ok");
   CAF_CHECK_EQUAL(usage("k1"), 2u);
   std::vector<turn_commit> second;
   for (int i = 2; i <= 4; ++i)
     second.push_back(next_commit(a.save_id, ba, state_json(i, "A")));
-  for (const auto& outcome : store.commit_turns(second))
+  for (const auto& outcome : writer.commit(second))
     CAF_CHECK_EQUAL(code_of(outcome), "ok");
   CAF_CHECK_EQUAL(usage("k1"), 5u);
   // A rotated ring encrypts under its first key.
@@ -585,6 +614,22 @@ CAF_TEST(list_saves returns a user saves most recently updated first) {
   auto nobody = store.list_saves("user-nobody");
   CAF_REQUIRE(nobody);
   CAF_CHECK_EQUAL(nobody->size(), 0u);
+}
+
+CAF_TEST(saves created back to back list newest first) {
+  // No pauses: several saves share a timestamp tick (SQLite keeps
+  // milliseconds), and the order must still be most recent first.
+  std::vector<std::string> newest_first;
+  for (int i = 0; i < 20; ++i)
+    newest_first.insert(
+      newest_first.begin(),
+      create("user-a", "session-" + std::to_string(i)).save_id);
+  auto listed = store.list_saves("user-a");
+  CAF_REQUIRE(listed);
+  std::vector<std::string> got;
+  for (const auto& rec : *listed)
+    got.push_back(rec.save_id);
+  CAF_CHECK_EQUAL(got, newest_first);
 }
 
 CAF_TEST(sample_save_ids draws by percent and limit) {

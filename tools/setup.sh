@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Shared by tools/run.sh and tools/test.sh: installs the Debian packages the
+# project needs (apt-get update only when something is missing; quiet when
+# all are present) and builds with CMake, Ninja and ccache into build/.
+set -euo pipefail
+
+AWF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+AWF_BUILD_DIR=${AWF_BUILD_DIR:-$AWF_ROOT/build}
+
+AWF_PACKAGES=(
+  cmake ninja-build ccache g++ pkg-config python3 clang-format
+  libcaf-dev libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev
+  libssl-dev libzstd-dev nlohmann-json3-dev libcli11-dev
+  postgresql-15 sqlite3
+)
+
+awf_missing_packages() {
+  local p
+  for p in "${AWF_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+      || echo "$p"
+  done
+}
+
+awf_install_dependencies() {
+  local missing
+  missing=$(awf_missing_packages)
+  [ -z "$missing" ] && return 0
+  local sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  echo "setup: installing $(echo $missing | tr '\n' ' ')"
+  $sudo apt-get update -qq
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends $missing >/dev/null
+}
+
+awf_build() {
+  local type=${AWF_BUILD_TYPE:-RelWithDebInfo}
+  if [ ! -f "$AWF_BUILD_DIR/build.ninja" ]; then
+    cmake -S "$AWF_ROOT" -B "$AWF_BUILD_DIR" -G Ninja \
+      -DCMAKE_BUILD_TYPE="$type" >/dev/null
+  fi
+  cmake --build "$AWF_BUILD_DIR" -- -j"$(nproc)"
+}
