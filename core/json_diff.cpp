@@ -7,6 +7,9 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "core/json_array_diff.hpp"
 
 namespace awf::core {
 
@@ -37,53 +40,81 @@ public:
 
   void compare(const json& from, const json& to) {
     if (from.is_object() && to.is_object())
-      compare_objects(from, to);
+      compare_objects(from.get_ref<const json::object_t&>(),
+                      to.get_ref<const json::object_t&>());
     else if (from.is_array() && to.is_array())
-      compare_arrays(from, to);
+      compare_arrays(from.get_ref<const json::array_t&>(),
+                     to.get_ref<const json::array_t&>());
     else if (from != to)
       emit("replace", &to);
   }
 
 private:
-  void compare_objects(const json& from, const json& to) {
-    for (auto it = from.begin(); it != from.end(); ++it) {
-      auto match = to.find(it.key());
-      under(it.key(), [&] {
-        if (match == to.end())
-          emit("remove", nullptr);
-        else
-          compare(*it, *match);
-      });
+  /// Members of `from` are replaced, recursed into or removed in key order,
+  /// then the members only `to` has are added. Both maps are sorted, so one
+  /// merging pass pairs the members without a lookup per key.
+  void compare_objects(const json::object_t& from, const json::object_t& to) {
+    const auto less = from.key_comp();
+    std::vector<const json::object_t::value_type*> added;
+    auto it = from.begin();
+    auto match = to.begin();
+    while (it != from.end() || match != to.end()) {
+      if (match == to.end() ||
+          (it != from.end() && less(it->first, match->first))) {
+        under(it->first, [&] { emit("remove", nullptr); });
+        ++it;
+      } else if (it == from.end() || less(match->first, it->first)) {
+        added.push_back(&*match);
+        ++match;
+      } else {
+        under(it->first, [&] { compare(it->second, match->second); });
+        ++it;
+        ++match;
+      }
     }
-    for (auto it = to.begin(); it != to.end(); ++it)
-      if (!from.contains(it.key()))
-        under(it.key(), [&] { emit("add", &*it); });
+    for (const auto* member : added)
+      under(member->first, [&] { emit("add", &member->second); });
   }
 
-  /// Trims the common prefix and suffix, then edits the middle. Positions
-  /// present in both middles are compared in place; the surplus is removed
-  /// (highest index first, so lower indices stay put) or inserted (ascending,
-  /// each in front of the common suffix). An insert or delete anywhere in a
-  /// long array therefore costs one operation.
-  void compare_arrays(const json& from, const json& to) {
-    const std::size_t from_size = from.size();
-    const std::size_t to_size = to.size();
-    std::size_t prefix = 0;
-    while (prefix < from_size && prefix < to_size && from[prefix] == to[prefix])
-      ++prefix;
-    std::size_t suffix = 0;
-    while (suffix < from_size - prefix && suffix < to_size - prefix &&
-           from[from_size - 1 - suffix] == to[to_size - 1 - suffix])
-      ++suffix;
-    const std::size_t from_middle = from_size - prefix - suffix;
-    const std::size_t to_middle = to_size - prefix - suffix;
-    const std::size_t shared = std::min(from_middle, to_middle);
-    for (std::size_t i = prefix; i < prefix + shared; ++i)
-      under(std::to_string(i), [&] { compare(from[i], to[i]); });
-    for (std::size_t i = prefix + from_middle; i-- > prefix + to_middle;)
-      under(std::to_string(i), [&] { emit("remove", nullptr); });
-    for (std::size_t i = prefix + from_middle; i < prefix + to_middle; ++i)
-      under(std::to_string(i), [&] { emit("add", &to[i]); });
+  /// Edits hunk by hunk, in ascending order; the equal elements between
+  /// hunks stay untouched. At the start of a hunk the partly patched array
+  /// holds to[0, to_begin) followed by the rest of `from`, so its current
+  /// index is `to_begin`. Within a hunk, elements present on both sides are
+  /// compared in place (an element changed in place becomes an edit deep
+  /// inside it); the surplus is removed (highest index first) or inserted
+  /// (ascending).
+  void compare_arrays(const json::array_t& from, const json::array_t& to) {
+    for (const auto& hunk : align_arrays(from, to)) {
+      const auto shared = std::min(hunk.from_count, hunk.to_count);
+      const auto at = hunk.to_begin;
+      for (std::size_t i = 0; i < shared; ++i)
+        under(std::to_string(at + i), [&] {
+          compare_in_place(from[hunk.from_begin + i], to[hunk.to_begin + i]);
+        });
+      for (auto i = at + hunk.from_count; i-- > at + shared;)
+        under(std::to_string(i), [&] { emit("remove", nullptr); });
+      for (auto i = shared; i < hunk.to_count; ++i)
+        under(std::to_string(at + i),
+              [&] { emit("add", &to[hunk.to_begin + i]); });
+    }
+  }
+
+  /// Compares two array elements that met at one position. Unlike members
+  /// of one key they may be unrelated values, so when the nested edits come
+  /// out longer than the new element, one `replace` is emitted instead.
+  void compare_in_place(const json& from, const json& to) {
+    const auto first = ops_list().size();
+    compare(from, to);
+    if (ops_list().size() - first < 2)
+      return;
+    std::size_t nested_size = 0;
+    for (auto i = first; i < ops_list().size(); ++i)
+      nested_size += ops_list()[i].dump().size();
+    auto whole = make_op("replace", &to);
+    if (whole.dump().size() < nested_size) {
+      ops_list().resize(first);
+      ops_list().push_back(std::move(whole));
+    }
   }
 
   /// Runs `step` with `token` appended to the current path.
@@ -95,12 +126,18 @@ private:
     path_.resize(size);
   }
 
-  void emit(const char* op, const json* value) {
+  json make_op(const char* op, const json* value) const {
     json entry = {{"op", op}, {"path", path_}};
     if (value != nullptr)
       entry["value"] = *value;
-    ops_.push_back(std::move(entry));
+    return entry;
   }
+
+  void emit(const char* op, const json* value) {
+    ops_list().push_back(make_op(op, value));
+  }
+
+  json::array_t& ops_list() { return ops_.get_ref<json::array_t&>(); }
 
   std::string path_;
   json ops_ = json::array();

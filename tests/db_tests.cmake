@@ -25,3 +25,8 @@ awf_add_db_test(awf_persistence_tests persistence awf_persistence awf_config SOC
                 SOCI::postgresql)
 awf_add_db_test(awf_actor_tests actors awf_actors SOCI::sqlite3
                 SOCI::postgresql)
+
+# The crash test kills this writer with SIGKILL while it persists turns.
+add_executable(awf_crash_writer ${CMAKE_CURRENT_SOURCE_DIR}/support/crash_writer.cpp)
+target_link_libraries(awf_crash_writer PRIVATE awf_actors)
+add_dependencies(awf_actor_tests awf_crash_writer)
