@@ -57,8 +57,8 @@ core::result<engine_setup> bootstrap_engine(const config::env_lookup& env) {
   std::error_code ec;
   std::filesystem::create_directories(from_env->data_dir, ec);
   if (ec)
-    return setting_error("CLOUD_SYNC_DATA_DIR: cannot create "
-                         + from_env->data_dir + ": " + ec.message());
+    return setting_error("CLOUD_SYNC_DATA_DIR: cannot create " +
+                         from_env->data_dir + ": " + ec.message());
   auto table = read_table(*from_env);
   if (!table)
     return table.error();
@@ -70,10 +70,10 @@ core::result<engine_setup> bootstrap_engine(const config::env_lookup& env) {
     return spec.error();
   auto ring = core::key_ring::parse(*spec);
   if (!ring)
-    return setting_error(
-      (settings->enc_keys.empty() ? settings->data_dir + "/enc_keys: "
-                                  : std::string{"CLOUD_SYNC_ENC_KEYS: "})
-      + ring.error().message);
+    return setting_error((settings->enc_keys.empty()
+                            ? settings->data_dir + "/enc_keys: "
+                            : std::string{"CLOUD_SYNC_ENC_KEYS: "}) +
+                         ring.error().message);
   auto ctx = std::make_shared<engine_context>();
   ctx->keys = std::make_shared<core::key_ring>(std::move(*ring));
   ctx->options = engine_options_from(*settings);

@@ -82,42 +82,42 @@ struct sweep_report {
   std::uint64_t errors = 0; ///< saves that could not be checked at all
 };
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sweep_report& x) {
   return f(caf::meta::type_name("sweep_report"), x.sampled, x.verified_ok,
            x.failed_save_ids, x.errors);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, persist_ack& x) {
-  return f(caf::meta::type_name("persist_ack"), x.save_id, x.head,
-           x.state_hash, x.already_stored, x.kind, x.stored_bytes);
+  return f(caf::meta::type_name("persist_ack"), x.save_id, x.head, x.state_hash,
+           x.already_stored, x.kind, x.stored_bytes);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, attach_reply& x) {
   return f(caf::meta::type_name("attach_reply"), x.save, x.created);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, open_reply& x) {
   return f(caf::meta::type_name("open_reply"), x.save, x.base_turn,
            x.head_canonical);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, materialized_turn& x) {
   return f(caf::meta::type_name("materialized_turn"), x.save_id, x.turn_id,
            x.canonical, x.state_hash, x.chain_hash);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, verify_report& x) {
   return f(caf::meta::type_name("verify_report"), x.save_id, x.ok,
            x.checked_turns, x.head, x.first_bad_turn, x.errors);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, registry_stats& x) {
   return f(caf::meta::type_name("registry_stats"), x.resident, x.passivating,
            x.spawned, x.passivated);
@@ -127,35 +127,35 @@ typename Inspector::result_type inspect(Inspector& f, registry_stats& x) {
 
 namespace awf::core {
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, chain_head& x) {
   return f(caf::meta::type_name("chain_head"), x.turn_id, x.chain_hash);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_blob& x) {
   return f(caf::meta::type_name("stored_blob"), x.hash, x.type, x.codec,
            x.bytes, x.plain_size);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_turn& x) {
-  return f(caf::meta::type_name("stored_turn"), x.turn_id, x.kind,
-           x.base_turn, x.state_hash, x.chain_hash, x.state_bytes, x.blob);
+  return f(caf::meta::type_name("stored_turn"), x.turn_id, x.kind, x.base_turn,
+           x.state_hash, x.chain_hash, x.state_bytes, x.blob);
 }
 
 } // namespace awf::core
 
 namespace awf::persistence {
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, save_record& x) {
   return f(caf::meta::type_name("save_record"), x.save_id, x.session_id,
            x.user_id_hash, x.version, x.head, x.integrity_ok, x.created_at_ms,
            x.updated_at_ms);
 }
 
-template <class Inspector>
+template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_commit& x) {
   return f(caf::meta::type_name("turn_commit"), x.save_id, x.expected_head,
            x.turn);

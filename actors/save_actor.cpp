@@ -44,27 +44,23 @@ caf::result<persist_ack> replay(save_pointer self, std::int64_t turn_id,
                                 std::string state_hash) {
   auto& st = self->state;
   if (turn_id < 1)
-    return make_save_error(save_errc::invalid_request,
-                           "turn ids start at 1");
-  auto answer = [save_id = st.save_id](const materialized_turn& stored,
-                                       const std::string& hash)
-    -> caf::expected<persist_ack> {
+    return make_save_error(save_errc::invalid_request, "turn ids start at 1");
+  auto answer = [save_id = st.save_id](
+                  const materialized_turn& stored,
+                  const std::string& hash) -> caf::expected<persist_ack> {
     if (stored.state_hash != hash)
       return make_save_error(save_errc::divergent_turn,
-                             "turn " + std::to_string(stored.turn_id)
-                               + " is already stored with another state");
-    return persist_ack{save_id,
-                       {stored.turn_id, stored.chain_hash},
-                       stored.state_hash,
-                       true,
-                       {},
-                       0};
+                             "turn " + std::to_string(stored.turn_id) +
+                               " is already stored with another state");
+    return persist_ack{
+      save_id, {stored.turn_id, stored.chain_hash}, stored.state_hash, true, {},
+      0};
   };
   if (turn_id == st.info.head.turn_id)
-    return answer(materialized_turn{st.save_id, turn_id, {},
-                                    st.head_state_hash,
-                                    st.info.head.chain_hash},
-                  state_hash);
+    return answer(
+      materialized_turn{
+        st.save_id, turn_id, {}, st.head_state_hash, st.info.head.chain_hash},
+      state_hash);
   auto rp = self->make_response_promise<persist_ack>();
   self->request(st.reader, caf::infinite, turn_hash_atom_v, st.save_id, turn_id)
     .await(
@@ -87,20 +83,21 @@ caf::result<persist_ack> persist(save_pointer self, persist_request& req) {
   const auto limit = st.ctx->options.max_state_bytes;
   if (next->canonical.size() > limit)
     return make_save_error(save_errc::payload_too_large,
-                           "the state is " + std::to_string(next->canonical.size())
-                             + " bytes; the limit is " + std::to_string(limit));
+                           "the state is " +
+                             std::to_string(next->canonical.size()) +
+                             " bytes; the limit is " + std::to_string(limit));
   if (req.turn_id <= head.turn_id)
     return replay(self, req.turn_id, core::state_hash(next->canonical));
   if (req.turn_id != head.turn_id + 1)
     return make_save_error(save_errc::turn_gap,
-                           "turn " + std::to_string(req.turn_id)
-                             + " does not follow the head turn "
-                             + std::to_string(head.turn_id));
+                           "turn " + std::to_string(req.turn_id) +
+                             " does not follow the head turn " +
+                             std::to_string(head.turn_id));
   next->value = std::move(req.state);
   core::previous_turn previous{st.head_state ? &*st.head_state : nullptr,
                                head.turn_id, st.base_turn, head.chain_hash};
-  auto encoded = core::encode_turn(previous, *next, st.ctx->options.encode,
-                                   *st.ctx->keys);
+  auto encoded =
+    core::encode_turn(previous, *next, st.ctx->options.encode, *st.ctx->keys);
   if (!encoded)
     return from_core_error(encoded.error());
   persist_ack ack{st.save_id,
@@ -142,23 +139,21 @@ caf::result<materialized_turn> materialize(save_pointer self,
     turn_id = head.turn_id;
   if (turn_id < 0 || turn_id > head.turn_id)
     return make_save_error(save_errc::not_found,
-                           "turn " + std::to_string(turn_id)
-                             + " does not exist; the head is turn "
-                             + std::to_string(head.turn_id));
+                           "turn " + std::to_string(turn_id) +
+                             " does not exist; the head is turn " +
+                             std::to_string(head.turn_id));
   if (turn_id == 0)
-    return materialized_turn{st.save_id, 0, {}, {},
-                             core::chain_genesis(st.info.session_id)};
+    return materialized_turn{
+      st.save_id, 0, {}, {}, core::chain_genesis(st.info.session_id)};
   if (turn_id == head.turn_id)
     return materialized_turn{st.save_id, turn_id, st.head_state->canonical,
                              st.head_state_hash, head.chain_hash};
   return self->delegate(st.reader, materialize_atom_v, st.save_id, turn_id);
 }
 
-save_actor::behavior_type save_behavior(save_pointer self,
-                                        engine_context_ptr context,
-                                        std::string save_id,
-                                        storage_actor writer,
-                                        storage_actor reader) {
+save_actor::behavior_type
+save_behavior(save_pointer self, engine_context_ptr context,
+              std::string save_id, storage_actor writer, storage_actor reader) {
   auto& st = self->state;
   st.ctx = std::move(context);
   st.save_id = std::move(save_id);

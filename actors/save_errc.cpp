@@ -35,8 +35,7 @@ std::string error_message(const caf::error& err) {
   if (ctx.size() == 1 && ctx.match_element<std::string>(0))
     return ctx.get_as<std::string>(0);
   if (err.category() == caf::atom("system"))
-    return "internal error: "
-           + to_string(static_cast<caf::sec>(err.code()));
+    return "internal error: " + to_string(static_cast<caf::sec>(err.code()));
   return "internal error (code " + std::to_string(err.code()) + ")";
 }
 

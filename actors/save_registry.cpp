@@ -37,7 +37,7 @@ struct registry_state {
 
   static inline const char* name = "save_registry";
 
-  template <class Pool>
+  template<class Pool>
   const auto& pick(const Pool& pool, const std::string& key) const {
     return pool[std::hash<std::string>{}(key) % pool.size()];
   }
@@ -99,7 +99,7 @@ void with_save_actor(registry_pointer self, const std::string& save_id,
   deliver(entry.actor);
 }
 
-template <class Reply, class... Ts>
+template<class Reply, class... Ts>
 caf::result<Reply> route(registry_pointer self, const std::string& save_id,
                          Ts... xs) {
   // Junk ids never get an actor: answer exactly as for a missing save.
@@ -107,10 +107,11 @@ caf::result<Reply> route(registry_pointer self, const std::string& save_id,
     return make_save_error(save_errc::not_found, "no such save");
   auto rp = self->make_response_promise<Reply>();
   // Moved, not copied: a request may carry a large parsed state.
-  with_save_actor(self, save_id,
-                  [rp, ... xs = std::move(xs)](const save_actor& actor) mutable {
-                    rp.delegate(actor, std::move(xs)...);
-                  });
+  with_save_actor(
+    self, save_id,
+    [rp, ... xs = std::move(xs)](const save_actor& actor) mutable {
+      rp.delegate(actor, std::move(xs)...);
+    });
   return rp;
 }
 
@@ -172,8 +173,7 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
     },
     [=](persist_atom, persist_request& req) {
       auto save_id = req.save_id;
-      return route<persist_ack>(self, save_id, persist_atom_v,
-                                std::move(req));
+      return route<persist_ack>(self, save_id, persist_atom_v, std::move(req));
     },
     [=](materialize_atom, const std::string& save_id, std::int64_t turn_id) {
       return route<materialized_turn>(self, save_id, materialize_atom_v,

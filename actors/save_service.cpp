@@ -22,8 +22,7 @@ caf::error prepare_database(const engine_context& ctx) {
     return from_storage_error(usage.error());
   for (const auto& [key_id, count] : *usage)
     if (ctx.keys->encryptions(key_id) < count)
-      ctx.keys->record_prior_use(key_id,
-                                 count - ctx.keys->encryptions(key_id));
+      ctx.keys->record_prior_use(key_id, count - ctx.keys->encryptions(key_id));
   return caf::none;
 }
 
@@ -31,8 +30,7 @@ caf::error prepare_database(const engine_context& ctx) {
 
 save_service::save_service(caf::actor_system& sys, engine_context_ptr context,
                            service_options opts)
-  : sys_(sys), context_(std::move(context)), opts_(opts), self_(sys) {
-}
+  : sys_(sys), context_(std::move(context)), opts_(opts), self_(sys) {}
 
 caf::expected<std::unique_ptr<save_service>>
 save_service::start(caf::actor_system& sys, engine_context_ptr context,
@@ -40,15 +38,16 @@ save_service::start(caf::actor_system& sys, engine_context_ptr context,
   if (auto err = prepare_database(*context))
     return err;
   std::unique_ptr<save_service> svc{new save_service(sys, context, opts)};
-  bool sqlite = !persistence::database::is_postgresql_url(
-    context->options.database.url);
-  auto writers = sqlite ? std::size_t{1} : std::max<std::size_t>(1, opts.writers);
+  bool sqlite =
+    !persistence::database::is_postgresql_url(context->options.database.url);
+  auto writers =
+    sqlite ? std::size_t{1} : std::max<std::size_t>(1, opts.writers);
   for (std::size_t i = 0; i < writers; ++i)
     svc->writers_.push_back(spawn_storage_worker(sys, context, opts.detached));
   for (std::size_t i = 0; i < std::max<std::size_t>(1, opts.readers); ++i)
     svc->readers_.push_back(spawn_storage_worker(sys, context, opts.detached));
-  svc->registry_ = spawn_save_registry(sys, context, svc->writers_,
-                                       svc->readers_);
+  svc->registry_ =
+    spawn_save_registry(sys, context, svc->writers_, svc->readers_);
   svc->verifier_ = spawn_verification_supervisor(sys, context, svc->readers_,
                                                  opts.periodic_verification);
   return svc;
@@ -58,10 +57,10 @@ save_service::~save_service() {
   stop();
 }
 
-template <class Reply, class Handle, class... Ts>
+template<class Reply, class Handle, class... Ts>
 caf::expected<Reply> save_service::call(const Handle& dest, Ts&&... xs) {
-  caf::expected<Reply> out = make_save_error(save_errc::unavailable,
-                                             "no answer");
+  caf::expected<Reply> out =
+    make_save_error(save_errc::unavailable, "no answer");
   self_->request(dest, opts_.call_timeout, std::forward<Ts>(xs)...)
     .receive([&](Reply& reply) { out = std::move(reply); },
              [&](caf::error& err) { out = std::move(err); });
@@ -72,16 +71,15 @@ caf::expected<attach_reply>
 save_service::create_or_attach_save(const std::string& session_id,
                                     const std::string& user_id_hash,
                                     const std::string& version) {
-  return call<attach_reply>(registry_, create_atom_v, user_id_hash,
-                            session_id, version);
+  return call<attach_reply>(registry_, create_atom_v, user_id_hash, session_id,
+                            version);
 }
 
 caf::expected<persist_ack>
 save_service::persist_turn(const std::string& save_id, std::int64_t turn_id,
                            nlohmann::json state) {
   return call<persist_ack>(registry_, persist_atom_v,
-                           persist_request{save_id, turn_id,
-                                           std::move(state)});
+                           persist_request{save_id, turn_id, std::move(state)});
 }
 
 caf::expected<materialized_turn>
@@ -117,7 +115,7 @@ void save_service::stop() {
   self_->send_exit(registry_, caf::exit_reason::user_shutdown);
   // Drain every writer: a flush answers only after queued commits landed.
   for (const auto& writer : writers_)
-    (void) call<bool>(writer, flush_atom_v);
+    (void)call<bool>(writer, flush_atom_v);
   for (const auto& worker : writers_)
     self_->send_exit(worker, caf::exit_reason::user_shutdown);
   for (const auto& worker : readers_)

@@ -43,13 +43,9 @@ public:
 
   ~save_service();
 
-  save_registry_actor registry() const {
-    return registry_;
-  }
+  save_registry_actor registry() const { return registry_; }
 
-  verification_actor verifier() const {
-    return verifier_;
-  }
+  verification_actor verifier() const { return verifier_; }
 
   // -- blocking calls (never from an actor or Asio thread) -------------------
 
@@ -62,9 +58,8 @@ public:
                                           std::int64_t turn_id,
                                           nlohmann::json state);
 
-  caf::expected<materialized_turn> materialize(const std::string& save_id,
-                                               std::int64_t turn_id
-                                               = head_turn);
+  caf::expected<materialized_turn>
+  materialize(const std::string& save_id, std::int64_t turn_id = head_turn);
 
   caf::expected<verify_report> verify(const std::string& save_id,
                                       bool full = true);
@@ -83,7 +78,7 @@ private:
   save_service(caf::actor_system& sys, engine_context_ptr context,
                service_options opts);
 
-  template <class Reply, class Handle, class... Ts>
+  template<class Reply, class Handle, class... Ts>
   caf::expected<Reply> call(const Handle& dest, Ts&&... xs);
 
   caf::actor_system& sys_;

@@ -23,7 +23,8 @@ using storage_actor = caf::typed_actor<
   // Loads a save's record and head state for a save actor.
   caf::replies_to<open_atom, std::string>::with<open_reply>,
   // Appends one turn; answers the new head. Grouped with concurrent commits.
-  caf::replies_to<commit_atom, persistence::turn_commit>::with<core::chain_head>,
+  caf::replies_to<commit_atom,
+                  persistence::turn_commit>::with<core::chain_head>,
   // Commits what is queued now; answers once it is durable (also used to
   // drain a worker before shutdown).
   caf::replies_to<flush_atom>::with<bool>,

@@ -33,17 +33,15 @@ struct storage_state {
 
   static inline const char* name = "storage_worker";
 
-  const core::key_ring& keys() const {
-    return *ctx->keys;
-  }
+  const core::key_ring& keys() const { return *ctx->keys; }
 };
 
 // Verification reads this many turns (with blobs) per query.
 constexpr std::int64_t verify_chunk = 256;
 
 caf::expected<materialized_turn> rebuild_turn(storage_state& st,
-                                            const std::string& save_id,
-                                            std::int64_t turn_id) {
+                                              const std::string& save_id,
+                                              std::int64_t turn_id) {
   auto base = st.saves->base_turn_of(save_id, turn_id);
   if (!base)
     return from_storage_error(base.error());
@@ -52,10 +50,10 @@ caf::expected<materialized_turn> rebuild_turn(storage_state& st,
     return from_storage_error(rows.error());
   if (rows->empty() || rows->back().turn_id != turn_id)
     return make_save_error(save_errc::integrity_failure,
-                           "turns " + std::to_string(*base) + ".."
-                             + std::to_string(turn_id) + " are incomplete");
-  auto image = core::rebuild_state(*rows, st.keys(),
-                                   st.ctx->options.max_state_bytes);
+                           "turns " + std::to_string(*base) + ".." +
+                             std::to_string(turn_id) + " are incomplete");
+  auto image =
+    core::rebuild_state(*rows, st.keys(), st.ctx->options.max_state_bytes);
   if (!image)
     return from_core_error(image.error());
   const auto& last = rows->back();
@@ -64,7 +62,7 @@ caf::expected<materialized_turn> rebuild_turn(storage_state& st,
 }
 
 caf::expected<open_reply> open_save(storage_state& st,
-                                  const std::string& save_id) {
+                                    const std::string& save_id) {
   auto save = st.saves->find_save(save_id);
   if (!save)
     return from_storage_error(save.error());
@@ -84,7 +82,7 @@ caf::expected<open_reply> open_save(storage_state& st,
 
 // Walks the stored turns of one save inside a consistent snapshot.
 caf::expected<verify_report> walk_save(storage_state& st,
-                                     const std::string& save_id, bool full) {
+                                       const std::string& save_id, bool full) {
   persistence::read_snapshot snapshot{*st.db};
   auto save = st.saves->find_save(save_id);
   if (!save)
@@ -133,17 +131,17 @@ caf::expected<verify_report> walk_save(storage_state& st,
 void record_outcome(storage_state& st, const verify_report& report,
                     bool was_ok) {
   if (report.ok != was_ok)
-    (void) st.saves->set_integrity(report.save_id, report.ok);
+    (void)st.saves->set_integrity(report.save_id, report.ok);
   if (report.ok)
     return;
   nlohmann::json details{{"first_bad_turn", report.first_bad_turn},
                          {"errors", report.errors}};
-  (void) st.audit->append(report.save_id, std::nullopt, "integrity_failure",
-                          details.dump());
+  (void)st.audit->append(report.save_id, std::nullopt, "integrity_failure",
+                         details.dump());
 }
 
-caf::expected<verify_report> verify_save(storage_state& st,
-                                       const std::string& save_id, bool full) {
+caf::expected<verify_report>
+verify_save(storage_state& st, const std::string& save_id, bool full) {
   auto before = st.saves->find_save(save_id);
   if (!before)
     return from_storage_error(before.error());
@@ -233,16 +231,16 @@ storage_worker(storage_actor::stateful_pointer<storage_state> self,
         std::int64_t turn_id) -> caf::result<materialized_turn> {
       if (auto err = guard())
         return err;
-      auto rows = self->state.saves->load_turns(save_id, turn_id, turn_id,
-                                                false);
+      auto rows =
+        self->state.saves->load_turns(save_id, turn_id, turn_id, false);
       if (!rows)
         return from_storage_error(rows.error());
       if (rows->empty())
         return make_save_error(save_errc::not_found,
                                "no turn " + std::to_string(turn_id));
       const auto& row = rows->front();
-      return materialized_turn{save_id, turn_id, {}, row.state_hash,
-                               row.chain_hash};
+      return materialized_turn{
+        save_id, turn_id, {}, row.state_hash, row.chain_hash};
     },
     [=](verify_atom, const std::string& save_id,
         bool full) -> caf::result<verify_report> {
@@ -259,8 +257,7 @@ storage_worker(storage_actor::stateful_pointer<storage_state> self,
         return from_storage_error(rows.error());
       return std::move(*rows);
     },
-    [=](sample_atom,
-        double percent) -> caf::result<std::vector<std::string>> {
+    [=](sample_atom, double percent) -> caf::result<std::vector<std::string>> {
       if (auto err = guard())
         return err;
       auto ids = self->state.saves->sample_save_ids(

@@ -17,8 +17,8 @@ struct verification_state {
   static inline const char* name = "verification_supervisor";
 };
 
-using verification_pointer
-  = verification_actor::stateful_pointer<verification_state>;
+using verification_pointer =
+  verification_actor::stateful_pointer<verification_state>;
 
 // Verifies the sampled saves one after another (spread over the readers),
 // then hands the report to `done`.

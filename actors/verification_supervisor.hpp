@@ -15,7 +15,6 @@
 
 namespace awf::actors {
 
-
 using verification_actor = caf::typed_actor<
   // Runs one sweep now over `percent` % of saves and reports it.
   caf::replies_to<sweep_atom, double>::with<sweep_report>,

@@ -16,9 +16,9 @@ namespace awf::config {
 namespace {
 
 core::error io_error(const std::filesystem::path& path, const char* what) {
-  return {core::errc::io_failure,
-          std::string{"cannot "} + what + " " + path.string() + ": "
-            + std::strerror(errno)};
+  return {core::errc::io_failure, std::string{"cannot "} + what + " " +
+                                    path.string() + ": " +
+                                    std::strerror(errno)};
 }
 
 std::string without_line_ending(std::string text) {
@@ -60,8 +60,8 @@ load_or_create_secret(const std::filesystem::path& path,
   }
   if ((info.st_mode & 077) != 0)
     return core::error{core::errc::io_failure,
-                       path.string()
-                         + " is readable by others: chmod 600 it first"};
+                       path.string() +
+                         " is readable by others: chmod 600 it first"};
   std::ifstream in{path, std::ios::binary};
   if (!in)
     return io_error(path, "read");
@@ -70,7 +70,8 @@ load_or_create_secret(const std::filesystem::path& path,
   auto text = without_line_ending(content.str());
   if (text.empty())
     return core::error{core::errc::io_failure,
-                       path.string() + " is empty: delete it to make a new one"};
+                       path.string() +
+                         " is empty: delete it to make a new one"};
   return text;
 }
 
@@ -79,8 +80,9 @@ core::result<std::string> blob_key_spec(const std::string& enc_keys,
   if (!enc_keys.empty())
     return enc_keys;
   return load_or_create_secret(
-    std::filesystem::path{data_dir} / "enc_keys",
-    [] { return "local1:" + core::base64_encode(core::key_ring::random_key()); });
+    std::filesystem::path{data_dir} / "enc_keys", [] {
+      return "local1:" + core::base64_encode(core::key_ring::random_key());
+    });
 }
 
 } // namespace awf::config

@@ -31,7 +31,7 @@ struct descriptor {
   std::function<std::string(const settings&)> show;
 };
 
-template <class T>
+template<class T>
 auto member_setter(T settings::*member) {
   return [member](settings& s, const std::string& value) {
     if constexpr (std::is_same_v<T, int>)
@@ -43,7 +43,7 @@ auto member_setter(T settings::*member) {
   };
 }
 
-template <class T>
+template<class T>
 auto member_shower(T settings::*member) {
   return [member](const settings& s) -> std::string {
     if constexpr (std::is_same_v<T, int>)
@@ -55,10 +55,14 @@ auto member_shower(T settings::*member) {
   };
 }
 
-template <class T>
+template<class T>
 descriptor make(const char* env, const char* column, const char* description,
                 setting_kind kind, T settings::*member) {
-  return {env,  column, description, std::move(kind), member_setter(member),
+  return {env,
+          column,
+          description,
+          std::move(kind),
+          member_setter(member),
           member_shower(member)};
 }
 
@@ -118,8 +122,8 @@ const std::vector<descriptor>& descriptors() {
          "save actors kept in memory at most (least recently used leave)",
          int_range{1, 10000000}, &settings::max_resident_saves),
     make("CLOUD_SYNC_SAVE_IDLE_S", nullptr,
-         "seconds before an idle save actor leaves memory",
-         int_range{1, 86400}, &settings::save_idle_s),
+         "seconds before an idle save actor leaves memory", int_range{1, 86400},
+         &settings::save_idle_s),
     make("CLOUD_SYNC_STORAGE_READERS", nullptr,
          "database connections for reads", int_range{1, 64},
          &settings::storage_readers),
@@ -137,15 +141,14 @@ std::optional<std::string> check(const descriptor& d,
       using kind_type = std::decay_t<decltype(kind)>;
       if constexpr (std::is_same_v<kind_type, int_range>) {
         int parsed = 0;
-        auto [end, ec] = std::from_chars(value.data(),
-                                         value.data() + value.size(), parsed);
-        if (ec != std::errc{} || end != value.data() + value.size()
-            || parsed < kind.min || parsed > kind.max)
-          return "must be a whole number from " + std::to_string(kind.min)
-                 + " to " + std::to_string(kind.max);
+        auto [end, ec] =
+          std::from_chars(value.data(), value.data() + value.size(), parsed);
+        if (ec != std::errc{} || end != value.data() + value.size() ||
+            parsed < kind.min || parsed > kind.max)
+          return "must be a whole number from " + std::to_string(kind.min) +
+                 " to " + std::to_string(kind.max);
       } else if constexpr (std::is_same_v<kind_type, flag>) {
-        if (value != "true" && value != "false" && value != "1"
-            && value != "0")
+        if (value != "true" && value != "false" && value != "1" && value != "0")
           return std::string{"must be true or false"};
       } else if constexpr (std::is_same_v<kind_type, choice>) {
         for (const auto& allowed : kind.values)
@@ -164,8 +167,8 @@ std::optional<std::string> check(const descriptor& d,
 // Never echo a secret back in an error message.
 std::string shown_value(const descriptor& d, const std::string& value) {
   std::string_view name = d.env_name;
-  if (name.find("SECRET") != std::string_view::npos
-      || name.find("KEYS") != std::string_view::npos)
+  if (name.find("SECRET") != std::string_view::npos ||
+      name.find("KEYS") != std::string_view::npos)
     return "(hidden)";
   return "'" + value + "'";
 }
@@ -213,17 +216,17 @@ load_settings(const env_lookup& env,
   auto apply = [&](const descriptor& d, const std::string& source,
                    const std::string& value) -> std::optional<core::error> {
     if (auto problem = check(d, value))
-      return core::error{core::errc::invalid_setting,
-                         source + " " + *problem + ", got "
-                           + shown_value(d, value)};
+      return core::error{core::errc::invalid_setting, source + " " + *problem +
+                                                        ", got " +
+                                                        shown_value(d, value)};
     d.assign(result, value);
     return std::nullopt;
   };
   for (const auto& d : descriptors()) {
     if (d.column) {
       if (auto it = table.find(d.column); it != table.end())
-        if (auto err = apply(d, "awf_cloud_sync_config." + it->first,
-                             it->second))
+        if (auto err =
+              apply(d, "awf_cloud_sync_config." + it->first, it->second))
           return *err;
     }
     if (auto value = env(d.env_name))

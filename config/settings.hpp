@@ -26,17 +26,17 @@ struct settings {
   bool client_sealed = false;
   std::string hmac_secret = "change-me";
   // Where and how the server runs.
-  std::string db;               ///< empty: <data_dir>/cloud-sync.db
+  std::string db; ///< empty: <data_dir>/cloud-sync.db
   std::string data_dir = "./var";
   std::string listen = "127.0.0.1:8080";
-  std::string enc_keys;         ///< empty: a key generated in data_dir
+  std::string enc_keys; ///< empty: a key generated in data_dir
   // Tuning of the save engine.
-  int verify_interval_s = 300;  ///< how often the verification sweep runs
+  int verify_interval_s = 300; ///< how often the verification sweep runs
   std::string sqlite_sync = "full";
   int max_resident_saves = 10000;
-  int save_idle_s = 120;        ///< an idle save actor is passivated
+  int save_idle_s = 120; ///< an idle save actor is passivated
   int storage_readers = 2;
-  int storage_writers = 2;      ///< PostgreSQL only; SQLite has one writer
+  int storage_writers = 2; ///< PostgreSQL only; SQLite has one writer
 
   /// The database URL with the default applied.
   std::string database_url() const;
@@ -46,8 +46,8 @@ struct settings {
 
 /// One settable variable, for --help and docs.
 struct setting_info {
-  std::string env_name;    ///< e.g. CLOUD_SYNC_ZSTD_LEVEL
-  std::string column;      ///< awf_cloud_sync_config column, or empty
+  std::string env_name; ///< e.g. CLOUD_SYNC_ZSTD_LEVEL
+  std::string column;   ///< awf_cloud_sync_config column, or empty
   std::string description;
   std::string default_text;
 };
@@ -63,7 +63,8 @@ env_lookup process_environment();
 
 /// Builds settings from defaults, then `table` (column -> text, from the
 /// config table), then `env`. Fails naming the first bad variable.
-core::result<settings> load_settings(
-  const env_lookup& env, const std::map<std::string, std::string>& table = {});
+core::result<settings>
+load_settings(const env_lookup& env,
+              const std::map<std::string, std::string>& table = {});
 
 } // namespace awf::config

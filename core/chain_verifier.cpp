@@ -11,8 +11,8 @@ chain_verifier::chain_verifier(std::string genesis_chain, const key_ring& keys,
 void chain_verifier::fail(std::int64_t turn_id, std::string message) {
   if (!first_bad_turn_)
     first_bad_turn_ = turn_id;
-  errors_.push_back("turn " + std::to_string(turn_id) + ": "
-                    + std::move(message));
+  errors_.push_back("turn " + std::to_string(turn_id) + ": " +
+                    std::move(message));
 }
 
 bool chain_verifier::feed(const stored_turn& turn, bool rebuild) {
@@ -21,12 +21,12 @@ bool chain_verifier::feed(const stored_turn& turn, bool rebuild) {
   ++checked_turns_;
   auto expected_turn = head_.turn_id + 1;
   if (turn.turn_id != expected_turn) {
-    fail(expected_turn, "missing; next stored turn is "
-                          + std::to_string(turn.turn_id));
+    fail(expected_turn,
+         "missing; next stored turn is " + std::to_string(turn.turn_id));
     return false;
   }
-  if (chain_next(head_.chain_hash, turn.turn_id, turn.state_hash)
-      != turn.chain_hash) {
+  if (chain_next(head_.chain_hash, turn.turn_id, turn.state_hash) !=
+      turn.chain_hash) {
     fail(turn.turn_id, "chain hash does not follow from the turn before");
     return false;
   }
@@ -59,8 +59,8 @@ result<state_image> rebuild_state(const std::vector<stored_turn>& turns,
     return error{errc::corrupt_data, "no snapshot to rebuild from"};
   std::optional<state_image> state;
   for (const auto& turn : turns) {
-    auto image = decode_turn(turn, state ? &*state : nullptr, keys,
-                             max_state_bytes);
+    auto image =
+      decode_turn(turn, state ? &*state : nullptr, keys, max_state_bytes);
     if (!image)
       return image.error();
     state = std::move(*image);

@@ -28,9 +28,7 @@ public:
   bool feed(const stored_turn& turn, bool rebuild);
 
   /// Number of turns checked so far.
-  std::int64_t checked_turns() const noexcept {
-    return checked_turns_;
-  }
+  std::int64_t checked_turns() const noexcept { return checked_turns_; }
 
   /// The first turn that failed a check, if any.
   std::optional<std::int64_t> first_bad_turn() const noexcept {
@@ -38,14 +36,10 @@ public:
   }
 
   /// Human sentences describing what failed.
-  const std::vector<std::string>& errors() const noexcept {
-    return errors_;
-  }
+  const std::vector<std::string>& errors() const noexcept { return errors_; }
 
   /// The last good position of the chain.
-  const chain_head& head() const noexcept {
-    return head_;
-  }
+  const chain_head& head() const noexcept { return head_; }
 
   /// The last rebuilt state, if the last fed turn was rebuilt.
   const state_image* last_state() const noexcept {

@@ -15,8 +15,7 @@ namespace awf::core {
 
 /// NIST SP 800-38D allows at most 2^32 encryptions under one key with random
 /// 96-bit nonces.
-inline constexpr std::uint64_t max_encryptions_per_key = std::uint64_t{1}
-                                                         << 32;
+inline constexpr std::uint64_t max_encryptions_per_key = std::uint64_t{1} << 32;
 
 /// One named 256-bit key.
 struct named_key {
@@ -29,14 +28,14 @@ class key_ring {
 public:
   /// Builds a ring; the first key encrypts. Fails with `errc::invalid_key`
   /// for an empty list, a bad id, a duplicate id or a key not 32 bytes long.
-  static result<key_ring> make(std::vector<named_key> keys,
-                               std::uint64_t encryption_limit
-                               = max_encryptions_per_key);
+  static result<key_ring>
+  make(std::vector<named_key> keys,
+       std::uint64_t encryption_limit = max_encryptions_per_key);
 
   /// Parses `CLOUD_SYNC_ENC_KEYS` syntax: `kid:base64key,kid:base64key`.
-  static result<key_ring> parse(std::string_view spec,
-                                std::uint64_t encryption_limit
-                                = max_encryptions_per_key);
+  static result<key_ring>
+  parse(std::string_view spec,
+        std::uint64_t encryption_limit = max_encryptions_per_key);
 
   /// Returns a fresh random 32-byte key.
   static std::string random_key();

@@ -35,62 +35,36 @@ struct error {
 
 /// A value of type T or an error of type E. Small on purpose: just enough of
 /// std::expected (C++23) for C++20.
-template <class T, class E = error>
+template<class T, class E = error>
 class [[nodiscard]] result {
 public:
-  result(T value) : data_(std::in_place_index<0>, std::move(value)) {
-  }
+  result(T value) : data_(std::in_place_index<0>, std::move(value)) {}
 
-  result(E err) : data_(std::in_place_index<1>, std::move(err)) {
-  }
+  result(E err) : data_(std::in_place_index<1>, std::move(err)) {}
 
-  bool ok() const noexcept {
-    return data_.index() == 0;
-  }
+  bool ok() const noexcept { return data_.index() == 0; }
 
-  explicit operator bool() const noexcept {
-    return ok();
-  }
+  explicit operator bool() const noexcept { return ok(); }
 
-  T& value() & {
-    return std::get<0>(data_);
-  }
+  T& value() & { return std::get<0>(data_); }
 
-  const T& value() const& {
-    return std::get<0>(data_);
-  }
+  const T& value() const& { return std::get<0>(data_); }
 
-  T&& value() && {
-    return std::get<0>(std::move(data_));
-  }
+  T&& value() && { return std::get<0>(std::move(data_)); }
 
-  T& operator*() & {
-    return value();
-  }
+  T& operator*() & { return value(); }
 
-  const T& operator*() const& {
-    return value();
-  }
+  const T& operator*() const& { return value(); }
 
-  T&& operator*() && {
-    return std::move(*this).value();
-  }
+  T&& operator*() && { return std::move(*this).value(); }
 
-  T* operator->() {
-    return &value();
-  }
+  T* operator->() { return &value(); }
 
-  const T* operator->() const {
-    return &value();
-  }
+  const T* operator->() const { return &value(); }
 
-  const E& error() const& {
-    return std::get<1>(data_);
-  }
+  const E& error() const& { return std::get<1>(data_); }
 
-  E error() && {
-    return std::get<1>(std::move(data_));
-  }
+  E error() && { return std::get<1>(std::move(data_)); }
 
 private:
   std::variant<T, E> data_;

@@ -65,14 +65,14 @@ compression_stats calculate_compression_stats(std::uint64_t original_bytes,
   stats.original_bytes = original_bytes;
   stats.compressed_bytes = compressed_bytes;
   stats.ratio = original_bytes == 0 ? 1.0
-                                    : static_cast<double>(compressed_bytes)
-                                        / static_cast<double>(original_bytes);
+                                    : static_cast<double>(compressed_bytes) /
+                                        static_cast<double>(original_bytes);
   stats.algorithm = algorithm;
   return stats;
 }
 
-result<stored_blob> seal_blob(std::string plaintext, const char* type,
-                              bool raw, int zstd_level, key_ring& keys) {
+result<stored_blob> seal_blob(std::string plaintext, const char* type, bool raw,
+                              int zstd_level, key_ring& keys) {
   auto hash = sha256_hex(plaintext);
   if (raw)
     return seal_payload(std::move(hash), plaintext, type, codec_raw,
@@ -110,12 +110,12 @@ result<stored_turn> encode_turn(const previous_turn& previous,
   stored_turn turn;
   turn.turn_id = previous.turn_id + 1;
   turn.state_hash = state_hash(next.canonical);
-  turn.chain_hash = chain_next(previous.chain_hash, turn.turn_id,
-                               turn.state_hash);
+  turn.chain_hash =
+    chain_next(previous.chain_hash, turn.turn_id, turn.state_hash);
   turn.state_bytes = next.canonical.size();
-  bool due_for_snapshot = previous.state == nullptr
-                          || turn.turn_id - previous.base_turn
-                               >= opts.snapshot_every;
+  bool due_for_snapshot =
+    previous.state == nullptr ||
+    turn.turn_id - previous.base_turn >= opts.snapshot_every;
   if (!due_for_snapshot) {
     auto before = previous.state->parsed();
     if (!before)
@@ -156,8 +156,8 @@ result<stored_turn> encode_turn(const previous_turn& previous,
   return turn;
 }
 
-result<state_image> decode_turn(const stored_turn& turn,
-                                state_image* previous, const key_ring& keys,
+result<state_image> decode_turn(const stored_turn& turn, state_image* previous,
+                                const key_ring& keys,
                                 std::size_t max_state_bytes) {
   auto plain = open_blob(turn.blob, keys, max_state_bytes);
   if (!plain)
@@ -169,8 +169,8 @@ result<state_image> decode_turn(const stored_turn& turn,
     return turn_error(errc::corrupt_data, turn.turn_id,
                       "a diff without the state before it");
   } else if (turn.kind == turn_kind::zstd_delta) {
-    auto bytes = zstd_delta_decompress(*plain, previous->canonical,
-                                       max_state_bytes);
+    auto bytes =
+      zstd_delta_decompress(*plain, previous->canonical, max_state_bytes);
     if (!bytes)
       return turn_error(bytes.error().code, turn.turn_id,
                         bytes.error().message);

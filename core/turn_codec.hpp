@@ -35,10 +35,10 @@ std::optional<turn_kind> turn_kind_from_string(std::string_view text) noexcept;
 
 /// One blob as stored: content-addressed by the SHA-256 of its plaintext.
 struct stored_blob {
-  std::string hash;           ///< sha256_hex(plaintext)
-  std::string type;           ///< "snapshot", "diff" or "meta"
-  std::string codec;          ///< "zstd" (compressed plaintext) or "raw"
-  std::string bytes;          ///< the sealed envelope
+  std::string hash;            ///< sha256_hex(plaintext)
+  std::string type;            ///< "snapshot", "diff" or "meta"
+  std::string codec;           ///< "zstd" (compressed plaintext) or "raw"
+  std::string bytes;           ///< the sealed envelope
   std::uint64_t plain_size{0}; ///< bytes of plaintext
 };
 
@@ -93,8 +93,8 @@ result<stored_turn> encode_turn(const previous_turn& previous,
 /// snapshots; required otherwise). Checks the blob's content hash and the
 /// state hash, so corruption surfaces as `errc::corrupt_data` or
 /// `errc::authentication_failed`, never as a wrong state.
-result<state_image> decode_turn(const stored_turn& turn,
-                                state_image* previous, const key_ring& keys,
+result<state_image> decode_turn(const stored_turn& turn, state_image* previous,
+                                const key_ring& keys,
                                 std::size_t max_state_bytes);
 
 /// Reads the plaintext of a stored blob (open, decompress, check the hash).
@@ -102,7 +102,7 @@ result<std::string> open_blob(const stored_blob& blob, const key_ring& keys,
                               std::size_t max_plain_bytes);
 
 /// Seals `plaintext` as a blob of `type`, compressing it unless `raw`.
-result<stored_blob> seal_blob(std::string plaintext, const char* type,
-                              bool raw, int zstd_level, key_ring& keys);
+result<stored_blob> seal_blob(std::string plaintext, const char* type, bool raw,
+                              int zstd_level, key_ring& keys);
 
 } // namespace awf::core

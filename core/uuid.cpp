@@ -1,7 +1,7 @@
 #include "core/uuid.hpp"
 
-#include <openssl/rand.h>
 #include <cstdlib>
+#include <openssl/rand.h>
 
 #include "core/sha256.hpp"
 
@@ -15,8 +15,8 @@ std::string random_uuid() {
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0f) | 0x40);
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3f) | 0x80);
   auto hex = to_hex(std::string_view{reinterpret_cast<char*>(bytes), 16});
-  return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4)
-         + '-' + hex.substr(16, 4) + '-' + hex.substr(20);
+  return hex.substr(0, 8) + '-' + hex.substr(8, 4) + '-' + hex.substr(12, 4) +
+         '-' + hex.substr(16, 4) + '-' + hex.substr(20);
 }
 
 } // namespace awf::core

@@ -19,12 +19,11 @@ audit_log::append(const std::optional<std::string>& save_id,
     std::string device = device_id.value_or("");
     auto save_ind = save_id ? soci::i_ok : soci::i_null;
     auto device_ind = device_id ? soci::i_ok : soci::i_null;
-    std::string details_param = detail::is_postgresql(db_)
-                                  ? "CAST(:d AS JSONB)"
-                                  : ":d";
+    std::string details_param =
+      detail::is_postgresql(db_) ? "CAST(:d AS JSONB)" : ":d";
     s << "INSERT INTO awf_sync_audit (audit_id, save_id, device_id, "
-         "operation, details) VALUES (:id, :s, :dev, :op, "
-           + details_param + ")",
+         "operation, details) VALUES (:id, :s, :dev, :op, " +
+           details_param + ")",
       soci::use(id), soci::use(save, save_ind), soci::use(device, device_ind),
       soci::use(operation), soci::use(details_json);
     return id;
@@ -35,49 +34,50 @@ stored<std::vector<audit_record>>
 audit_log::list(const std::optional<std::string>& save_id, std::size_t limit) {
   if (save_id && !core::is_uuid(*save_id))
     return std::vector<audit_record>{};
-  return detail::guarded("list audit", [&]() -> stored<std::vector<audit_record>> {
-    auto& s = detail::session_of(db_);
-    std::string sql = "SELECT audit_id, save_id, device_id, operation, "
-                      "CAST(details AS TEXT), "
-                      + detail::epoch_ms_sql(db_, "created_at")
-                      + " FROM awf_sync_audit";
-    std::string save = save_id.value_or("");
-    if (save_id)
-      sql += " WHERE save_id = :s";
-    // Records of the same millisecond keep their insertion order.
-    sql += detail::is_postgresql(db_)
-             ? " ORDER BY created_at DESC, seq DESC LIMIT :n"
-             : " ORDER BY created_at DESC, rowid DESC LIMIT :n";
-    long long max_rows = static_cast<long long>(limit);
-    audit_record row;
-    std::string save_col, device_col;
-    soci::indicator save_ind = soci::i_null, device_ind = soci::i_null;
-    long long created = 0;
-    soci::statement st(s);
-    st.alloc();
-    st.prepare(sql);
-    if (save_id)
-      st.exchange(soci::use(save));
-    st.exchange(soci::use(max_rows));
-    st.exchange(soci::into(row.audit_id));
-    st.exchange(soci::into(save_col, save_ind));
-    st.exchange(soci::into(device_col, device_ind));
-    st.exchange(soci::into(row.operation));
-    st.exchange(soci::into(row.details_json));
-    st.exchange(soci::into(created));
-    st.define_and_bind();
-    st.execute(false);
-    std::vector<audit_record> out;
-    while (st.fetch()) {
-      row.save_id = save_ind == soci::i_ok ? std::optional{save_col}
-                                           : std::nullopt;
-      row.device_id = device_ind == soci::i_ok ? std::optional{device_col}
-                                               : std::nullopt;
-      row.created_at_ms = created;
-      out.push_back(row);
-    }
-    return out;
-  });
+  return detail::guarded(
+    "list audit", [&]() -> stored<std::vector<audit_record>> {
+      auto& s = detail::session_of(db_);
+      std::string sql = "SELECT audit_id, save_id, device_id, operation, "
+                        "CAST(details AS TEXT), " +
+                        detail::epoch_ms_sql(db_, "created_at") +
+                        " FROM awf_sync_audit";
+      std::string save = save_id.value_or("");
+      if (save_id)
+        sql += " WHERE save_id = :s";
+      // Records of the same millisecond keep their insertion order.
+      sql += detail::is_postgresql(db_)
+               ? " ORDER BY created_at DESC, seq DESC LIMIT :n"
+               : " ORDER BY created_at DESC, rowid DESC LIMIT :n";
+      long long max_rows = static_cast<long long>(limit);
+      audit_record row;
+      std::string save_col, device_col;
+      soci::indicator save_ind = soci::i_null, device_ind = soci::i_null;
+      long long created = 0;
+      soci::statement st(s);
+      st.alloc();
+      st.prepare(sql);
+      if (save_id)
+        st.exchange(soci::use(save));
+      st.exchange(soci::use(max_rows));
+      st.exchange(soci::into(row.audit_id));
+      st.exchange(soci::into(save_col, save_ind));
+      st.exchange(soci::into(device_col, device_ind));
+      st.exchange(soci::into(row.operation));
+      st.exchange(soci::into(row.details_json));
+      st.exchange(soci::into(created));
+      st.define_and_bind();
+      st.execute(false);
+      std::vector<audit_record> out;
+      while (st.fetch()) {
+        row.save_id =
+          save_ind == soci::i_ok ? std::optional{save_col} : std::nullopt;
+        row.device_id =
+          device_ind == soci::i_ok ? std::optional{device_col} : std::nullopt;
+        row.created_at_ms = created;
+        out.push_back(row);
+      }
+      return out;
+    });
 }
 
 } // namespace awf::persistence

@@ -21,8 +21,7 @@ struct audit_record {
 
 class audit_log {
 public:
-  explicit audit_log(database& db) : db_(db) {
-  }
+  explicit audit_log(database& db) : db_(db) {}
 
   /// Appends one record and returns its id. `details_json` must be a JSON
   /// object and must never hold secrets.

@@ -19,8 +19,8 @@ stored<std::map<std::string, std::string>> read_config_overrides(database& db) {
       for (const char* column : columns) {
         std::string value;
         soci::indicator ind = soci::i_null;
-        s << "SELECT CAST(" + std::string{column}
-               + " AS TEXT) FROM awf_cloud_sync_config WHERE id = 'default'",
+        s << "SELECT CAST(" + std::string{column} +
+               " AS TEXT) FROM awf_cloud_sync_config WHERE id = 'default'",
           soci::into(value, ind);
         if (s.got_data() && ind == soci::i_ok)
           out.emplace(column, value);

@@ -20,8 +20,8 @@ std::string sqlite_path(std::string_view url) {
 // SOCI's SQLite backend reads `db=...` key/value pairs; quote the path so
 // spaces survive.
 std::string sqlite_connect_string(const database_options& opts) {
-  return "db=\"" + sqlite_path(opts.url) + "\" timeout="
-         + std::to_string((opts.busy_timeout_ms + 999) / 1000);
+  return "db=\"" + sqlite_path(opts.url) +
+         "\" timeout=" + std::to_string((opts.busy_timeout_ms + 999) / 1000);
 }
 
 } // namespace
@@ -30,8 +30,7 @@ bool database::is_postgresql_url(std::string_view url) noexcept {
   return url.starts_with("postgresql://") || url.starts_with("postgres://");
 }
 
-database::database(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {
-}
+database::database(std::unique_ptr<impl> ptr) : impl_(std::move(ptr)) {}
 
 database::~database() = default;
 
@@ -39,8 +38,7 @@ dialect database::dialect() const noexcept {
   return impl_->kind;
 }
 
-stored<std::unique_ptr<database>>
-database::open(const database_options& opts) {
+stored<std::unique_ptr<database>> database::open(const database_options& opts) {
   try {
     auto state = std::make_unique<impl>();
     if (is_postgresql_url(opts.url)) {
@@ -60,11 +58,11 @@ database::open(const database_options& opts) {
     return std::unique_ptr<database>(new database(std::move(state)));
   } catch (const std::exception& e) {
     // The URL may hold a password: name the backend, not the URL.
-    return storage_error{storage_errc::failure,
-                         std::string{"cannot open the "}
-                           + (is_postgresql_url(opts.url) ? "PostgreSQL"
-                                                          : "SQLite")
-                           + " database: " + e.what()};
+    return storage_error{
+      storage_errc::failure,
+      std::string{"cannot open the "} +
+        (is_postgresql_url(opts.url) ? "PostgreSQL" : "SQLite") +
+        " database: " + e.what()};
   }
 }
 
@@ -94,8 +92,8 @@ std::string bytes_from_column(database& db, std::string text) {
   };
   std::string out(text.size() / 2, '\0');
   for (std::size_t i = 0; i < out.size(); ++i)
-    out[i] = static_cast<char>(nibble(text[2 * i]) << 4
-                               | nibble(text[2 * i + 1]));
+    out[i] =
+      static_cast<char>(nibble(text[2 * i]) << 4 | nibble(text[2 * i + 1]));
   return out;
 }
 
@@ -104,8 +102,7 @@ std::string bytes_to_parameter(database& db, const std::string& bytes) {
 }
 
 const char* now_sql(database& db) {
-  return is_postgresql(db) ? "NOW()"
-                           : "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+  return is_postgresql(db) ? "NOW()" : "strftime('%Y-%m-%d %H:%M:%f', 'now')";
 }
 
 std::string epoch_ms_sql(database& db, const std::string& column) {

@@ -42,9 +42,7 @@ public:
   storage_status execute(const std::string& statement);
 
   struct impl;
-  impl& internals() noexcept {
-    return *impl_;
-  }
+  impl& internals() noexcept { return *impl_; }
 
 private:
   explicit database(std::unique_ptr<impl> ptr);
@@ -66,9 +64,7 @@ public:
   read_snapshot& operator=(const read_snapshot&) = delete;
 
   /// False if the transaction could not begin (reads then run unguarded).
-  bool active() const noexcept {
-    return active_;
-  }
+  bool active() const noexcept { return active_; }
 
 private:
   database& db_;

@@ -80,7 +80,8 @@ const std::vector<migration>& all_migrations() {
             operation TEXT NOT NULL,
             details TEXT NOT NULL DEFAULT '{}',
             created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))))sql",
-       "CREATE INDEX awf_sync_audit_save ON awf_sync_audit (save_id, created_at)",
+       "CREATE INDEX awf_sync_audit_save ON awf_sync_audit (save_id, "
+       "created_at)",
        R"sql(CREATE TABLE awf_cloud_sync_config (
             id TEXT PRIMARY KEY DEFAULT 'default',
             sync_enabled BOOLEAN,
@@ -162,7 +163,8 @@ const std::vector<migration>& all_migrations() {
             operation TEXT NOT NULL,
             details JSONB NOT NULL DEFAULT '{}'::jsonb,
             created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
-       "CREATE INDEX awf_sync_audit_save ON awf_sync_audit (save_id, created_at)",
+       "CREATE INDEX awf_sync_audit_save ON awf_sync_audit (save_id, "
+       "created_at)",
        R"sql(CREATE TABLE awf_cloud_sync_config (
             id TEXT PRIMARY KEY DEFAULT 'default',
             sync_enabled BOOLEAN,
@@ -190,7 +192,7 @@ const std::vector<migration>& all_migrations() {
 // the write lock before anything is read. PostgreSQL: an advisory lock taken
 // before even the migrations table is created (concurrent CREATE TABLE IF NOT
 // EXISTS statements collide on PostgreSQL's catalog).
-template <class F>
+template<class F>
 void locked_transaction(database& db, F&& fn) {
   auto& s = detail::session_of(db);
   if (detail::is_postgresql(db)) {
@@ -229,8 +231,8 @@ stored<std::vector<int>> migrate(database& db) {
           soci::use(m.version), soci::into(present);
         if (present != 0)
           return;
-        const auto& statements = detail::is_postgresql(db) ? m.postgresql
-                                                          : m.sqlite;
+        const auto& statements =
+          detail::is_postgresql(db) ? m.postgresql : m.sqlite;
         for (const char* sql : statements)
           s << std::string{sql};
         std::string name = m.name;

@@ -15,9 +15,9 @@ using detail::session_of;
 
 std::string save_columns(database& db) {
   return "save_id, session_id, user_id_hash, version, turn_id, "
-         "latest_chain_hash, CASE WHEN integrity_ok THEN 1 ELSE 0 END, "
-         + detail::epoch_ms_sql(db, "created_at") + ", "
-         + detail::epoch_ms_sql(db, "updated_at");
+         "latest_chain_hash, CASE WHEN integrity_ok THEN 1 ELSE 0 END, " +
+         detail::epoch_ms_sql(db, "created_at") + ", " +
+         detail::epoch_ms_sql(db, "updated_at");
 }
 
 /// Binds the columns of `save_columns` into one record.
@@ -49,9 +49,8 @@ struct save_row {
   }
 };
 
-stored<std::vector<save_record>> query_saves(database& db,
-                                             const std::string& where,
-                                             const std::string& key) {
+stored<std::vector<save_record>>
+query_saves(database& db, const std::string& where, const std::string& key) {
   auto& s = session_of(db);
   save_row row;
   std::vector<save_record> out;
@@ -69,9 +68,10 @@ stored<std::vector<save_record>> query_saves(database& db,
 
 } // namespace
 
-stored<attach_result> save_store::create_or_attach(
-  const std::string& user_id_hash, const std::string& session_id,
-  const std::string& version) {
+stored<attach_result>
+save_store::create_or_attach(const std::string& user_id_hash,
+                             const std::string& session_id,
+                             const std::string& version) {
   return guarded("create save", [&]() -> stored<attach_result> {
     auto& s = session_of(db_);
     auto new_id = core::random_uuid();
@@ -111,12 +111,11 @@ stored<std::vector<save_record>>
 save_store::list_saves(const std::string& user_id_hash) {
   return guarded("list saves", [&]() {
     // SQLite keeps milliseconds: within one, the newer row comes first.
-    std::string tie_break = detail::is_postgresql(db_) ? "created_at DESC"
-                                                       : "rowid DESC";
-    return query_saves(db_,
-                       "user_id_hash = :u ORDER BY updated_at DESC, "
-                         + tie_break,
-                       user_id_hash);
+    std::string tie_break =
+      detail::is_postgresql(db_) ? "created_at DESC" : "rowid DESC";
+    return query_saves(
+      db_, "user_id_hash = :u ORDER BY updated_at DESC, " + tie_break,
+      user_id_hash);
   });
 }
 
@@ -130,10 +129,10 @@ save_store::load_turns(const std::string& save_id, std::int64_t from,
     std::string sql = "SELECT d.to_turn, d.kind, d.base_turn, d.state_hash, "
                       "d.chain_hash, d.state_bytes, d.diff_hash";
     if (with_blobs)
-      sql += ", b.blob_type, b.codec, b.size, "
-             + detail::bytes_out(db_, "b.bytes")
-             + " FROM awf_save_diffs d JOIN awf_save_blobs b ON "
-               "b.blob_hash = d.diff_hash";
+      sql += ", b.blob_type, b.codec, b.size, " +
+             detail::bytes_out(db_, "b.bytes") +
+             " FROM awf_save_diffs d JOIN awf_save_blobs b ON "
+             "b.blob_hash = d.diff_hash";
     else
       sql += " FROM awf_save_diffs d";
     sql += " WHERE d.save_id = :id AND d.to_turn BETWEEN :a AND :b "
@@ -170,8 +169,8 @@ save_store::load_turns(const std::string& save_id, std::int64_t from,
       auto parsed_kind = core::turn_kind_from_string(kind);
       if (!parsed_kind)
         return storage_error{storage_errc::corrupt,
-                             "turn " + std::to_string(turn_id)
-                               + " has unknown kind '" + kind + "'"};
+                             "turn " + std::to_string(turn_id) +
+                               " has unknown kind '" + kind + "'"};
       row.turn_id = turn_id;
       row.kind = *parsed_kind;
       row.base_turn = base_turn;
@@ -217,10 +216,9 @@ save_store::sample_save_ids(double percent, std::size_t limit) {
                          : "ABS(RANDOM() % 10000) < :p";
     std::vector<std::string> ids;
     std::string id;
-    soci::statement st = (s.prepare << "SELECT save_id FROM awf_saves WHERE "
-                                         + draw + " LIMIT :n",
-                          soci::use(threshold), soci::use(max_rows),
-                          soci::into(id));
+    soci::statement st =
+      (s.prepare << "SELECT save_id FROM awf_saves WHERE " + draw + " LIMIT :n",
+       soci::use(threshold), soci::use(max_rows), soci::into(id));
     st.execute(false);
     while (st.fetch())
       ids.push_back(id);
@@ -228,8 +226,7 @@ save_store::sample_save_ids(double percent, std::size_t limit) {
   });
 }
 
-storage_status save_store::set_integrity(const std::string& save_id,
-                                         bool ok) {
+storage_status save_store::set_integrity(const std::string& save_id, bool ok) {
   if (!core::is_uuid(save_id))
     return std::monostate{};
   return guarded("record integrity", [&]() -> storage_status {
@@ -255,8 +252,7 @@ stored<std::map<std::string, std::uint64_t>> save_store::key_usage() {
                    soci::statement st = (s.prepare << "SELECT key_id, "
                                                       "encryptions FROM "
                                                       "awf_key_usage",
-                                         soci::into(key_id),
-                                         soci::into(count));
+                                         soci::into(key_id), soci::into(count));
                    st.execute(false);
                    while (st.fetch())
                      out[key_id] = static_cast<std::uint64_t>(count);

@@ -33,8 +33,7 @@ struct attach_result {
 
 class save_store {
 public:
-  explicit save_store(database& db) : db_(db) {
-  }
+  explicit save_store(database& db) : db_(db) {}
 
   /// Returns the user's save for `session_id`, creating it (head turn 0,
   /// chain(0)) if there is none. Safe against concurrent callers.
@@ -46,14 +45,14 @@ public:
   stored<save_record> find_save(const std::string& save_id);
 
   /// Returns a user's saves, most recently updated first.
-  stored<std::vector<save_record>>
-  list_saves(const std::string& user_id_hash);
+  stored<std::vector<save_record>> list_saves(const std::string& user_id_hash);
 
   /// Returns turns `from`..`to` (inclusive) in order, with their blobs when
   /// `with_blobs` (otherwise only ids, hashes and kinds).
-  stored<std::vector<core::stored_turn>>
-  load_turns(const std::string& save_id, std::int64_t from, std::int64_t to,
-             bool with_blobs);
+  stored<std::vector<core::stored_turn>> load_turns(const std::string& save_id,
+                                                    std::int64_t from,
+                                                    std::int64_t to,
+                                                    bool with_blobs);
 
   /// Returns the snapshot turn that `turn_id` rebuilds from.
   stored<std::int64_t> base_turn_of(const std::string& save_id,

@@ -22,7 +22,7 @@ struct storage_error {
   std::string message;
 };
 
-template <class T>
+template<class T>
 using stored = core::result<T, storage_error>;
 
 using storage_status = stored<std::monostate>;

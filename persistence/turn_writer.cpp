@@ -26,46 +26,42 @@ struct turn_writer::statements {
   soci::statement add_key_use;
 
   explicit statements(database& db)
-    : update_head(detail::session_of(db)),
-      insert_blob(detail::session_of(db)),
-      insert_ref(detail::session_of(db)),
-      insert_turn(detail::session_of(db)),
+    : update_head(detail::session_of(db)), insert_blob(detail::session_of(db)),
+      insert_ref(detail::session_of(db)), insert_turn(detail::session_of(db)),
       add_key_use(detail::session_of(db)) {
     auto& s = detail::session_of(db);
-    update_head = (s.prepare << "UPDATE awf_saves SET turn_id = :t, "
-                                "latest_chain_hash = :c, base_snapshot_hash = "
-                                "CASE WHEN :snap = 1 THEN :bh ELSE "
-                                "base_snapshot_hash END, updated_at = "
-                                  + std::string{detail::now_sql(db)}
-                                  + " WHERE save_id = :id AND turn_id = :et "
-                                    "AND latest_chain_hash = :ec",
-                   soci::use(turn_id), soci::use(chain_hash),
-                   soci::use(is_snapshot), soci::use(blob_hash),
-                   soci::use(save_id), soci::use(expected_turn),
-                   soci::use(expected_chain));
+    update_head =
+      (s.prepare << "UPDATE awf_saves SET turn_id = :t, "
+                    "latest_chain_hash = :c, base_snapshot_hash = "
+                    "CASE WHEN :snap = 1 THEN :bh ELSE "
+                    "base_snapshot_hash END, updated_at = " +
+                      std::string{detail::now_sql(db)} +
+                      " WHERE save_id = :id AND turn_id = :et "
+                      "AND latest_chain_hash = :ec",
+       soci::use(turn_id), soci::use(chain_hash), soci::use(is_snapshot),
+       soci::use(blob_hash), soci::use(save_id), soci::use(expected_turn),
+       soci::use(expected_chain));
     insert_blob = (s.prepare << "INSERT INTO awf_save_blobs (blob_hash, "
                                 "blob_type, bytes, size, enc, codec, key_id, "
-                                "stored_size) VALUES (:h, :t, "
-                                  + detail::bytes_in(db, ":b")
-                                  + ", :s, 'aesgcm', :c, :k, :ss) ON CONFLICT "
-                                    "(blob_hash) DO NOTHING",
+                                "stored_size) VALUES (:h, :t, " +
+                                  detail::bytes_in(db, ":b") +
+                                  ", :s, 'aesgcm', :c, :k, :ss) ON CONFLICT "
+                                  "(blob_hash) DO NOTHING",
                    soci::use(blob_hash), soci::use(blob_type),
                    soci::use(blob_bytes), soci::use(plain_size),
-                   soci::use(codec), soci::use(key_id),
-                   soci::use(stored_size));
+                   soci::use(codec), soci::use(key_id), soci::use(stored_size));
     insert_ref = (s.prepare << "INSERT INTO awf_blob_refs (save_id, "
                                "blob_hash) VALUES (:s, :h) ON CONFLICT "
                                "(save_id, blob_hash) DO NOTHING",
                   soci::use(save_id), soci::use(blob_hash));
-    insert_turn = (s.prepare << "INSERT INTO awf_save_diffs (save_id, "
-                                "from_turn, to_turn, diff_hash, chain_hash, "
-                                "state_hash, kind, base_turn, state_bytes) "
-                                "VALUES (:s, :f, :t, :d, :c, :h, :k, :b, :sb)",
-                   soci::use(save_id), soci::use(from_turn),
-                   soci::use(turn_id), soci::use(blob_hash),
-                   soci::use(chain_hash), soci::use(state_hash),
-                   soci::use(kind), soci::use(base_turn),
-                   soci::use(state_bytes));
+    insert_turn =
+      (s.prepare << "INSERT INTO awf_save_diffs (save_id, "
+                    "from_turn, to_turn, diff_hash, chain_hash, "
+                    "state_hash, kind, base_turn, state_bytes) "
+                    "VALUES (:s, :f, :t, :d, :c, :h, :k, :b, :sb)",
+       soci::use(save_id), soci::use(from_turn), soci::use(turn_id),
+       soci::use(blob_hash), soci::use(chain_hash), soci::use(state_hash),
+       soci::use(kind), soci::use(base_turn), soci::use(state_bytes));
     add_key_use = (s.prepare << "INSERT INTO awf_key_usage (key_id, "
                                 "encryptions) VALUES (:k, :n) ON CONFLICT "
                                 "(key_id) DO UPDATE SET encryptions = "
@@ -115,8 +111,7 @@ struct turn_writer::statements {
   }
 };
 
-turn_writer::turn_writer(database& db) : db_(db) {
-}
+turn_writer::turn_writer(database& db) : db_(db) {}
 
 turn_writer::~turn_writer() = default;
 
@@ -135,10 +130,10 @@ turn_writer::commit_together(const std::vector<turn_commit>& batch,
         ++key_use[core::key_ring::envelope_key_id(c.turn.blob.bytes)];
         results.emplace_back(std::monostate{});
       } else {
-        results.emplace_back(storage_error{
-          storage_errc::head_moved,
-          "save " + c.save_id + " is no longer at turn "
-            + std::to_string(c.expected_head.turn_id)});
+        results.emplace_back(
+          storage_error{storage_errc::head_moved,
+                        "save " + c.save_id + " is no longer at turn " +
+                          std::to_string(c.expected_head.turn_id)});
       }
     }
     statements_->count_key_use(key_use);

@@ -3,12 +3,12 @@
 // turn, and persist throughput with many saves writing at once.
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
-#include <map>
-#include <numeric>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
+#include <map>
+#include <numeric>
 #include <random>
 #include <thread>
 #include <unistd.h>
@@ -74,7 +74,7 @@ nlohmann::json summarize(const std::vector<double>& ms) {
   std::exit(1);
 }
 
-template <class T>
+template<class T>
 T need(caf::expected<T> x, const char* what) {
   if (!x)
     fail(std::string{what} + ": " + actors::error_message(x.error()));
@@ -98,8 +98,8 @@ struct scratch_database {
     admin_url = pg_url;
     schema = "bench_" + std::to_string(::getpid());
     admin("CREATE SCHEMA " + schema);
-    url = pg_url + (pg_url.find('?') == std::string::npos ? "?" : "&")
-          + "options=-csearch_path%3D" + schema;
+    url = pg_url + (pg_url.find('?') == std::string::npos ? "?" : "&") +
+          "options=-csearch_path%3D" + schema;
   }
 
   ~scratch_database() {
@@ -134,10 +134,11 @@ actors::engine_context_ptr make_context(const bench_options& opts,
 // One save, turn after turn: latency of persist and of materialize.
 nlohmann::json measure_latency(actors::save_service& svc,
                                const bench_options& opts) {
-  auto save_id = need(svc.create_or_attach_save("bench-latency", "bench-user"),
-                      "create")
-                   .save.save_id;
-  tools::game_state_model model{1, static_cast<std::size_t>(opts.state_kb) * 1024};
+  auto save_id =
+    need(svc.create_or_attach_save("bench-latency", "bench-user"), "create")
+      .save.save_id;
+  tools::game_state_model model{1,
+                                static_cast<std::size_t>(opts.state_kb) * 1024};
   std::vector<double> persist_ms;
   std::uint64_t stored_bytes = 0;
   std::uint64_t state_bytes = 0;
@@ -167,15 +168,15 @@ nlohmann::json measure_latency(actors::save_service& svc,
   auto report = need(svc.verify(save_id, true), "verify");
   if (!report.ok)
     fail("verify failed after the benchmark");
-  return {{"persist", summarize(persist_ms)},
-          {"materialize", summarize(materialize_ms)},
-          {"persist_sequential_turns_per_s",
-           opts.turns / (persist_total_ms / 1000.0)},
-          {"stored_bytes_per_turn",
-           static_cast<double>(stored_bytes) / opts.turns},
-          {"state_bytes", static_cast<double>(state_bytes) / opts.turns},
-          {"turn_kinds", kinds},
-          {"verify_full_ms", ms_since(verify_start)}};
+  return {
+    {"persist", summarize(persist_ms)},
+    {"materialize", summarize(materialize_ms)},
+    {"persist_sequential_turns_per_s",
+     opts.turns / (persist_total_ms / 1000.0)},
+    {"stored_bytes_per_turn", static_cast<double>(stored_bytes) / opts.turns},
+    {"state_bytes", static_cast<double>(state_bytes) / opts.turns},
+    {"turn_kinds", kinds},
+    {"verify_full_ms", ms_since(verify_start)}};
 }
 
 // Many saves at once, one thread each: throughput with group commit.
@@ -183,14 +184,15 @@ double measure_throughput(caf::actor_system& sys, actors::save_service& svc,
                           const bench_options& opts) {
   std::vector<std::string> ids;
   for (int i = 0; i < opts.concurrent_saves; ++i)
-    ids.push_back(need(svc.create_or_attach_save("bench-tp-" + std::to_string(i),
-                                                 "bench-user"),
+    ids.push_back(need(svc.create_or_attach_save(
+                         "bench-tp-" + std::to_string(i), "bench-user"),
                        "create")
                     .save.save_id);
   std::vector<std::vector<nlohmann::json>> states(ids.size());
   for (std::size_t i = 0; i < ids.size(); ++i) {
     tools::game_state_model model{static_cast<unsigned>(100 + i),
-                                  static_cast<std::size_t>(opts.state_kb) * 1024};
+                                  static_cast<std::size_t>(opts.state_kb) *
+                                    1024};
     for (int t = 0; t < opts.concurrent_turns; ++t) {
       model.advance(opts.change_pct / 100.0);
       states[i].push_back(model.state());
@@ -227,9 +229,9 @@ nlohmann::json run_backend(const std::string& backend,
   caf::actor_system sys{cfg};
   actors::service_options svc_opts;
   svc_opts.periodic_verification = false;
-  auto svc = need(actors::save_service::start(sys, make_context(opts, db.url),
-                                              svc_opts),
-                  "start");
+  auto svc =
+    need(actors::save_service::start(sys, make_context(opts, db.url), svc_opts),
+         "start");
   auto result = measure_latency(*svc, opts);
   result["persist_turns_per_s"] = measure_throughput(sys, *svc, opts);
   result["persist_p95_ms"] = result["persist"]["p95_ms"];
@@ -254,8 +256,8 @@ void print_human(const nlohmann::json& out) {
                 r["persist_sequential_turns_per_s"].get<double>(),
                 r["stored_bytes_per_turn"].get<double>(),
                 r["state_bytes"].get<double>(),
-                100.0 * r["stored_bytes_per_turn"].get<double>()
-                  / r["state_bytes"].get<double>());
+                100.0 * r["stored_bytes_per_turn"].get<double>() /
+                  r["state_bytes"].get<double>());
   }
 }
 
@@ -269,23 +271,27 @@ int main(int argc, char** argv) {
     ->check(CLI::Range(1, 1000000));
   app.add_option("--state-kb", opts.state_kb, "state size in KiB")
     ->check(CLI::Range(1, 100000));
-  app.add_option("--change-pct", opts.change_pct,
-                 "percent of the state changed per turn")
+  app
+    .add_option("--change-pct", opts.change_pct,
+                "percent of the state changed per turn")
     ->check(CLI::Range(0.0, 100.0));
   app.add_option("--snapshot-every", opts.snapshot_every)
     ->check(CLI::Range(1, 10000));
   app.add_option("--zstd-level", opts.zstd_level)->check(CLI::Range(1, 22));
-  app.add_option("--concurrent-saves", opts.concurrent_saves,
-                 "saves writing at once in the throughput phase")
+  app
+    .add_option("--concurrent-saves", opts.concurrent_saves,
+                "saves writing at once in the throughput phase")
     ->check(CLI::Range(1, 10000));
-  app.add_option("--concurrent-turns", opts.concurrent_turns,
-                 "turns per save in the throughput phase")
+  app
+    .add_option("--concurrent-turns", opts.concurrent_turns,
+                "turns per save in the throughput phase")
     ->check(CLI::Range(1, 100000));
   app.add_option("--sqlite-sync", opts.sqlite_sync)
     ->check(CLI::IsMember({"full", "normal"}));
-  app.add_option("--backend", opts.backends,
-                 "sqlite and/or postgresql (default: sqlite, plus postgresql "
-                 "when a URL is known)")
+  app
+    .add_option("--backend", opts.backends,
+                "sqlite and/or postgresql (default: sqlite, plus postgresql "
+                "when a URL is known)")
     ->check(CLI::IsMember({"sqlite", "postgresql"}));
   app.add_option("--pg-url", opts.pg_url,
                  "postgresql:// URL (default: $AWF_TEST_PG_URL)");
@@ -303,17 +309,17 @@ int main(int argc, char** argv) {
     if (!opts.pg_url.empty())
       opts.backends.push_back("postgresql");
   }
-  nlohmann::json out{{"config",
-                      {{"turns", opts.turns},
-                       {"state_kb", opts.state_kb},
-                       {"change_pct", opts.change_pct},
-                       {"snapshot_every", opts.snapshot_every},
-                       {"zstd_level", opts.zstd_level},
-                       {"sqlite_sync", opts.sqlite_sync},
-                       {"concurrent_saves", opts.concurrent_saves},
-                       {"concurrent_turns", opts.concurrent_turns}}},
-                     {"machine",
-                      {{"cores", std::thread::hardware_concurrency()}}}};
+  nlohmann::json out{
+    {"config",
+     {{"turns", opts.turns},
+      {"state_kb", opts.state_kb},
+      {"change_pct", opts.change_pct},
+      {"snapshot_every", opts.snapshot_every},
+      {"zstd_level", opts.zstd_level},
+      {"sqlite_sync", opts.sqlite_sync},
+      {"concurrent_saves", opts.concurrent_saves},
+      {"concurrent_turns", opts.concurrent_turns}}},
+    {"machine", {{"cores", std::thread::hardware_concurrency()}}}};
   for (const auto& backend : opts.backends) {
     if (backend == "postgresql" && opts.pg_url.empty())
       fail("--backend postgresql needs --pg-url or AWF_TEST_PG_URL");

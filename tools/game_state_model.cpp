@@ -65,13 +65,15 @@ void game_state_model::edit_once() {
       break;
     case 4: {
       auto& quests = state_["quests"];
-      auto it = std::next(quests.begin(), pick(0, static_cast<int>(quests.size()) - 1));
+      auto it =
+        std::next(quests.begin(), pick(0, static_cast<int>(quests.size()) - 1));
       (*it)["stage"] = pick(0, 9);
       break;
     }
     case 5: {
       auto& map = state_["map"];
-      auto it = std::next(map.begin(), pick(0, static_cast<int>(map.size()) - 1));
+      auto it =
+        std::next(map.begin(), pick(0, static_cast<int>(map.size()) - 1));
       (*it)["seen"] = true;
       break;
     }
@@ -86,8 +88,8 @@ void game_state_model::edit_once() {
 
 void game_state_model::advance(double fraction) {
   state_["turn"] = state_["turn"].get<int>() + 1;
-  auto edits = static_cast<int>(static_cast<double>(target_bytes_) * fraction
-                                / bytes_per_edit);
+  auto edits = static_cast<int>(static_cast<double>(target_bytes_) * fraction /
+                                bytes_per_edit);
   for (int i = 0; i < std::max(1, edits); ++i)
     edit_once();
 }

@@ -14,9 +14,7 @@ class game_state_model {
 public:
   game_state_model(unsigned seed, std::size_t target_bytes);
 
-  const nlohmann::json& state() const {
-    return state_;
-  }
+  const nlohmann::json& state() const { return state_; }
 
   /// Plays one turn: edits values until about `fraction` of the canonical
   /// bytes changed; now and then an item is picked up or dropped.

@@ -24,7 +24,7 @@ inline bool is_postgresql(database& db) {
 }
 
 /// Runs `fn`, turning any exception into a storage error that names `what`.
-template <class F>
+template<class F>
 auto guarded(const char* what, F&& fn) -> decltype(fn()) {
   try {
     return fn();

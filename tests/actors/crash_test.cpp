@@ -36,8 +36,8 @@ std::int64_t run_and_kill(const std::string& url, const std::string& session,
   char* args[] = {path.data(), const_cast<char*>(url.c_str()),
                   const_cast<char*>(session.c_str()), key_text.data(), nullptr};
   pid_t pid = 0;
-  int spawned = posix_spawn(&pid, path.c_str(), &actions, nullptr, args,
-                            environ);
+  int spawned =
+    posix_spawn(&pid, path.c_str(), &actions, nullptr, args, environ);
   posix_spawn_file_actions_destroy(&actions);
   ::close(out[1]);
   if (spawned != 0) {

@@ -20,7 +20,7 @@ namespace awf::test {
 /// Returns the value of `x` by value, failing loudly on an error. Use it
 /// inside CAF_CHECK_EQUAL, which binds its arguments by reference: a member
 /// reached through expected::operator-> would dangle.
-template <class T>
+template<class T>
 T value_of(caf::expected<T> x) {
   if (!x)
     throw std::runtime_error(actors::error_message(x.error()));
@@ -55,13 +55,9 @@ struct engine_fixture {
   std::shared_ptr<core::key_ring> keys = test_keys("k1", key_bytes);
   std::unique_ptr<actors::save_service> service;
 
-  engine_fixture() {
-    start(test_options(db.url()));
-  }
+  engine_fixture() { start(test_options(db.url())); }
 
-  ~engine_fixture() {
-    stop();
-  }
+  ~engine_fixture() { stop(); }
 
   void start(actors::engine_options opts,
              std::shared_ptr<core::key_ring> ring = nullptr) {
@@ -73,8 +69,8 @@ struct engine_fixture {
     svc.periodic_verification = false;
     auto started = actors::save_service::start(sys, ctx, svc);
     if (!started)
-      throw std::runtime_error("engine did not start: "
-                               + actors::error_message(started.error()));
+      throw std::runtime_error("engine did not start: " +
+                               actors::error_message(started.error()));
     service = std::move(*started);
   }
 

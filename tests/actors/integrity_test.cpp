@@ -29,21 +29,19 @@ struct fixture : test::engine_fixture {
     raw = std::move(*opened);
   }
 
-  soci::session& sql() {
-    return persistence::detail::session_of(*raw);
-  }
+  soci::session& sql() { return persistence::detail::session_of(*raw); }
 
   /// Every blob of a save with the first turn that uses it.
   std::vector<blob_use> blobs_of(const std::string& save_id) {
     std::vector<blob_use> out;
     std::string hash;
     long long turn = 0;
-    soci::statement st = (sql().prepare << "SELECT diff_hash, MIN(to_turn) "
-                                           "FROM awf_save_diffs WHERE "
-                                           "save_id = :s GROUP BY diff_hash "
-                                           "ORDER BY MIN(to_turn)",
-                          soci::use(save_id), soci::into(hash),
-                          soci::into(turn));
+    soci::statement st =
+      (sql().prepare << "SELECT diff_hash, MIN(to_turn) "
+                        "FROM awf_save_diffs WHERE "
+                        "save_id = :s GROUP BY diff_hash "
+                        "ORDER BY MIN(to_turn)",
+       soci::use(save_id), soci::into(hash), soci::into(turn));
     st.execute(false);
     while (st.fetch())
       out.push_back({hash, turn});
@@ -52,17 +50,17 @@ struct fixture : test::engine_fixture {
 
   std::string read_blob(const std::string& hash) {
     std::string bytes;
-    sql() << "SELECT " + persistence::detail::bytes_out(*raw, "bytes")
-               + " FROM awf_save_blobs WHERE blob_hash = :h",
+    sql() << "SELECT " + persistence::detail::bytes_out(*raw, "bytes") +
+               " FROM awf_save_blobs WHERE blob_hash = :h",
       soci::use(hash), soci::into(bytes);
     return persistence::detail::bytes_from_column(*raw, bytes);
   }
 
   void write_blob(const std::string& hash, const std::string& bytes) {
     auto param = persistence::detail::bytes_to_parameter(*raw, bytes);
-    sql() << "UPDATE awf_save_blobs SET bytes = "
-               + persistence::detail::bytes_in(*raw, ":b")
-               + " WHERE blob_hash = :h",
+    sql() << "UPDATE awf_save_blobs SET bytes = " +
+               persistence::detail::bytes_in(*raw, ":b") +
+               " WHERE blob_hash = :h",
       soci::use(param), soci::use(hash);
   }
 
@@ -70,9 +68,8 @@ struct fixture : test::engine_fixture {
   /// deduplicated across saves).
   std::string build_save(int turns) {
     auto save_id = new_save();
-    nlohmann::json state{{"hp", 10},
-                         {"owner", save_id},
-                         {"log", nlohmann::json::array()}};
+    nlohmann::json state{
+      {"hp", 10}, {"owner", save_id}, {"log", nlohmann::json::array()}};
     for (int t = 1; t <= turns; ++t) {
       state["hp"] = t;
       state["log"].push_back("event " + std::to_string(t));
@@ -94,9 +91,8 @@ CAF_TEST(a flipped byte in any blob fails verify and names the turn) {
   for (const auto& blob : blobs) {
     auto original = read_blob(blob.hash);
     // Flip a byte in the header, the nonce, the ciphertext or the tag.
-    for (std::size_t position :
-         {std::size_t{2}, std::size_t{10}, original.size() / 2,
-          original.size() - 3}) {
+    for (std::size_t position : {std::size_t{2}, std::size_t{10},
+                                 original.size() / 2, original.size() - 3}) {
       auto damaged = original;
       damaged[position] = static_cast<char>(damaged[position] ^ 0x40);
       write_blob(blob.hash, damaged);
@@ -161,8 +157,9 @@ CAF_TEST(a quick verify checks the chain and the last segment) {
   auto save_id = build_save(30); // snapshots at 1 and 26
   auto blobs = blobs_of(save_id);
   // Damage a diff blob of the first segment: only a full verify rebuilds it.
-  auto early = std::find_if(blobs.begin(), blobs.end(),
-                            [](const blob_use& b) { return b.first_turn == 5; });
+  auto early = std::find_if(blobs.begin(), blobs.end(), [](const blob_use& b) {
+    return b.first_turn == 5;
+  });
   CAF_REQUIRE(early != blobs.end());
   auto bytes = read_blob(early->hash);
   bytes[bytes.size() - 1] ^= 0x10;
@@ -185,7 +182,8 @@ CAF_TEST(blobs sealed under another key do not open) {
   start(test::test_options(db.url()), test::test_keys("k1"));
   auto wrong = service->materialize(save_id, 3);
   CAF_REQUIRE(!wrong);
-  CAF_CHECK_EQUAL(actors::error_code(wrong.error()), save_errc::integrity_failure);
+  CAF_CHECK_EQUAL(actors::error_code(wrong.error()),
+                  save_errc::integrity_failure);
   // An unknown key id: the ring cannot open it.
   start(test::test_options(db.url()), test::test_keys("k2"));
   auto unknown = service->materialize(save_id, 3);
@@ -206,7 +204,8 @@ CAF_TEST(a rotated ring encrypts with the new key and reads the old) {
   auto blobs = blobs_of(save_id);
   auto newest = blobs.back();
   CAF_REQUIRE_EQUAL(newest.first_turn, 6);
-  CAF_CHECK_EQUAL(core::key_ring::envelope_key_id(read_blob(newest.hash)), "k2");
+  CAF_CHECK_EQUAL(core::key_ring::envelope_key_id(read_blob(newest.hash)),
+                  "k2");
   CAF_CHECK(service->verify(save_id, true)->ok);
   // The old ring alone cannot read the new turn.
   start(test::test_options(db.url()), test::test_keys("k1", key_bytes));

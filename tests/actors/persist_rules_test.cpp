@@ -12,7 +12,7 @@ using actors::save_errc;
 namespace {
 
 struct fixture : test::engine_fixture {
-  template <class T>
+  template<class T>
   save_errc code_of(const caf::expected<T>& x) {
     return x ? save_errc{} : actors::error_code(x.error());
   }
@@ -74,7 +74,8 @@ CAF_TEST(a turn gap stores nothing) {
   CAF_REQUIRE(service->persist_turn(save_id, 1, state_of(1)));
   auto gap = service->persist_turn(save_id, 3, state_of(3));
   CAF_CHECK_EQUAL(code_of(gap), save_errc::turn_gap);
-  CAF_CHECK(actors::error_message(gap.error()).find("turn 3") != std::string::npos);
+  CAF_CHECK(actors::error_message(gap.error()).find("turn 3") !=
+            std::string::npos);
   CAF_CHECK_EQUAL(code_of(service->persist_turn(save_id, 0, state_of(0))),
                   save_errc::invalid_request);
   CAF_CHECK_EQUAL(test::value_of(service->materialize(save_id)).turn_id, 1);
@@ -120,7 +121,9 @@ CAF_TEST(materialize answers turn zero and refuses turns past the head) {
   CAF_REQUIRE(service->persist_turn(save_id, 1, state_of(1)));
   CAF_CHECK_EQUAL(code_of(service->materialize(save_id, 2)),
                   save_errc::not_found);
-  CAF_CHECK_EQUAL(test::value_of(service->materialize(save_id, actors::head_turn)).turn_id, 1);
+  CAF_CHECK_EQUAL(
+    test::value_of(service->materialize(save_id, actors::head_turn)).turn_id,
+    1);
 }
 
 CAF_TEST(saves list newest first per user) {

@@ -15,8 +15,8 @@ namespace {
 
 struct fixture : test::engine_fixture {
   /// Persists `turns` random states; returns their canonical bytes by turn.
-  std::vector<std::string> persist_random(const std::string& save_id,
-                                          int turns, unsigned seed,
+  std::vector<std::string> persist_random(const std::string& save_id, int turns,
+                                          unsigned seed,
                                           std::map<std::string, int>& kinds) {
     test::state_generator gen{seed};
     std::vector<std::string> expected{""}; // turn 0: no state
@@ -45,15 +45,15 @@ CAF_TEST(a thousand random turns rebuild byte for byte) {
   CAF_CHECK_GREATER(kinds["snapshot"], 40);
   CAF_CHECK_GREATER(kinds["json_patch"], 0);
   CAF_CHECK_GREATER(kinds["zstd_delta"], 0);
-  auto chain = core::chain_genesis(
-    service->list_saves("user-1")->front().session_id);
+  auto chain =
+    core::chain_genesis(service->list_saves("user-1")->front().session_id);
   int mismatches = 0;
   for (std::int64_t t = 1; t <= 1000; ++t) {
     auto got = service->materialize(save_id, t);
     CAF_REQUIRE(got);
     chain = core::chain_next(chain, t, core::state_hash(expected[t]));
-    if (got->canonical != expected[t] || got->chain_hash != chain
-        || got->state_hash != core::state_hash(expected[t]))
+    if (got->canonical != expected[t] || got->chain_hash != chain ||
+        got->state_hash != core::state_hash(expected[t]))
       ++mismatches;
   }
   CAF_CHECK_EQUAL(mismatches, 0);
@@ -109,7 +109,8 @@ CAF_TEST(snapshots come every snapshot_every turns) {
   auto save_id = new_save();
   std::vector<std::string> kinds;
   for (int t = 1; t <= 12; ++t) {
-    auto ack = service->persist_turn(save_id, t, {{"t", t}, {"pad", std::string(300, 'p')}});
+    auto ack = service->persist_turn(
+      save_id, t, {{"t", t}, {"pad", std::string(300, 'p')}});
     CAF_REQUIRE(ack);
     kinds.push_back(ack->kind);
   }

@@ -34,8 +34,7 @@ struct fixture : test::engine_fixture {
             self
               ->request(registry, std::chrono::seconds{60},
                         actors::persist_atom_v,
-                        actors::persist_request{ids[i], t,
-                                                state_of(ids[i], t)})
+                        actors::persist_request{ids[i], t, state_of(ids[i], t)})
               .receive([](const actors::persist_ack&) {},
                        [&](caf::error& err) {
                          CAF_MESSAGE(actors::error_message(err));
@@ -91,8 +90,8 @@ CAF_TEST(idle saves leave memory) {
   CAF_CHECK_EQUAL(test::value_of(service->stats()).resident, 5u);
   // Poll: the registry checks for idle saves on a timer.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
-  while (test::value_of(service->stats()).resident > 0
-         && std::chrono::steady_clock::now() < deadline)
+  while (test::value_of(service->stats()).resident > 0 &&
+         std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{50});
   CAF_CHECK_EQUAL(test::value_of(service->stats()).resident, 0u);
 }

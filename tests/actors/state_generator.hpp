@@ -44,12 +44,15 @@ private:
   }
 
   nlohmann::json item(int id) {
-    return {{"id", id}, {"qty", pick(1, 99)}, {"tag", "item-" + std::to_string(id)}};
+    return {
+      {"id", id}, {"qty", pick(1, 99)}, {"tag", "item-" + std::to_string(id)}};
   }
 
   nlohmann::json fresh() {
-    return {{"player", {{"hp", 1}}}, {"inventory", nlohmann::json::array()},
-            {"log", nlohmann::json::array()}, {"flags", nlohmann::json::object()}};
+    return {{"player", {{"hp", 1}}},
+            {"inventory", nlohmann::json::array()},
+            {"log", nlohmann::json::array()},
+            {"flags", nlohmann::json::object()}};
   }
 
   nlohmann::json tiny() {
@@ -74,9 +77,7 @@ private:
   void edit() {
     auto& inv = state_["inventory"];
     switch (pick(0, 7)) {
-      case 0:
-        state_["player"]["hp"] = pick(0, 100);
-        break;
+      case 0: state_["player"]["hp"] = pick(0, 100); break;
       case 1:
         state_["player"]["pos"] = {pick(-50, 50) / 4.0, pick(-50, 50)};
         break;
@@ -98,13 +99,13 @@ private:
         break;
       }
       case 6:
-        state_["log"].push_back("turn event \u00e9\U0001F600 "
-                                + std::to_string(pick(0, 1 << 20)));
+        state_["log"].push_back("turn event \u00e9\U0001F600 " +
+                                std::to_string(pick(0, 1 << 20)));
         break;
       default:
         if (!inv.empty())
-          inv[static_cast<std::size_t>(pick(0, static_cast<int>(inv.size()) - 1))]["qty"]
-            = pick(0, 999);
+          inv[static_cast<std::size_t>(
+            pick(0, static_cast<int>(inv.size()) - 1))]["qty"] = pick(0, 999);
     }
   }
 

@@ -234,7 +234,8 @@ CAF_TEST(find_save answers not_found for junk and unknown ids) {
   CAF_CHECK_EQUAL(code_of(store.find_save(core::random_uuid())), "not_found");
 }
 
-// -- turn_writer::commit and load_turns ----------------------------------------------
+// -- turn_writer::commit and load_turns
+// ----------------------------------------------
 
 CAF_TEST(committed turns load back byte for byte and decode) {
   auto made = create("user-a", "session-1");
@@ -426,8 +427,8 @@ CAF_TEST(a stale entry in a batch does not stop the others) {
   auto m2 = bm.next(state_json(2, "M"));
   auto c1 = bc.next(state_json(1, "C"));
   auto outcomes = writer.commit({{a.save_id, a_expected, a1},
-                                      {m.save_id, m_genesis, m2},
-                                      {c.save_id, c_expected, c1}});
+                                 {m.save_id, m_genesis, m2},
+                                 {c.save_id, c_expected, c1}});
   CAF_REQUIRE_EQUAL(outcomes.size(), 3u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "head_moved");

@@ -12,7 +12,8 @@ namespace awf::test {
 inline nlohmann::json crash_state(std::int64_t turn) {
   nlohmann::json cells = nlohmann::json::array();
   for (int i = 0; i < 120; ++i)
-    cells.push_back({{"i", i}, {"v", (turn * 31 + i * 7) % 97 == 0 ? turn : i}});
+    cells.push_back(
+      {{"i", i}, {"v", (turn * 31 + i * 7) % 97 == 0 ? turn : i}});
   return {{"turn", turn},
           {"gold", turn * 3},
           {"name", "crash-" + std::to_string(turn % 13)},

@@ -23,8 +23,8 @@ int main(int argc, char** argv) {
   }
   auto key = core::base64_decode(argv[3]);
   auto ring = key ? core::key_ring::make({{"k1", *key}})
-                  : core::result<core::key_ring>{core::error{
-                      core::errc::invalid_key, "bad key"}};
+                  : core::result<core::key_ring>{
+                      core::error{core::errc::invalid_key, "bad key"}};
   if (!ring) {
     std::cerr << ring.error().message << "\n";
     return 2;
@@ -48,12 +48,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   for (auto turn = save->save.head.turn_id + 1;; ++turn) {
-    auto ack = (*svc)->persist_turn(save->save.save_id, turn,
-                                    test::crash_state(turn));
+    auto ack =
+      (*svc)->persist_turn(save->save.save_id, turn, test::crash_state(turn));
     if (!ack) {
       std::cerr << actors::error_message(ack.error()) << "\n";
       return 1;
     }
-    std::cout << "ack " << turn << std::endl; // flushed: the parent counts on it
+    std::cout << "ack " << turn
+              << std::endl; // flushed: the parent counts on it
   }
 }

@@ -12,8 +12,8 @@
 #include "tests/support/test_database.hpp"
 
 int main(int argc, char** argv) {
-  if (awf::test::backend_name() == "postgresql"
-      && std::getenv("AWF_TEST_PG_URL") == nullptr) {
+  if (awf::test::backend_name() == "postgresql" &&
+      std::getenv("AWF_TEST_PG_URL") == nullptr) {
     if (awf::test::running_in_ci()) {
       std::cerr << "AWF_TEST_PG_URL is not set under CI: tools/test.sh "
                    "starts PostgreSQL and sets it\n";

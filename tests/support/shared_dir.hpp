@@ -11,8 +11,8 @@ namespace awf::test {
 
 /// Returns the shared/ folder beside the project root, if present.
 inline std::optional<std::filesystem::path> shared_dir() {
-  std::filesystem::path dir = std::filesystem::path{AWF_SOURCE_DIR} / ".."
-                              / "shared";
+  std::filesystem::path dir =
+    std::filesystem::path{AWF_SOURCE_DIR} / ".." / "shared";
   if (std::filesystem::is_directory(dir))
     return std::filesystem::canonical(dir);
   return std::nullopt;

@@ -25,8 +25,8 @@ std::string pg_base_url() {
 std::string unique_suffix() {
   static std::atomic<int> counter{0};
   std::random_device rd;
-  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_"
-         + std::to_string(rd() % 100000);
+  return std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
+         std::to_string(rd() % 100000);
 }
 
 void run_admin(const std::string& statement) {

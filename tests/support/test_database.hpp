@@ -22,14 +22,10 @@ public:
   test_database& operator=(const test_database&) = delete;
 
   /// A URL for persistence::database_options::url.
-  const std::string& url() const {
-    return url_;
-  }
+  const std::string& url() const { return url_; }
 
   /// A scratch directory that lives as long as this object.
-  const std::filesystem::path& scratch_dir() const {
-    return dir_;
-  }
+  const std::filesystem::path& scratch_dir() const { return dir_; }
 
 private:
   std::filesystem::path dir_;
