@@ -15,8 +15,8 @@ namespace {
 using json = nlohmann::json;
 using position = std::ptrdiff_t;
 
-/// Total diagonal steps (array length times edit count) the sequence diff
-/// may take: a few milliseconds at worst. Long arrays get fewer edits.
+/// Bound on the search's work, (N+M)·D: tens of milliseconds at worst, on an
+/// array of many thousand elements. Long arrays get fewer edits.
 constexpr std::size_t max_alignment_work = std::size_t{1} << 22;
 
 /// Folds `word` into the running hash `state`: one rotate, xor and multiply
@@ -320,9 +320,10 @@ std::vector<array_hunk> align_arrays(const json::array_t& from,
   std::vector<array_hunk> hunks;
   if (n == 0 && m == 0)
     return hunks;
-  if (n > 0 && m > 0) {
-    const auto max_edits =
-      std::min({max_array_edits, n + m, max_alignment_work / (n + m)});
+  const auto max_edits =
+    std::min({max_array_edits, n + m, max_alignment_work / (n + m)});
+  // Both middles start and end with a mismatch: at least two edits.
+  if (n > 0 && m > 0 && max_edits >= 2) {
     sequence_diff search{from.data() + prefix, static_cast<position>(n),
                          to.data() + prefix, static_cast<position>(m)};
     if (search.run(static_cast<position>(max_edits), prefix, hunks))

@@ -11,6 +11,7 @@
 #include <numeric>
 #include <random>
 #include <thread>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -39,6 +40,8 @@ struct bench_options {
   int zstd_level = 10;
   int concurrent_saves = 32;
   int concurrent_turns = 100;
+  int touch_saves = 0;
+  int max_resident = 10000;
   std::string sqlite_sync = "full";
   std::vector<std::string> backends;
   std::string pg_url;
@@ -128,6 +131,7 @@ actors::engine_context_ptr make_context(const bench_options& opts,
                                  : persistence::sqlite_sync::full;
   ctx->options.encode.zstd_level = opts.zstd_level;
   ctx->options.encode.snapshot_every = opts.snapshot_every;
+  ctx->options.max_resident_saves = static_cast<std::size_t>(opts.max_resident);
   return ctx;
 }
 
@@ -222,6 +226,65 @@ double measure_throughput(caf::actor_system& sys, actors::save_service& svc,
   return ids.size() * opts.concurrent_turns / seconds;
 }
 
+// Resident memory in MiB, after handing freed heap back to the system so
+// earlier phases' garbage does not count.
+double rss_mb() {
+  ::malloc_trim(0);
+  long pages = 0, resident = 0;
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr)
+    return 0;
+  if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2)
+    resident = 0;
+  std::fclose(f);
+  return resident * static_cast<double>(::sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+// Touches many saves (create + one turn each) and reports how many save
+// actors stayed in memory and how the process grew.
+nlohmann::json measure_touch(caf::actor_system& sys, actors::save_service& svc,
+                             const bench_options& opts) {
+  auto registry = svc.registry();
+  auto before = rss_mb();
+  std::atomic<int> next{0};
+  std::atomic<int> errors{0};
+  auto started = bench_clock::now();
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 8; ++w) {
+    threads.emplace_back([&] {
+      caf::scoped_actor self{sys};
+      for (int i = next++; i < opts.touch_saves; i = next++) {
+        std::string save_id;
+        self
+          ->request(registry, std::chrono::seconds{60}, actors::create_atom_v,
+                    std::string{"touch-user"}, "touch-" + std::to_string(i),
+                    std::string{"1.0.0"})
+          .receive([&](actors::attach_reply& r) { save_id = r.save.save_id; },
+                   [&](caf::error&) { ++errors; });
+        if (save_id.empty())
+          continue;
+        nlohmann::json state{{"slot", i}, {"pad", std::string(512, 'x')}};
+        self
+          ->request(registry, std::chrono::seconds{60}, actors::persist_atom_v,
+                    actors::persist_request{save_id, 1, std::move(state)})
+          .receive([](const actors::persist_ack&) {},
+                   [&](caf::error&) { ++errors; });
+      }
+    });
+  }
+  for (auto& th : threads)
+    th.join();
+  auto stats = need(svc.stats(), "stats");
+  return {{"touched_saves", opts.touch_saves},
+          {"errors", errors.load()},
+          {"seconds", ms_since(started) / 1000.0},
+          {"resident_saves", stats.resident},
+          {"max_resident_saves", opts.max_resident},
+          {"passivated_saves", stats.passivated},
+          {"rss_mb_before", before},
+          {"rss_mb_after", rss_mb()}};
+}
+
 nlohmann::json run_backend(const std::string& backend,
                            const bench_options& opts) {
   scratch_database db{backend, opts.pg_url};
@@ -234,6 +297,8 @@ nlohmann::json run_backend(const std::string& backend,
          "start");
   auto result = measure_latency(*svc, opts);
   result["persist_turns_per_s"] = measure_throughput(sys, *svc, opts);
+  if (opts.touch_saves > 0)
+    result["touch"] = measure_touch(sys, *svc, opts);
   result["persist_p95_ms"] = result["persist"]["p95_ms"];
   result["materialize_p95_ms"] = result["materialize"]["p95_ms"];
   svc->stop();
@@ -258,6 +323,16 @@ void print_human(const nlohmann::json& out) {
                 r["state_bytes"].get<double>(),
                 100.0 * r["stored_bytes_per_turn"].get<double>() /
                   r["state_bytes"].get<double>());
+    if (r.contains("touch")) {
+      const auto& t = r["touch"];
+      std::printf("%-10s touched %d saves: %d resident at most %d, RSS %.0f "
+                  "-> %.0f MiB\n",
+                  "", t["touched_saves"].get<int>(),
+                  t["resident_saves"].get<int>(),
+                  t["max_resident_saves"].get<int>(),
+                  t["rss_mb_before"].get<double>(),
+                  t["rss_mb_after"].get<double>());
+    }
   }
 }
 
@@ -286,6 +361,13 @@ int main(int argc, char** argv) {
     .add_option("--concurrent-turns", opts.concurrent_turns,
                 "turns per save in the throughput phase")
     ->check(CLI::Range(1, 100000));
+  app.add_option("--touch-saves", opts.touch_saves,
+                 "afterwards, create this many saves with one turn each and "
+                 "report memory")
+    ->check(CLI::Range(0, 10000000));
+  app.add_option("--max-resident", opts.max_resident,
+                 "save actors kept in memory at most")
+    ->check(CLI::Range(1, 10000000));
   app.add_option("--sqlite-sync", opts.sqlite_sync)
     ->check(CLI::IsMember({"full", "normal"}));
   app

@@ -4,6 +4,8 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <fstream>
 #include <optional>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/json_array_diff.hpp"
 #include "tests/support/shared_dir.hpp"
 
 using namespace awf::core;
@@ -80,6 +83,19 @@ json counting_array(int size) {
   for (int i = 0; i < size; ++i)
     result.push_back(i);
   return result;
+}
+
+/// {"arr": [...]} with `size` distinct item objects, as in a game inventory.
+json inventory(int size) {
+  json items = json::array();
+  for (int i = 0; i < size; ++i)
+    items.push_back(
+      {{"id", i}, {"name", "item-" + std::to_string(i)}, {"qty", i % 7}});
+  return json{{"arr", std::move(items)}};
+}
+
+json new_item() {
+  return json{{"id", -1}, {"name", "gem"}, {"qty", 1}};
 }
 
 json single_op(const char* op, const std::string& path) {
@@ -209,6 +225,91 @@ private:
       object.erase(std::next(object.begin(), below(object.size())));
     else
       object[key()] = value(10);
+  }
+
+  std::mt19937 rng_;
+};
+
+/// Seeded generator of array-heavy documents: arrays of small objects,
+/// numbers (integers and doubles) and nested arrays from small alphabets, so
+/// duplicates and near duplicates are common. Its edits hit one array
+/// several times: inserts, deletes, moves and changes of one element.
+class random_arrays {
+public:
+  explicit random_arrays(unsigned seed) : rng_(seed) {}
+
+  int below(int n) {
+    return std::uniform_int_distribution<int>{0, n - 1}(rng_);
+  }
+
+  json document() {
+    json grid = json::array();
+    for (int n = below(5); n > 0; --n)
+      grid.push_back(list(8));
+    return json{{"inv", list(60)}, {"log", list(20)}, {"grid", grid}};
+  }
+
+  /// Applies 2 to 6 edits to one array of `doc`; returns how many.
+  int mutate(json& doc) {
+    std::vector<json*> arrays;
+    collect(doc, arrays);
+    json& array = *arrays[below(static_cast<int>(arrays.size()))];
+    const int edits = below(5) + 2;
+    for (int i = 0; i < edits; ++i)
+      edit(array);
+    return edits;
+  }
+
+private:
+  json number() {
+    const int n = below(4);
+    return below(2) == 0 ? json(n) : json(static_cast<double>(n));
+  }
+
+  json element() {
+    switch (below(4)) {
+      case 0: return number();
+      case 1: return json{{"id", below(30)}, {"qty", number()}};
+      case 2: return json{{"id", below(30)}, {"tags", list(3)}};
+      default: return below(3) == 0 ? json(list(3)) : json(below(30));
+    }
+  }
+
+  json list(int max_size) {
+    json result = json::array();
+    for (int n = below(max_size + 1); n > 0; --n)
+      result.push_back(element());
+    return result;
+  }
+
+  static void collect(json& node, std::vector<json*>& out) {
+    if (node.is_array())
+      out.push_back(&node);
+    if (node.is_structured())
+      for (auto& child : node)
+        collect(child, out);
+  }
+
+  void edit(json& array) {
+    const int size = static_cast<int>(array.size());
+    const auto at = static_cast<std::size_t>(size > 0 ? below(size) : 0);
+    switch (size == 0 ? 0 : below(4)) {
+      case 0: array.insert(array.begin() + below(size + 1), element()); break;
+      case 1: array.erase(at); break;
+      case 2: { // move
+        json moved = array[at];
+        array.erase(at);
+        array.insert(array.begin() + below(size), std::move(moved));
+        break;
+      }
+      default: // change one element in place
+        if (array[at].is_object())
+          array[at][below(2) == 0 ? "id" : "qty"] = below(30);
+        else if (array[at].is_array())
+          array[at].push_back(number());
+        else
+          array[at] = element();
+    }
   }
 
   std::mt19937 rng_;
@@ -484,4 +585,171 @@ CAF_TEST(random single inserts and deletes in large arrays are one op) {
     CAF_REQUIRE_EQUAL(patch.size(), 1u);
     CAF_CHECK_EQUAL(patch[0]["op"], insert ? "add" : "remove");
   }
+}
+
+// -- diff: array alignment ----------------------------------------------------
+
+CAF_TEST(equal values hash equal and distinct ones apart) {
+  CAF_CHECK_EQUAL(structural_hash(1), structural_hash(1.0));
+  CAF_CHECK_EQUAL(structural_hash(json(1u)), structural_hash(json(1.0)));
+  CAF_CHECK_EQUAL(structural_hash(json(-3)), structural_hash(json(-3.0)));
+  CAF_CHECK_EQUAL(structural_hash(-0.0), structural_hash(0));
+  CAF_CHECK_EQUAL(structural_hash(json::parse(R"({"a": [1, {"b": 2}]})")),
+                  structural_hash(json::parse(R"({"a": [1.0, {"b": 2.0}]})")));
+  const std::vector<json> distinct = {
+    nullptr,
+    false,
+    true,
+    0,
+    1,
+    0.5,
+    "",
+    "a",
+    std::string("a\0", 2),
+    "abcdefgh",
+    "abcdefghi",
+    json::array(),
+    json::object(),
+    json::array({nullptr}),
+    json::array({json::array()}),
+    json::array({1, 2}),
+    json::array({2, 1}),
+    json{{"", nullptr}},
+    json{{"a", 1}, {"b", 2}},
+    json{{"a", 2}, {"b", 1}},
+    json{{"ab", 1}},
+    json{{"a", json{{"b", 1}}}},
+  };
+  for (std::size_t i = 0; i < distinct.size(); ++i)
+    for (std::size_t j = i + 1; j < distinct.size(); ++j)
+      if (structural_hash(distinct[i]) == structural_hash(distinct[j]))
+        CAF_FAIL(brief(distinct[i])
+                 << " and " << brief(distinct[j]) << " hash equal");
+}
+
+CAF_TEST(an insert and a delete far apart in a long array are two ops) {
+  const json from = inventory(1000);
+  json to = from;
+  to["arr"].insert(to["arr"].begin() + 100, new_item());
+  to["arr"].erase(701); // from's element 700
+  CAF_CHECK_EQUAL(checked_diff(from, to),
+                  json::array({single_op("add", "/arr/100", new_item()),
+                               single_op("remove", "/arr/701")}));
+  to = from;
+  to["arr"].erase(100);
+  to["arr"].insert(to["arr"].begin() + 700, new_item());
+  CAF_CHECK_EQUAL(checked_diff(from, to),
+                  json::array({single_op("remove", "/arr/100"),
+                               single_op("add", "/arr/700", new_item())}));
+  random_json gen{99};
+  for (int i = 0; i < 50; ++i) {
+    to = from;
+    to["arr"].erase(static_cast<std::size_t>(gen.below(1000)));
+    to["arr"].insert(to["arr"].begin() + gen.below(1000), new_item());
+    CAF_CHECK_EQUAL(checked_diff(from, to).size(), 2u);
+  }
+}
+
+CAF_TEST(a field changed in one element becomes an edit inside it) {
+  const json from = inventory(1000);
+  json to = from;
+  to["arr"][417]["qty"] = 99;
+  to["arr"].insert(to["arr"].begin() + 800, new_item());
+  auto patch = checked_diff(from, to);
+  CAF_CHECK(patch.size() <= 3u);
+  CAF_CHECK(std::count(patch.begin(), patch.end(),
+                       single_op("replace", "/arr/417/qty", 99)) == 1);
+  // An insert in front shifts the element; the path follows it.
+  to = from;
+  to["arr"][417]["qty"] = 99;
+  to["arr"].insert(to["arr"].begin() + 100, new_item());
+  CAF_CHECK_EQUAL(checked_diff(from, to),
+                  json::array({single_op("add", "/arr/100", new_item()),
+                               single_op("replace", "/arr/418/qty", 99)}));
+}
+
+CAF_TEST(an element replaced by an unrelated one is one replace) {
+  const json from = inventory(50);
+  json to = from;
+  to["arr"][20] = json{{"id", 77}, {"name", "bow"}, {"qty", 3}};
+  to["arr"].erase(40);
+  CAF_CHECK_EQUAL(checked_diff(from, to),
+                  json::array({single_op("replace", "/arr/20", to["arr"][20]),
+                               single_op("remove", "/arr/40")}));
+}
+
+CAF_TEST(arrays of many duplicates round trip) {
+  checked_diff(json::parse("[1, 1, 1, 2, 1, 1]"),
+               json::parse("[1, 1, 2, 1, 1, 1]"));
+  checked_diff(json::parse("[1, 1, 1, 2, 1, 1]"), json::parse("[2, 1, 2]"));
+  checked_diff(json::parse(R"([{"a": 1}, {"a": 1}, {"a": 1.0}, {"a": 2}])"),
+               json::parse(R"([{"a": 2}, {"a": 1}, {"a": 1}, {"a": 3}])"));
+  // Every pair of arrays over {1, 2} (and 1.0) of up to five elements.
+  std::vector<json> arrays{json::array()};
+  for (std::size_t i = 0; arrays.back().size() < 5; ++i)
+    for (json element : {json(1), json(2)}) {
+      json longer = arrays[i];
+      longer.push_back(element);
+      arrays.push_back(std::move(longer));
+    }
+  int failures = 0;
+  for (const auto& from : arrays)
+    for (const auto& to : arrays) {
+      json doubles = to;
+      for (auto& element : doubles)
+        element = element.get<double>();
+      for (const json* target : {&to, static_cast<const json*>(&doubles)}) {
+        auto failure = round_trip_failure(from, *target);
+        if (!failure.empty() && ++failures < 5)
+          CAF_CHECK_EQUAL(failure, "");
+      }
+    }
+  CAF_MESSAGE(arrays.size() << " arrays, all pairs");
+  CAF_CHECK_EQUAL(failures, 0);
+}
+
+CAF_TEST(a reversed array round trips in bounded time) {
+  json from = inventory(300)["arr"];
+  json to = from;
+  std::reverse(to.begin(), to.end());
+  // Far more than max_array_edits edits: positional, one change per element.
+  auto patch = checked_diff(from, to);
+  CAF_CHECK_EQUAL(patch.size(), 300u);
+  CAF_CHECK_EQUAL(patch[0], single_op("replace", "/0/id", 299));
+  // A long reversal must not cost N·M (50,000² steps would take minutes).
+  from = counting_array(50000);
+  to = from;
+  std::reverse(to.begin(), to.end());
+  auto start = std::chrono::steady_clock::now();
+  patch = diff(from, to);
+  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  CAF_MESSAGE("reversing 50,000 elements: " << took.count() << " s");
+  CAF_CHECK_EQUAL(patch.size(), 50000u);
+  CAF_CHECK(took.count() < 5.0);
+  CAF_CHECK_EQUAL(round_trip_failure(from, to), "");
+}
+
+CAF_TEST(diff round trips on random array heavy documents) {
+  random_arrays gen{20240612};
+  const int pairs = 3000;
+  int failures = 0;
+  std::size_t ops = 0;
+  std::size_t edits = 0;
+  for (int i = 0; i < pairs && failures < 5; ++i) {
+    json a = gen.document();
+    json b = a;
+    edits += static_cast<std::size_t>(gen.mutate(b));
+    auto failure = round_trip_failure(a, b);
+    if (!failure.empty()) {
+      ++failures;
+      CAF_CHECK_EQUAL("pair " + std::to_string(i) + ": " + failure +
+                        "\n  a = " + brief(a) + "\n  b = " + brief(b),
+                      "");
+    }
+    ops += diff(a, b).size();
+  }
+  CAF_MESSAGE("random array round trips: " << pairs << " pairs, " << edits
+                                           << " edits, " << ops << " ops");
+  CAF_CHECK_EQUAL(failures, 0);
+  CAF_CHECK(ops <= edits);
 }
