@@ -19,7 +19,7 @@ struct engine_options {
   double verify_sample_pct = 1.0;
   std::chrono::milliseconds verify_interval{std::chrono::minutes{5}};
   std::size_t verify_batch_limit = 10000; ///< saves per sweep at most
-  std::size_t max_resident_saves = 10000;
+  std::size_t max_resident_saves = 2000;
   std::chrono::milliseconds save_idle{std::chrono::minutes{2}};
   std::size_t max_commit_batch = 256; ///< turns per group commit at most
   persistence::database_options database;

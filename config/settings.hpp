@@ -33,7 +33,7 @@ struct settings {
   // Tuning of the save engine.
   int verify_interval_s = 300; ///< how often the verification sweep runs
   std::string sqlite_sync = "full";
-  int max_resident_saves = 10000;
+  int max_resident_saves = 2000;
   int save_idle_s = 120; ///< an idle save actor is passivated
   int storage_readers = 2;
   int storage_writers = 2; ///< PostgreSQL only; SQLite has one writer

@@ -19,10 +19,14 @@ using position = std::ptrdiff_t;
 /// array of many thousand elements. Long arrays get fewer edits.
 constexpr std::size_t max_alignment_work = std::size_t{1} << 22;
 
-/// Folds `word` into the running hash `state`: one rotate, xor and multiply
-/// (as FxHash), cheap enough to run per node. `finish` avalanches the result.
+/// Folds `word` into the running hash `state`: one 64×64→128-bit multiply
+/// whose halves are xored (wyhash's "mum"), which spreads a change in any
+/// bit of either input over the whole result.
 constexpr std::uint64_t fold(std::uint64_t state, std::uint64_t word) {
-  return (std::rotl(state, 5) ^ word) * 0x517cc1b727220a95ULL;
+  const auto product =
+    static_cast<unsigned __int128>(state ^ word) * 0x9e3779b97f4a7c15ULL;
+  return static_cast<std::uint64_t>(product) ^
+         static_cast<std::uint64_t>(product >> 64);
 }
 
 /// MurmurHash3's 64-bit finalizer: spreads every input bit over the output.

@@ -16,9 +16,12 @@ result<nlohmann::json> apply_patch(const nlohmann::json& document,
                                    const nlohmann::json& patch);
 
 /// Returns a patch that turns `from` into `to` under any RFC 6902
-/// implementation. Objects are compared member by member; arrays trim their
-/// common prefix and suffix so that an insert or delete inside a long array
-/// touches only the changed region. Returns `[]` for equal values.
+/// implementation. Objects are compared member by member. Arrays trim their
+/// common prefix and suffix, then align the rest with a sequence diff
+/// (Myers, over element hashes) so inserts and deletes anywhere touch only
+/// those elements and an element changed in place gets a nested diff; past
+/// an edit budget they fall back to position by position. Returns `[]` for
+/// equal values.
 nlohmann::json diff(const nlohmann::json& from, const nlohmann::json& to);
 
 } // namespace awf::core

@@ -41,7 +41,7 @@ struct bench_options {
   int concurrent_saves = 32;
   int concurrent_turns = 100;
   int touch_saves = 0;
-  int max_resident = 10000;
+  int max_resident = 2000;
   std::string sqlite_sync = "full";
   std::vector<std::string> backends;
   std::string pg_url;
