@@ -1,5 +1,8 @@
 #include "persistence/database.hpp"
 
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -101,8 +104,20 @@ std::string bytes_to_parameter(database& db, const std::string& bytes) {
   return is_postgresql(db) ? core::to_hex(bytes) : bytes;
 }
 
-const char* now_sql(database& db) {
-  return is_postgresql(db) ? "NOW()" : "strftime('%Y-%m-%d %H:%M:%f', 'now')";
+std::string now_text(database& db) {
+  using namespace std::chrono;
+  auto now = system_clock::now();
+  auto secs = system_clock::to_time_t(now);
+  auto micros = duration_cast<microseconds>(now.time_since_epoch()).count()
+                % 1000000;
+  std::tm utc{};
+  ::gmtime_r(&secs, &utc);
+  char text[40];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d.%06lld%s",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                utc.tm_min, utc.tm_sec, static_cast<long long>(micros),
+                is_postgresql(db) ? "+00" : "");
+  return text;
 }
 
 std::string epoch_ms_sql(database& db, const std::string& column) {

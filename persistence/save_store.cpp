@@ -77,11 +77,13 @@ save_store::create_or_attach(const std::string& user_id_hash,
     auto new_id = core::random_uuid();
     auto genesis = core::chain_genesis(session_id);
     soci::transaction tx(s);
+    auto now = detail::now_text(db_);
     s << "INSERT INTO awf_saves (save_id, session_id, user_id_hash, version, "
-         "turn_id, latest_chain_hash) VALUES (:id, :s, :u, :v, 0, :c) "
+         "turn_id, latest_chain_hash, created_at, updated_at) VALUES (:id, "
+         ":s, :u, :v, 0, :c, :ca, :ua) "
          "ON CONFLICT (session_id, user_id_hash) DO NOTHING",
       soci::use(new_id), soci::use(session_id), soci::use(user_id_hash),
-      soci::use(version), soci::use(genesis);
+      soci::use(version), soci::use(genesis), soci::use(now), soci::use(now);
     std::string existing;
     s << "SELECT save_id FROM awf_saves WHERE session_id = :s AND "
          "user_id_hash = :u",

@@ -13,7 +13,7 @@ namespace awf::persistence {
 /// would cost more than executing it.
 struct turn_writer::statements {
   // Bound values.
-  std::string save_id, chain_hash, expected_chain, blob_hash, blob_type,
+  std::string now, save_id, chain_hash, expected_chain, blob_hash, blob_type,
     blob_bytes, codec, key_id, state_hash, kind;
   long long turn_id = 0, expected_turn = 0, from_turn = 0, base_turn = 0,
             state_bytes = 0, plain_size = 0, stored_size = 0, is_snapshot = 0,
@@ -34,13 +34,12 @@ struct turn_writer::statements {
       (s.prepare << "UPDATE awf_saves SET turn_id = :t, "
                     "latest_chain_hash = :c, base_snapshot_hash = "
                     "CASE WHEN :snap = 1 THEN :bh ELSE "
-                    "base_snapshot_hash END, updated_at = " +
-                      std::string{detail::now_sql(db)} +
-                      " WHERE save_id = :id AND turn_id = :et "
-                      "AND latest_chain_hash = :ec",
+                    "base_snapshot_hash END, updated_at = :now "
+                    "WHERE save_id = :id AND turn_id = :et "
+                    "AND latest_chain_hash = :ec",
        soci::use(turn_id), soci::use(chain_hash), soci::use(is_snapshot),
-       soci::use(blob_hash), soci::use(save_id), soci::use(expected_turn),
-       soci::use(expected_chain));
+       soci::use(blob_hash), soci::use(now), soci::use(save_id),
+       soci::use(expected_turn), soci::use(expected_chain));
     insert_blob = (s.prepare << "INSERT INTO awf_save_blobs (blob_hash, "
                                 "blob_type, bytes, size, enc, codec, key_id, "
                                 "stored_size) VALUES (:h, :t, " +
@@ -82,6 +81,7 @@ struct turn_writer::statements {
     expected_chain = c.expected_head.chain_hash;
     is_snapshot = t.kind == core::turn_kind::snapshot ? 1 : 0;
     blob_hash = t.blob.hash;
+    now = detail::now_text(db);
     update_head.execute(true);
     if (update_head.get_affected_rows() != 1)
       return false;

@@ -46,8 +46,9 @@ std::string bytes_from_column(database& db, std::string text);
 /// Converts raw bytes to what `bytes_in` expects.
 std::string bytes_to_parameter(database& db, const std::string& bytes);
 
-/// SQL for "now" as the dialect's timestamp.
-const char* now_sql(database& db);
+/// The current UTC time as a timestamp parameter with microseconds (SQLite's
+/// own clock has only milliseconds, too coarse to order updates).
+std::string now_text(database& db);
 
 /// SQL reading a timestamp column as Unix milliseconds.
 std::string epoch_ms_sql(database& db, const std::string& column);
