@@ -39,12 +39,16 @@ struct storage_state {
 // Verification reads this many turns (with blobs) per query.
 constexpr std::int64_t verify_chunk = 256;
 
-caf::expected<materialized_turn> rebuild_turn(storage_state& st,
-                                              const std::string& save_id,
-                                              std::int64_t turn_id) {
+/// Rebuilds one turn from its snapshot; `base_turn`, when given, receives
+/// the snapshot's turn.
+caf::expected<materialized_turn>
+rebuild_turn(storage_state& st, const std::string& save_id,
+             std::int64_t turn_id, std::int64_t* base_turn = nullptr) {
   auto base = st.saves->base_turn_of(save_id, turn_id);
   if (!base)
     return from_storage_error(base.error());
+  if (base_turn != nullptr)
+    *base_turn = *base;
   auto rows = st.saves->load_turns(save_id, *base, turn_id, true);
   if (!rows)
     return from_storage_error(rows.error());
@@ -69,13 +73,9 @@ caf::expected<open_reply> open_save(storage_state& st,
   open_reply reply{*save, 0, {}};
   if (save->head.turn_id == 0)
     return reply;
-  auto head = rebuild_turn(st, save_id, save->head.turn_id);
+  auto head = rebuild_turn(st, save_id, save->head.turn_id, &reply.base_turn);
   if (!head)
     return head.error();
-  auto base = st.saves->base_turn_of(save_id, save->head.turn_id);
-  if (!base)
-    return from_storage_error(base.error());
-  reply.base_turn = *base;
   reply.head_canonical = std::move(head->canonical);
   return reply;
 }
