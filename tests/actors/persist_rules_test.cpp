@@ -139,3 +139,38 @@ CAF_TEST(saves list newest first per user) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(key_budget_tests, test::engine_fixture)
+
+CAF_TEST(a key past its encryption budget refuses and stores nothing) {
+  // Each turn seals one blob. A budget of 5 encryptions, kept across a
+  // restart through awf_key_usage.
+  auto limited = [this] {
+    auto ring = core::key_ring::make({{"k1", key_bytes}}, 5);
+    CAF_REQUIRE(ring);
+    return std::make_shared<core::key_ring>(std::move(*ring));
+  };
+  start(test::test_options(db.url()), limited());
+  auto save_id = new_save();
+  for (int t = 1; t <= 3; ++t)
+    CAF_REQUIRE(service->persist_turn(save_id, t, {{"t", t}}));
+  start(test::test_options(db.url()), limited());
+  CAF_REQUIRE(service->persist_turn(save_id, 4, {{"t", 4}}));
+  CAF_REQUIRE(service->persist_turn(save_id, 5, {{"t", 5}}));
+  auto refused = service->persist_turn(save_id, 6, {{"t", 6}});
+  CAF_REQUIRE(!refused);
+  CAF_CHECK_EQUAL(actors::error_code(refused.error()),
+                  actors::save_errc::key_exhausted);
+  auto report = test::value_of(service->verify(save_id, true));
+  CAF_CHECK(report.ok);
+  CAF_CHECK_EQUAL(report.head.turn_id, 5);
+  // Rotating in a new key lets the save go on.
+  auto rotated = core::key_ring::make(
+    {{"k2", core::key_ring::random_key()}, {"k1", key_bytes}});
+  CAF_REQUIRE(rotated);
+  start(test::test_options(db.url()),
+        std::make_shared<core::key_ring>(std::move(*rotated)));
+  CAF_CHECK(service->persist_turn(save_id, 6, {{"t", 6}}));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
