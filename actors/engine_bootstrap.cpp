@@ -1,5 +1,6 @@
 #include "actors/engine_bootstrap.hpp"
 
+#include <algorithm>
 #include <filesystem>
 
 #include "config/secret_file.hpp"
@@ -37,7 +38,9 @@ engine_options engine_options_from(const config::settings& s) {
   engine_options opts;
   opts.encode.zstd_level = s.zstd_level;
   opts.encode.snapshot_every = s.snapshot_every;
-  opts.encode.max_diff_bytes = s.max_diff_bytes();
+  // A patch is never worth storing when it is larger than a state may be.
+  opts.encode.max_diff_bytes =
+    std::min(s.max_diff_bytes(), s.max_state_bytes());
   opts.max_state_bytes = s.max_state_bytes();
   opts.verify_sample_pct = s.verify_sample_pct;
   opts.verify_interval = std::chrono::seconds{s.verify_interval_s};

@@ -29,6 +29,13 @@ struct save_state {
 
 using save_pointer = save_actor::stateful_pointer<save_state>;
 
+/// True when loading failed on damaged data (not a missing save or a
+/// database outage): reads of other turns and verification still work.
+bool readable_despite_load_error(const save_state& st) {
+  return st.load_error &&
+         error_code(st.load_error) == save_errc::integrity_failure;
+}
+
 void adopt(save_state& st, open_reply& reply) {
   st.info = std::move(reply.save);
   st.base_turn = reply.base_turn;
@@ -78,8 +85,14 @@ caf::result<persist_ack> replay(save_pointer self, std::int64_t turn_id,
 caf::result<persist_ack> persist(save_pointer self, persist_request& req) {
   auto& st = self->state;
   const auto head = st.info.head;
+  // The contract's number and text rules hold for every state, whoever
+  // built it: a value the canonical bytes would not reproduce could be
+  // acknowledged and then never rebuilt.
+  auto normalized = core::normalize_json(std::move(req.state));
+  if (!normalized)
+    return from_core_error(normalized.error());
   auto next = std::make_shared<core::state_image>();
-  next->canonical = core::canonicalize(req.state);
+  next->canonical = core::canonicalize(*normalized);
   const auto limit = st.ctx->options.max_state_bytes;
   if (next->canonical.size() > limit)
     return make_save_error(save_errc::payload_too_large,
@@ -93,7 +106,7 @@ caf::result<persist_ack> persist(save_pointer self, persist_request& req) {
                            "turn " + std::to_string(req.turn_id) +
                              " does not follow the head turn " +
                              std::to_string(head.turn_id));
-  next->value = std::move(req.state);
+  next->value = std::move(*normalized);
   core::previous_turn previous{st.head_state ? &*st.head_state : nullptr,
                                head.turn_id, st.base_turn, head.chain_hash};
   auto encoded =
@@ -178,16 +191,23 @@ save_behavior(save_pointer self, engine_context_ptr context,
     },
     [=](materialize_atom, const std::string&,
         std::int64_t turn_id) -> caf::result<materialized_turn> {
-      if (self->state.load_error)
-        return self->state.load_error;
+      auto& st = self->state;
+      // A head that fails its checks must not hide the intact turns.
+      if (readable_despite_load_error(st) && turn_id != head_turn)
+        return self->delegate(st.reader, materialize_atom_v, st.save_id,
+                              turn_id);
+      if (st.load_error)
+        return st.load_error;
       return materialize(self, turn_id);
     },
     [=](verify_atom, const std::string&,
         bool full) -> caf::result<verify_report> {
-      if (self->state.load_error)
-        return self->state.load_error;
-      return self->delegate(self->state.reader, verify_atom_v,
-                            self->state.save_id, full);
+      auto& st = self->state;
+      if (st.load_error && !readable_despite_load_error(st))
+        return st.load_error;
+      // Verification reads the store, never this actor's memory, so it also
+      // reports (and flags) a save whose head cannot be rebuilt.
+      return self->delegate(st.reader, verify_atom_v, st.save_id, full);
     },
     [=](passivate_atom) { self->quit(); },
   };

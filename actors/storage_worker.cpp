@@ -126,13 +126,17 @@ caf::expected<verify_report> walk_save(storage_state& st,
   return report;
 }
 
-// Records a verification's outcome: the integrity flag, and an audit record
-// for every failure.
-void record_outcome(storage_state& st, const verify_report& report,
-                    bool was_ok) {
-  if (report.ok != was_ok)
-    (void)st.saves->set_integrity(report.save_id, report.ok);
-  if (report.ok)
+// Records a verification's outcome. A failure clears integrity_ok and, when
+// it newly fails, writes an audit record; only a full verification may set
+// the flag back, because a quick one does not rebuild older turns.
+void record_outcome(storage_state& st, const verify_report& report, bool was_ok,
+                    bool full) {
+  bool now_ok = report.ok ? (full || was_ok) : false;
+  if (now_ok == was_ok)
+    return;
+  if (auto set = st.saves->set_integrity(report.save_id, now_ok); !set)
+    return; // the next verification records it
+  if (now_ok)
     return;
   nlohmann::json details{{"first_bad_turn", report.first_bad_turn},
                          {"errors", report.errors}};
@@ -148,7 +152,7 @@ verify_save(storage_state& st, const std::string& save_id, bool full) {
   auto report = walk_save(st, save_id, full);
   if (!report)
     return report.error();
-  record_outcome(st, *report, before->integrity_ok);
+  record_outcome(st, *report, before->integrity_ok, full);
   return report;
 }
 

@@ -75,8 +75,9 @@ const std::vector<descriptor>& descriptors() {
          "store a full snapshot every N turns", int_range{1, 10000},
          &settings::snapshot_every),
     make("CLOUD_SYNC_MAX_SAVE_BYTES_MB", "max_save_bytes_mb",
-         "largest canonical state accepted, in MiB", int_range{1, 2048},
-         &settings::max_save_bytes_mb),
+         "largest canonical state accepted, in MiB (at most 512: SQLite "
+         "caps a value at 1e9 bytes and PostgreSQL parameters travel as hex)",
+         int_range{1, 512}, &settings::max_save_bytes_mb),
     make("CLOUD_SYNC_MAX_DIFF_BYTES_KB", "max_diff_bytes_kb",
          "a diff larger than this (KiB) is stored as a snapshot",
          int_range{1, 1 << 20}, &settings::max_diff_bytes_kb),

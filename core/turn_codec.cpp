@@ -1,5 +1,7 @@
 #include "core/turn_codec.hpp"
 
+#include <algorithm>
+
 #include "core/canonical_json.hpp"
 #include "core/chain.hpp"
 #include "core/json_patch.hpp"
@@ -23,6 +25,16 @@ result<stored_blob> seal_payload(std::string hash, std::string_view payload,
     return sealed.error();
   return stored_blob{std::move(hash), type, std::string{codec},
                      std::move(*sealed), plain_size};
+}
+
+// Stored data was written under the limit in force then; a later, lower
+// limit must not make it unreadable. The recorded size raises the bound, up
+// to a hard ceiling that still stops a decompression bomb.
+constexpr std::uint64_t hard_max_plain_bytes = std::uint64_t{2} << 30;
+
+std::size_t read_limit(std::size_t configured, std::uint64_t recorded) {
+  return static_cast<std::size_t>(std::min(
+    hard_max_plain_bytes, std::max<std::uint64_t>(configured, recorded)));
 }
 
 error turn_error(errc code, std::int64_t turn_id, const std::string& what) {
@@ -84,6 +96,7 @@ result<stored_blob> seal_blob(std::string plaintext, const char* type, bool raw,
 
 result<std::string> open_blob(const stored_blob& blob, const key_ring& keys,
                               std::size_t max_plain_bytes) {
+  max_plain_bytes = read_limit(max_plain_bytes, blob.plain_size);
   auto payload = keys.open(blob.bytes, blob.hash);
   if (!payload)
     return payload.error();
@@ -170,7 +183,8 @@ result<state_image> decode_turn(const stored_turn& turn, state_image* previous,
                       "a diff without the state before it");
   } else if (turn.kind == turn_kind::zstd_delta) {
     auto bytes =
-      zstd_delta_decompress(*plain, previous->canonical, max_state_bytes);
+      zstd_delta_decompress(*plain, previous->canonical,
+                            read_limit(max_state_bytes, turn.state_bytes));
     if (!bytes)
       return turn_error(bytes.error().code, turn.turn_id,
                         bytes.error().message);

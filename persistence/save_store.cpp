@@ -210,7 +210,8 @@ stored<std::vector<std::string>>
 save_store::sample_save_ids(double percent, std::size_t limit) {
   return guarded("sample saves", [&]() -> stored<std::vector<std::string>> {
     auto& s = session_of(db_);
-    // Both dialects draw per row; the threshold is in basis points.
+    // Both dialects draw per row (the threshold is in basis points) and
+    // shuffle, so a batch limit never leaves the same saves out every time.
     long long threshold = static_cast<long long>(percent * 100.0);
     long long max_rows = static_cast<long long>(limit);
     std::string draw = detail::is_postgresql(db_)
@@ -219,7 +220,8 @@ save_store::sample_save_ids(double percent, std::size_t limit) {
     std::vector<std::string> ids;
     std::string id;
     soci::statement st =
-      (s.prepare << "SELECT save_id FROM awf_saves WHERE " + draw + " LIMIT :n",
+      (s.prepare << "SELECT save_id FROM awf_saves WHERE " + draw +
+                      " ORDER BY random() LIMIT :n",
        soci::use(threshold), soci::use(max_rows), soci::into(id));
     st.execute(false);
     while (st.fetch())

@@ -212,4 +212,61 @@ CAF_TEST(a rotated ring encrypts with the new key and reads the old) {
   CAF_CHECK(!service->materialize(save_id, 6));
 }
 
+CAF_TEST(a quick verify never clears a flag a full verify set) {
+  auto save_id = build_save(30);
+  auto blobs = blobs_of(save_id);
+  auto early = std::find_if(blobs.begin(), blobs.end(), [](const blob_use& b) {
+    return b.first_turn == 5;
+  });
+  CAF_REQUIRE(early != blobs.end());
+  auto bytes = read_blob(early->hash);
+  bytes[bytes.size() - 1] ^= 0x10;
+  write_blob(early->hash, bytes);
+  CAF_CHECK(!test::value_of(service->verify(save_id, true)).ok);
+  CAF_CHECK(test::value_of(service->verify(save_id, false)).ok);
+  CAF_CHECK(
+    !test::value_of(service->list_saves("user-1")).front().integrity_ok);
+}
+
+CAF_TEST(a damaged head is reported and older turns stay readable) {
+  auto save_id = build_save(10);
+  auto blobs = blobs_of(save_id);
+  auto head_blob = blobs.back();
+  CAF_REQUIRE_EQUAL(head_blob.first_turn, 10);
+  auto bytes = read_blob(head_blob.hash);
+  bytes[bytes.size() / 2] ^= 0x02;
+  write_blob(head_blob.hash, bytes);
+  start(test::test_options(db.url())); // the save actor must load the head
+  auto report = service->verify(save_id, true);
+  CAF_REQUIRE(report);
+  CAF_CHECK(!report->ok);
+  CAF_CHECK_EQUAL(report->first_bad_turn, 10);
+  CAF_CHECK(
+    !test::value_of(service->list_saves("user-1")).front().integrity_ok);
+  auto older = service->materialize(save_id, 3);
+  CAF_REQUIRE(older);
+  CAF_CHECK_EQUAL(older->turn_id, 3);
+  auto write = service->persist_turn(save_id, 11, {{"hp", 11}});
+  CAF_REQUIRE(!write);
+  CAF_CHECK_EQUAL(actors::error_code(write.error()),
+                  save_errc::integrity_failure);
+}
+
+CAF_TEST(a lower size limit does not make stored saves unreadable) {
+  auto save_id = new_save();
+  nlohmann::json big{{"map", std::string(50000, 'm')}};
+  CAF_REQUIRE(service->persist_turn(save_id, 1, big));
+  big["hp"] = 1;
+  CAF_REQUIRE(service->persist_turn(save_id, 2, big));
+  auto opts = test::test_options(db.url());
+  opts.max_state_bytes = 1000;
+  start(opts);
+  CAF_CHECK(service->materialize(save_id, 1));
+  CAF_CHECK(service->materialize(save_id, 2));
+  CAF_CHECK(test::value_of(service->verify(save_id, true)).ok);
+  // New turns obey the new limit.
+  big["hp"] = 2;
+  CAF_CHECK(!service->persist_turn(save_id, 3, big));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

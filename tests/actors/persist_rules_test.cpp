@@ -2,6 +2,10 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <limits>
+
+#include <caf/scoped_actor.hpp>
+
 #include "core/canonical_json.hpp"
 #include "core/chain.hpp"
 #include "tests/actors/engine_fixture.hpp"
@@ -171,6 +175,64 @@ CAF_TEST(a key past its encryption budget refuses and stores nothing) {
   start(test::test_options(db.url()),
         std::make_shared<core::key_ring>(std::move(*rotated)));
   CAF_CHECK(service->persist_turn(save_id, 6, {{"t", 6}}));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(input_rules_tests, test::engine_fixture)
+
+CAF_TEST(states that canonical bytes cannot reproduce are refused) {
+  auto save_id = new_save();
+  CAF_REQUIRE(service->persist_turn(save_id, 1, {{"a", -1}}));
+  // UINT64_MAX is not a double: reading it back would give another number.
+  nlohmann::json huge{{"a", std::numeric_limits<std::uint64_t>::max()}};
+  auto refused = service->persist_turn(save_id, 2, huge);
+  CAF_REQUIRE(!refused);
+  CAF_CHECK_EQUAL(actors::error_code(refused.error()),
+                  actors::save_errc::unsupported_number);
+  nlohmann::json bad_text{{"name", std::string{"\xff\xfe"}}};
+  auto invalid = service->persist_turn(save_id, 2, bad_text);
+  CAF_REQUIRE(!invalid);
+  CAF_CHECK_EQUAL(actors::error_code(invalid.error()),
+                  actors::save_errc::invalid_json);
+  // Integers a double carries exactly are fine, and 1 and 1.0 are the same.
+  CAF_REQUIRE(service->persist_turn(save_id, 2, {{"a", 1}}));
+  auto replay = service->persist_turn(save_id, 2, {{"a", 1.0}});
+  CAF_REQUIRE(replay);
+  CAF_CHECK(replay->already_stored);
+  start(test::test_options(db.url()));
+  CAF_CHECK(service->persist_turn(save_id, 3, {{"a", 2}}));
+  CAF_CHECK(test::value_of(service->verify(save_id, true)).ok);
+}
+
+CAF_TEST(many turns in flight to one save land in order) {
+  auto opts = test::test_options(db.url());
+  for (std::size_t resident : {std::size_t{100}, std::size_t{1}}) {
+    opts.max_resident_saves = resident;
+    start(opts);
+    std::vector<std::string> ids{new_save(), new_save(), new_save()};
+    // Send every turn of every save without waiting for any answer.
+    caf::scoped_actor self{sys};
+    const int turns = 40;
+    for (int t = 1; t <= turns; ++t)
+      for (const auto& id : ids)
+        self->send(service->registry(), actors::persist_atom_v,
+                   actors::persist_request{id, t, {{"owner", id}, {"t", t}}});
+    int acks = 0;
+    int errors = 0;
+    self->receive_for(acks, static_cast<int>(ids.size()) *
+                              turns)([&](const actors::persist_ack&) {},
+                                     [&](caf::error& err) {
+                                       CAF_MESSAGE(actors::error_message(err));
+                                       ++errors;
+                                     });
+    CAF_CHECK_EQUAL(errors, 0);
+    for (const auto& id : ids) {
+      auto report = test::value_of(service->verify(id, true));
+      CAF_CHECK(report.ok);
+      CAF_CHECK_EQUAL(report.head.turn_id, turns);
+    }
+  }
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

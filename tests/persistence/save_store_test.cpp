@@ -652,6 +652,21 @@ CAF_TEST(sample_save_ids draws by percent and limit) {
   CAF_CHECK_EQUAL(nothing->size(), 0u);
 }
 
+CAF_TEST(a sampling limit still reaches every save over repeated draws) {
+  std::set<std::string> all;
+  for (int i = 0; i < 20; ++i)
+    all.insert(create("user-" + std::to_string(i), "session").save_id);
+  std::set<std::string> seen;
+  // 60 draws of 5 out of 20 miss a given save with probability 0.75^60.
+  for (int draw = 0; draw < 60; ++draw) {
+    auto ids = store.sample_save_ids(100, 5);
+    CAF_REQUIRE(ids);
+    CAF_CHECK_EQUAL(ids->size(), 5u);
+    seen.insert(ids->begin(), ids->end());
+  }
+  CAF_CHECK(seen == all);
+}
+
 CAF_TEST(set_integrity records a verification outcome) {
   auto a = create("user-a", "session-1");
   auto other = create("user-b", "session-1");
