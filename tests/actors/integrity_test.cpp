@@ -64,6 +64,19 @@ struct fixture : test::engine_fixture {
       soci::use(param), soci::use(hash);
   }
 
+  /// Flips a bit in the blob that turn `turn` introduced.
+  void damage_first_blob_of(const std::string& save_id, std::int64_t turn) {
+    for (const auto& blob : blobs_of(save_id)) {
+      if (blob.first_turn != turn)
+        continue;
+      auto bytes = read_blob(blob.hash);
+      bytes[bytes.size() - 1] ^= 0x10;
+      write_blob(blob.hash, bytes);
+      return;
+    }
+    CAF_FAIL("turn " << turn << " introduced no blob");
+  }
+
   /// A save of `turns` turns whose states no other save shares (blobs are
   /// deduplicated across saves).
   std::string build_save(int turns) {
@@ -155,15 +168,8 @@ CAF_TEST(a sweep finds the damaged save among healthy ones) {
 
 CAF_TEST(a quick verify checks the chain and the last segment) {
   auto save_id = build_save(30); // snapshots at 1 and 26
-  auto blobs = blobs_of(save_id);
   // Damage a diff blob of the first segment: only a full verify rebuilds it.
-  auto early = std::find_if(blobs.begin(), blobs.end(), [](const blob_use& b) {
-    return b.first_turn == 5;
-  });
-  CAF_REQUIRE(early != blobs.end());
-  auto bytes = read_blob(early->hash);
-  bytes[bytes.size() - 1] ^= 0x10;
-  write_blob(early->hash, bytes);
+  damage_first_blob_of(save_id, 5);
   CAF_CHECK(service->verify(save_id, false)->ok);
   CAF_CHECK(!service->verify(save_id, true)->ok);
   // A broken chain hash is found even by a quick verify.
@@ -214,14 +220,8 @@ CAF_TEST(a rotated ring encrypts with the new key and reads the old) {
 
 CAF_TEST(a quick verify never clears a flag a full verify set) {
   auto save_id = build_save(30);
-  auto blobs = blobs_of(save_id);
-  auto early = std::find_if(blobs.begin(), blobs.end(), [](const blob_use& b) {
-    return b.first_turn == 5;
-  });
-  CAF_REQUIRE(early != blobs.end());
-  auto bytes = read_blob(early->hash);
-  bytes[bytes.size() - 1] ^= 0x10;
-  write_blob(early->hash, bytes);
+  // Damage a diff blob of the first segment: only a full verify rebuilds it.
+  damage_first_blob_of(save_id, 5);
   CAF_CHECK(!test::value_of(service->verify(save_id, true)).ok);
   CAF_CHECK(test::value_of(service->verify(save_id, false)).ok);
   CAF_CHECK(
