@@ -30,3 +30,9 @@ awf_add_db_test(awf_actor_tests actors awf_actors SOCI::sqlite3
 add_executable(awf_crash_writer ${CMAKE_CURRENT_SOURCE_DIR}/support/crash_writer.cpp)
 target_link_libraries(awf_crash_writer PRIVATE awf_actors)
 add_dependencies(awf_actor_tests awf_crash_writer)
+
+# End-to-end: the real awf-syncd on a real socket.
+if(TARGET awf-syncd)
+  awf_add_db_test(awf_net_tests net awf_net)
+  add_dependencies(awf_net_tests awf-syncd)
+endif()

@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and shows how to use what exists.
-# The sync server (awf-syncd on 127.0.0.1:8080) arrives with the sync-server
-# issue; until then this script builds the save engine and its tools.
+# Installs what is missing, builds, and starts awf-syncd on SQLite at
+# 127.0.0.1:8080 (data in ./var), printing how to try it. Ctrl-C stops it.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
 awf_install_dependencies
 awf_build
 bin="$AWF_BUILD_DIR/tools"
+cd "$AWF_ROOT"
+export CLOUD_SYNC_DATA_DIR=${CLOUD_SYNC_DATA_DIR:-./var}
+listen=${CLOUD_SYNC_LISTEN:-127.0.0.1:8080}
+token=$("$bin/awfsync" token --user player-1 --ttl 86400 2>/dev/null)
 cat <<MSG
 
-Built into $AWF_BUILD_DIR. Try the save engine's tools:
+awf-syncd is starting on http://$listen (SQLite in $CLOUD_SYNC_DATA_DIR).
+A development user token (player-1, valid 24 h):
 
-  echo '{"b": 2, "a": [1, 2.50, "é"]}' | $bin/awfsync canon
-  echo '{"hp": 10}' | $bin/awfsync hash
-  echo '{"hp": 10, "items": [1, 2]}' > /tmp/old.json
-  echo '{"hp": 9, "items": [1, 3, 2]}' > /tmp/new.json
-  $bin/awfsync diff /tmp/old.json /tmp/new.json
-  CLOUD_SYNC_DATA_DIR=./var $bin/awfsync token --user player-1
-  $bin/awf-bench --turns 500 --backend sqlite
+  TOKEN=$token
 
-Run the tests with tools/test.sh. The HTTP/WebSocket server (awf-syncd) is
-not built yet: it comes with the sync-server issue.
+Try it from another terminal:
+
+  curl -s http://$listen/healthz
+  curl -s -X POST http://$listen/api/awf-cloud-sync/saves \\
+       -H "Authorization: Bearer \$TOKEN" -d '{"session_id": "my-first-game"}'
+  curl -s http://$listen/api/awf-cloud-sync/saves -H "Authorization: Bearer \$TOKEN"
+
+Devices, sync up/down and WebSocket pushes arrive with the sync-server issue.
+The save engine's tools: $bin/awfsync --help, $bin/awf-bench --help.
+
 MSG
+exec "$bin/awf-syncd" --listen "$listen"

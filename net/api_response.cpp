@@ -1,0 +1,73 @@
+#include "net/api_response.hpp"
+
+#include "actors/save_errc.hpp"
+
+namespace awf::net {
+
+namespace {
+
+struct status_and_code {
+  http::status status;
+  const char* code;
+};
+
+status_and_code map(actors::save_errc code) {
+  using actors::save_errc;
+  switch (code) {
+    case save_errc::invalid_json:
+      return {http::status::bad_request, "invalid_json"};
+    case save_errc::invalid_request:
+      return {http::status::bad_request, "invalid_request"};
+    case save_errc::not_found: return {http::status::not_found, "not_found"};
+    case save_errc::turn_gap: return {http::status::conflict, "turn_gap"};
+    case save_errc::divergent_turn:
+      return {http::status::conflict, "divergent_turn"};
+    case save_errc::payload_too_large:
+      return {http::status::payload_too_large, "payload_too_large"};
+    case save_errc::invalid_patch:
+      return {http::status::unprocessable_entity, "invalid_patch"};
+    case save_errc::unsupported_number:
+      return {http::status::unprocessable_entity, "unsupported_number"};
+    case save_errc::integrity_failure:
+      return {http::status::internal_server_error, "integrity_failure"};
+    case save_errc::storage_failure:
+    case save_errc::unavailable:
+    case save_errc::head_moved:
+    case save_errc::key_exhausted:
+      return {http::status::service_unavailable, "unavailable"};
+  }
+  return {http::status::service_unavailable, "unavailable"};
+}
+
+} // namespace
+
+http_response json_response(const http_request& req, http::status status,
+                            const nlohmann::json& body) {
+  http_response res{status, req.version()};
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(req.keep_alive());
+  res.body() = body.dump();
+  res.prepare_payload();
+  return res;
+}
+
+http_response error_response(const http_request& req, http::status status,
+                             const std::string& code,
+                             const std::string& message,
+                             const nlohmann::json& details) {
+  return json_response(
+    req, status,
+    {{"error", {{"code", code}, {"message", message}, {"details", details}}}});
+}
+
+http_response engine_error_response(const http_request& req,
+                                    const caf::error& err) {
+  auto mapped = map(actors::error_code(err));
+  auto res =
+    error_response(req, mapped.status, mapped.code, actors::error_message(err));
+  if (mapped.status == http::status::service_unavailable)
+    res.set(http::field::retry_after, "1");
+  return res;
+}
+
+} // namespace awf::net

@@ -1,0 +1,28 @@
+// Building responses in the contract's shapes: JSON bodies, and the error
+// body {"error": {"code", "message", "details"}} with its status.
+#pragma once
+
+#include <string>
+
+#include <caf/error.hpp>
+#include <nlohmann/json.hpp>
+
+#include "net/http_types.hpp"
+
+namespace awf::net {
+
+/// A JSON response that keeps the request's version and keep-alive.
+http_response json_response(const http_request& req, http::status status,
+                            const nlohmann::json& body);
+
+/// An error response in the contract's format.
+http_response
+error_response(const http_request& req, http::status status,
+               const std::string& code, const std::string& message,
+               const nlohmann::json& details = nlohmann::json::object());
+
+/// Maps an error of the save engine to the contract's status and code.
+http_response engine_error_response(const http_request& req,
+                                    const caf::error& err);
+
+} // namespace awf::net

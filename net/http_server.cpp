@@ -1,0 +1,157 @@
+#include "net/http_server.hpp"
+
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "net/http_session.hpp"
+
+namespace awf::net {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+/// Accepts connections and starts a session for each.
+class listener : public std::enable_shared_from_this<listener> {
+public:
+  listener(asio::io_context& ioc, api_context& ctx, http_limits limits)
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(ctx), limits_(limits) {
+  }
+
+  boost::system::error_code open(const tcp::endpoint& endpoint) {
+    boost::system::error_code ec;
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(endpoint, ec);
+    if (!ec)
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    return ec;
+  }
+
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+  void run() { do_accept(); }
+
+  void stop() {
+    asio::post(acceptor_.get_executor(), [self = shared_from_this()] {
+      boost::system::error_code ignored;
+      self->acceptor_.close(ignored);
+    });
+  }
+
+private:
+  void do_accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_),
+                           [self = shared_from_this()](
+                             boost::system::error_code ec, tcp::socket socket) {
+                             self->on_accept(ec, std::move(socket));
+                           });
+  }
+
+  void on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (!ec)
+      std::make_shared<http_session>(std::move(socket), ctx_, limits_)->run();
+    if (acceptor_.is_open())
+      do_accept();
+  }
+
+  asio::io_context& ioc_;
+  tcp::acceptor acceptor_;
+  api_context& ctx_;
+  http_limits limits_;
+};
+
+} // namespace
+
+struct http_server::impl {
+  asio::io_context ioc;
+  std::shared_ptr<listener> accept;
+  std::vector<std::thread> threads;
+  api_context* ctx = nullptr;
+  std::uint16_t port = 0;
+};
+
+http_server::http_server(std::unique_ptr<impl> state)
+  : impl_(std::move(state)) {}
+
+http_server::~http_server() {
+  stop(std::chrono::milliseconds{0});
+}
+
+std::uint16_t http_server::port() const noexcept {
+  return impl_->port;
+}
+
+core::result<std::unique_ptr<http_server>>
+http_server::start(const server_options& opts, api_context& ctx) {
+  auto state = std::make_unique<impl>();
+  state->ctx = &ctx;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(opts.address, ec);
+  if (ec)
+    return core::error{core::errc::invalid_setting, "CLOUD_SYNC_LISTEN: '" +
+                                                      opts.address +
+                                                      "' is not an IP address"};
+  state->accept = std::make_shared<listener>(state->ioc, ctx, opts.limits);
+  if (auto bind_ec = state->accept->open({address, opts.port}))
+    return core::error{core::errc::io_failure,
+                       "cannot listen on " + opts.address + ":" +
+                         std::to_string(opts.port) + ": " + bind_ec.message()};
+  state->port = state->accept->port();
+  state->accept->run();
+  for (std::size_t i = 0; i < std::max<std::size_t>(1, opts.threads); ++i)
+    state->threads.emplace_back([io = &state->ioc] { io->run(); });
+  return std::unique_ptr<http_server>(new http_server(std::move(state)));
+}
+
+void http_server::stop(std::chrono::milliseconds grace) {
+  if (impl_->threads.empty())
+    return;
+  impl_->accept->stop();
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->ctx->in_flight > 0 &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads)
+    t.join();
+  impl_->threads.clear();
+}
+
+core::result<server_options> parse_listen(const std::string& text) {
+  server_options opts;
+  auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size())
+    return core::error{core::errc::invalid_setting,
+                       "CLOUD_SYNC_LISTEN must be host:port, got '" + text +
+                         "'"};
+  auto host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    std::size_t used = 0;
+    port = std::stoi(text.substr(colon + 1), &used);
+    if (used != text.size() - colon - 1)
+      port = -1;
+  } catch (const std::exception&) {
+    port = -1;
+  }
+  if (port < 0 || port > 65535)
+    return core::error{core::errc::invalid_setting,
+                       "CLOUD_SYNC_LISTEN: port must be 0..65535, got '" +
+                         text + "'"};
+  opts.address = host;
+  opts.port = static_cast<std::uint16_t>(port);
+  return opts;
+}
+
+} // namespace awf::net
