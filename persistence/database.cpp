@@ -108,8 +108,8 @@ std::string now_text(database& db) {
   using namespace std::chrono;
   auto now = system_clock::now();
   auto secs = system_clock::to_time_t(now);
-  auto micros = duration_cast<microseconds>(now.time_since_epoch()).count()
-                % 1000000;
+  auto micros =
+    duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
   std::tm utc{};
   ::gmtime_r(&secs, &utc);
   char text[40];

@@ -39,11 +39,10 @@ struct fixture {
 
   /// Encodes `value` as the next turn and keeps it.
   const stored_turn& push(const nlohmann::json& value) {
-    previous_turn prev{head ? &*head : nullptr,
-                       static_cast<std::int64_t>(turns.size()),
-                       turns.empty() ? 0 : turns.back().base_turn,
-                       turns.empty() ? chain_genesis("s")
-                                     : turns.back().chain_hash};
+    previous_turn prev{
+      head ? &*head : nullptr, static_cast<std::int64_t>(turns.size()),
+      turns.empty() ? 0 : turns.back().base_turn,
+      turns.empty() ? chain_genesis("s") : turns.back().chain_hash};
     auto next = image_of(value);
     auto encoded = encode_turn(prev, next, opts, ring);
     if (!encoded)
@@ -65,7 +64,8 @@ CAF_TEST(the first turn is a snapshot whose blob hash is the state hash) {
   CAF_CHECK_EQUAL(t.base_turn, 1);
   CAF_CHECK_EQUAL(t.blob.hash, t.state_hash);
   CAF_CHECK_EQUAL(t.state_hash, state_hash(R"({"hp":10})"));
-  CAF_CHECK_EQUAL(t.chain_hash, chain_next(chain_genesis("s"), 1, t.state_hash));
+  CAF_CHECK_EQUAL(t.chain_hash,
+                  chain_next(chain_genesis("s"), 1, t.state_hash));
   CAF_CHECK_EQUAL(key_ring::envelope_key_id(t.blob.bytes), "k1");
 }
 
@@ -79,8 +79,7 @@ CAF_TEST(small edits become diffs that rebuild exactly) {
   CAF_REQUIRE(rebuilt);
   CAF_CHECK_EQUAL(rebuilt->canonical, canonicals.back());
   // A diff stores far less than its state.
-  CAF_CHECK_LESS(turns.back().blob.bytes.size(),
-                 turns.back().state_bytes / 10);
+  CAF_CHECK_LESS(turns.back().blob.bytes.size(), turns.back().state_bytes / 10);
 }
 
 CAF_TEST(snapshots return every snapshot_every turns) {

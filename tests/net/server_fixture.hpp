@@ -83,38 +83,22 @@ public:
   /// reads the answer.
   http_reply call_announcing(http::verb method, const std::string& target,
                              std::size_t length, const std::string& bearer) {
-    namespace asio = boost::asio;
-    asio::io_context ioc;
-    boost::beast::tcp_stream stream{ioc};
-    stream.connect(
-      asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port_});
+    boost::asio::io_context ioc;
+    auto stream = connect(ioc);
     std::string head =
       std::string{http::to_string(method)} + " " + target +
       " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: "
       "Bearer " +
       bearer + "\r\nContent-Length: " + std::to_string(length) + "\r\n\r\n";
-    asio::write(stream, asio::buffer(head));
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    boost::beast::error_code ec;
-    http::read(stream, buffer, res, ec);
-    http_reply out;
-    if (ec)
-      return out;
-    out.status = static_cast<int>(res.result_int());
-    out.raw = res.body();
-    out.body = nlohmann::json::parse(out.raw, nullptr, false);
-    return out;
+    boost::asio::write(stream, boost::asio::buffer(head));
+    return read_reply(stream);
   }
 
   http_reply call(http::verb method, const std::string& target,
                   const std::string& body = "",
                   const std::string& bearer = "") {
-    namespace asio = boost::asio;
-    asio::io_context ioc;
-    boost::beast::tcp_stream stream{ioc};
-    stream.connect(
-      asio::ip::tcp::endpoint{asio::ip::make_address("127.0.0.1"), port_});
+    boost::asio::io_context ioc;
+    auto stream = connect(ioc);
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!bearer.empty())
@@ -124,17 +108,30 @@ public:
       req.body() = body;
     }
     req.prepare_payload();
-    // A server may answer before the whole body is sent (an oversized body
-    // is refused from its Content-Length): then writing fails, reading not.
+    // A server may answer before the whole body is sent; then writing
+    // fails, but reading its answer does not.
     boost::beast::error_code write_ec;
     http::write(stream, req, write_ec);
+    return read_reply(stream);
+  }
+
+private:
+  boost::beast::tcp_stream connect(boost::asio::io_context& ioc) {
+    boost::beast::tcp_stream stream{ioc};
+    stream.connect(boost::asio::ip::tcp::endpoint{
+      boost::asio::ip::make_address("127.0.0.1"), port_});
+    return stream;
+  }
+
+  /// Reads one response; status 0 when none came.
+  static http_reply read_reply(boost::beast::tcp_stream& stream) {
     boost::beast::flat_buffer buffer;
     http::response<http::string_body> res;
     boost::beast::error_code ec;
     http::read(stream, buffer, res, ec);
     http_reply out;
     if (ec)
-      return out; // status 0: no answer
+      return out;
     out.status = static_cast<int>(res.result_int());
     out.raw = res.body();
     for (const auto& field : res)
@@ -144,16 +141,15 @@ public:
     return out;
   }
 
-private:
   void start(const std::vector<std::string>& env) {
     std::string path = std::string{AWF_BINARY_DIR} + "/tools/awf-syncd";
     std::vector<std::string> storage = env;
+    if (const char* p = std::getenv("PATH"))
+      storage.push_back(std::string{"PATH="} + p);
+    // Pointers are taken only once the strings no longer move.
     std::vector<char*> envp;
     for (auto& e : storage)
       envp.push_back(e.data());
-    if (const char* p = std::getenv("PATH"))
-      storage.push_back(std::string{"PATH="} + p),
-        envp.push_back(storage.back().data());
     envp.push_back(nullptr);
     int out[2];
     if (::pipe(out) != 0)
