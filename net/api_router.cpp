@@ -155,6 +155,50 @@ void list_saves(api_context& ctx, handle_ptr h) {
     actors::list_atom_v, claims->sub);
 }
 
+/// Prometheus text format (version 0.0.4).
+void metrics(api_context& ctx, handle_ptr h) {
+  ctx.bridge->ask<actors::registry_stats>(
+    [&ctx, h](caf::expected<actors::registry_stats> res) {
+      std::string text;
+      text +=
+        "# HELP awf_http_responses_total HTTP responses sent, by status.\n"
+        "# TYPE awf_http_responses_total counter\n";
+      for (std::size_t code = 100; code < ctx.responses_by_status.size();
+           ++code)
+        if (auto n = ctx.responses_by_status[code].load(); n > 0)
+          text += "awf_http_responses_total{code=\"" + std::to_string(code) +
+                  "\"} " + std::to_string(n) + "\n";
+      text += "# HELP awf_http_requests_in_flight Requests being answered.\n"
+              "# TYPE awf_http_requests_in_flight gauge\n"
+              "awf_http_requests_in_flight " +
+              std::to_string(ctx.in_flight.load()) + "\n";
+      if (res) {
+        text += "# HELP awf_resident_saves Save actors in memory.\n"
+                "# TYPE awf_resident_saves gauge\n"
+                "awf_resident_saves " +
+                std::to_string(res->resident) +
+                "\n"
+                "# HELP awf_save_actors_spawned_total Save actors started.\n"
+                "# TYPE awf_save_actors_spawned_total counter\n"
+                "awf_save_actors_spawned_total " +
+                std::to_string(res->spawned) +
+                "\n"
+                "# HELP awf_save_actors_passivated_total Save actors that "
+                "left memory.\n"
+                "# TYPE awf_save_actors_passivated_total counter\n"
+                "awf_save_actors_passivated_total " +
+                std::to_string(res->passivated) + "\n";
+      }
+      http_response out{http::status::ok, h->req.version()};
+      out.set(http::field::content_type, "text/plain; version=0.0.4");
+      out.keep_alive(h->req.keep_alive());
+      out.body() = std::move(text);
+      out.prepare_payload();
+      h->reply(std::move(out));
+    },
+    actors::stats_atom_v);
+}
+
 void ready(api_context& ctx, handle_ptr h) {
   ctx.bridge->ask<actors::registry_stats>(
     [h](caf::expected<actors::registry_stats> res) {
@@ -175,8 +219,14 @@ void ready(api_context& ctx, handle_ptr h) {
 } // namespace
 
 void handle_request(api_context& ctx, http_request req, reply_fn reply) {
+  auto counted = [&ctx, reply = std::move(reply)](http_response res) {
+    auto code = static_cast<std::size_t>(res.result_int());
+    if (code < ctx.responses_by_status.size())
+      ++ctx.responses_by_status[code];
+    reply(std::move(res));
+  };
   auto h = std::make_shared<request_handle>(
-    request_handle{std::move(req), std::move(reply)});
+    request_handle{std::move(req), std::move(counted)});
   auto target =
     std::string_view{h->req.target().data(), h->req.target().size()};
   auto path = target.substr(0, target.find('?'));
@@ -185,6 +235,8 @@ void handle_request(api_context& ctx, http_request req, reply_fn reply) {
     h->reply(json_response(h->req, http::status::ok, {{"status", "ok"}}));
   } else if (path == "/readyz" && method == http::verb::get) {
     ready(ctx, h);
+  } else if (path == "/metrics" && method == http::verb::get) {
+    metrics(ctx, h);
   } else if (path == std::string{api_prefix} + "/saves") {
     if (method == http::verb::post)
       create_save(ctx, h);

@@ -3,6 +3,7 @@
 // the session owns the socket.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -20,6 +21,8 @@ struct api_context {
   std::function<std::int64_t()> now_unix;
   /// Requests read but not yet answered (graceful shutdown waits on it).
   std::atomic<int> in_flight{0};
+  /// Responses sent, by status code (for /metrics).
+  std::array<std::atomic<std::uint64_t>, 600> responses_by_status{};
 };
 
 /// Answers `req` through `reply`, exactly once, possibly later and from

@@ -135,6 +135,8 @@ int main(int argc, char** argv) {
             << ", finishing requests in flight" << std::endl;
   (*server)->stop(std::chrono::seconds{5});
   (*service)->stop();
+  // No engine answer may reach the request context after this function.
+  sys.await_all_actors_done();
   std::cout << "awf-syncd: stopped" << std::endl;
   return 0;
 }

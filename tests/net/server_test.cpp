@@ -94,6 +94,19 @@ CAF_TEST(unknown paths and methods are answered in the error format) {
   CAF_CHECK_EQUAL(wrong.status, 405);
 }
 
+CAF_TEST(metrics count responses in the prometheus format) {
+  CAF_CHECK_EQUAL(call(http::verb::get, "/healthz").status, 200);
+  CAF_CHECK_EQUAL(call(http::verb::get, saves).status, 401);
+  auto m = call(http::verb::get, "/metrics");
+  CAF_CHECK_EQUAL(m.status, 200);
+  CAF_CHECK_EQUAL(m.header("Content-Type"), "text/plain; version=0.0.4");
+  CAF_CHECK(m.raw.find("awf_http_responses_total{code=\"200\"} 1\n") !=
+            std::string::npos);
+  CAF_CHECK(m.raw.find("awf_http_responses_total{code=\"401\"} 1\n") !=
+            std::string::npos);
+  CAF_CHECK(m.raw.find("awf_resident_saves 0\n") != std::string::npos);
+}
+
 CAF_TEST(sigterm stops the server cleanly) {
   CAF_CHECK_EQUAL(call(http::verb::get, "/healthz").status, 200);
   CAF_CHECK_EQUAL(stop(), 0);
