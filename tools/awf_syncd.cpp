@@ -135,6 +135,7 @@ int main(int argc, char** argv) {
             << ", finishing requests in flight" << std::endl;
   (*server)->stop(std::chrono::seconds{5});
   (*service)->stop();
+  service->reset(); // its blocking helper actor must go too
   // No engine answer may reach the request context after this function.
   sys.await_all_actors_done();
   std::cout << "awf-syncd: stopped" << std::endl;

@@ -55,21 +55,28 @@ public:
   }
 
   ~server_fixture() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    if (pid_ > 0)
+      stop();
     if (out_)
       std::fclose(out_);
   }
 
-  /// Sends SIGTERM and returns the exit status.
+  /// Sends SIGTERM and returns the exit status; -1 if the server did not
+  /// exit within 20 s (it is then killed, so a hang fails fast).
   int stop() {
     ::kill(pid_, SIGTERM);
     int status = 0;
+    for (int i = 0; i < 400; ++i) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      }
+      ::usleep(50000);
+    }
+    ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return -1;
   }
 
   std::string token(const std::string& user, const std::string& role = "user",
