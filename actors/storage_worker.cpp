@@ -80,13 +80,16 @@ caf::expected<open_reply> open_save(storage_state& st,
   return reply;
 }
 
-// Walks the stored turns of one save inside a consistent snapshot.
+// Walks the stored turns of one save inside a consistent snapshot;
+// `was_ok` receives the integrity flag the save had.
 caf::expected<verify_report> walk_save(storage_state& st,
-                                       const std::string& save_id, bool full) {
+                                       const std::string& save_id, bool full,
+                                       bool& was_ok) {
   persistence::read_snapshot snapshot{*st.db};
   auto save = st.saves->find_save(save_id);
   if (!save)
     return from_storage_error(save.error());
+  was_ok = save->integrity_ok;
   const auto head = save->head;
   core::chain_verifier verifier{core::chain_genesis(save->session_id),
                                 st.keys(), st.ctx->options.max_state_bytes};
@@ -146,13 +149,11 @@ void record_outcome(storage_state& st, const verify_report& report, bool was_ok,
 
 caf::expected<verify_report>
 verify_save(storage_state& st, const std::string& save_id, bool full) {
-  auto before = st.saves->find_save(save_id);
-  if (!before)
-    return from_storage_error(before.error());
-  auto report = walk_save(st, save_id, full);
+  bool was_ok = true;
+  auto report = walk_save(st, save_id, full, was_ok);
   if (!report)
     return report.error();
-  record_outcome(st, *report, before->integrity_ok, full);
+  record_outcome(st, *report, was_ok, full);
   return report;
 }
 
