@@ -83,6 +83,8 @@ core::result<engine_setup> bootstrap_engine(const config::env_lookup& env) {
   engine_setup setup;
   setup.service.readers = static_cast<std::size_t>(settings->storage_readers);
   setup.service.writers = static_cast<std::size_t>(settings->storage_writers);
+  setup.service.device_token_ttl =
+    std::chrono::hours{24 * settings->device_token_ttl_days};
   setup.settings = std::move(*settings);
   setup.context = std::move(ctx);
   return setup;

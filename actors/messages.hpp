@@ -158,7 +158,7 @@ typename Inspector::result_type inspect(Inspector& f, save_record& x) {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, turn_commit& x) {
   return f(caf::meta::type_name("turn_commit"), x.save_id, x.expected_head,
-           x.turn);
+           x.turns);
 }
 
 } // namespace awf::persistence

@@ -3,31 +3,41 @@
 #include <memory>
 #include <optional>
 
-#include <caf/stateful_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
-
-#include "actors/save_errc.hpp"
+#include "actors/save_state.hpp"
 #include "core/canonical_json.hpp"
 
 namespace awf::actors {
 
+void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
+                  core::state_image new_state, std::string new_state_hash,
+                  std::function<void(caf::expected<core::chain_head>)> done) {
+  auto& st = self->state;
+  auto base_turn = turns.back().base_turn;
+  auto state = std::make_shared<core::state_image>(std::move(new_state));
+  // await, not then: the next request of this save must see this outcome.
+  self
+    ->request(
+      st.writer, caf::infinite, commit_atom_v,
+      persistence::turn_commit{st.save_id, st.info.head, std::move(turns)})
+    .await(
+      [=](const core::chain_head& new_head) mutable {
+        auto& s = self->state;
+        s.info.head = new_head;
+        s.head_state = std::move(*state);
+        s.head_state_hash = std::move(new_state_hash);
+        s.base_turn = base_turn;
+        done(new_head);
+      },
+      [=](caf::error& err) mutable {
+        // Someone else moved the stored head: our memory is stale, so leave
+        // and let the next request load the truth.
+        if (error_code(err) == save_errc::head_moved)
+          self->quit();
+        done(std::move(err));
+      });
+}
+
 namespace {
-
-struct save_state {
-  engine_context_ptr ctx;
-  storage_actor writer;
-  storage_actor reader;
-  std::string save_id;
-  persistence::save_record info;
-  std::optional<core::state_image> head_state; ///< empty at turn 0
-  std::string head_state_hash;
-  std::int64_t base_turn = 0;
-  caf::error load_error;
-
-  static inline const char* name = "save_actor";
-};
-
-using save_pointer = save_actor::stateful_pointer<save_state>;
 
 /// True when loading failed on damaged data (not a missing save or a
 /// database outage): reads of other turns and verification still work.
@@ -119,28 +129,16 @@ caf::result<persist_ack> persist(save_pointer self, persist_request& req) {
                   false,
                   core::to_string(encoded->kind),
                   encoded->blob.bytes.size()};
-  auto base_turn = encoded->base_turn;
   auto rp = self->make_response_promise<persist_ack>();
-  // await, not then: the next turn of this save must see this one's outcome.
-  self
-    ->request(st.writer, caf::infinite, commit_atom_v,
-              persistence::turn_commit{st.save_id, head, std::move(*encoded)})
-    .await(
-      [=](const core::chain_head& new_head) mutable {
-        auto& s = self->state;
-        s.info.head = new_head;
-        s.head_state = std::move(*next);
-        s.head_state_hash = ack.state_hash;
-        s.base_turn = base_turn;
-        rp.deliver(std::move(ack));
-      },
-      [=](caf::error& err) mutable {
-        // Someone else moved the stored head: our memory is stale, so leave
-        // and let the next request load the truth.
-        if (error_code(err) == save_errc::head_moved)
-          self->quit();
-        rp.deliver(std::move(err));
-      });
+  std::vector<core::stored_turn> turns;
+  turns.push_back(std::move(*encoded));
+  commit_turns(self, std::move(turns), std::move(*next), ack.state_hash,
+               [rp, ack](caf::expected<core::chain_head> head) mutable {
+                 if (head)
+                   rp.deliver(std::move(ack));
+                 else
+                   rp.deliver(std::move(head.error()));
+               });
   return rp;
 }
 
@@ -179,19 +177,42 @@ save_behavior(save_pointer self, engine_context_ptr context,
              // Queued requests get this error; a transient one (the database
              // failed) also makes the actor leave after them, so the next
              // request retries with a fresh load.
-             if (error_code(err) == save_errc::storage_failure)
+             auto code = error_code(err);
+             if (code == save_errc::storage_failure)
                self->send(self, passivate_atom_v);
              self->state.load_error = std::move(err);
+             // A damaged head still has an owner to check requests against.
+             if (code == save_errc::integrity_failure)
+               self
+                 ->request(self->state.reader, caf::infinite, lookup_atom_v,
+                           self->state.save_id)
+                 .await(
+                   [=](persistence::save_record& record) {
+                     self->state.info = std::move(record);
+                   },
+                   [=](caf::error& lookup_err) {
+                     self->state.load_error = std::move(lookup_err);
+                   });
            });
+  // Answers the load error or a foreign owner's not_found, if either
+  // applies; a damaged save stays readable for its owner.
+  auto gate = [self](const std::string& owner) -> caf::error {
+    auto& st = self->state;
+    if (st.load_error && !readable_despite_load_error(st))
+      return st.load_error;
+    return st.check_owner(owner);
+  };
   return {
     [=](persist_atom, persist_request& req) -> caf::result<persist_ack> {
       if (self->state.load_error)
         return self->state.load_error;
       return persist(self, req);
     },
-    [=](materialize_atom, const std::string&,
-        std::int64_t turn_id) -> caf::result<materialized_turn> {
+    [=](materialize_atom, const std::string&, std::int64_t turn_id,
+        const std::string& owner) -> caf::result<materialized_turn> {
       auto& st = self->state;
+      if (auto err = gate(owner))
+        return err;
       // A head that fails its checks must not hide the intact turns.
       if (readable_despite_load_error(st) && turn_id != head_turn)
         return self->delegate(st.reader, materialize_atom_v, st.save_id,
@@ -200,14 +221,35 @@ save_behavior(save_pointer self, engine_context_ptr context,
         return st.load_error;
       return materialize(self, turn_id);
     },
-    [=](verify_atom, const std::string&,
-        bool full) -> caf::result<verify_report> {
+    [=](verify_atom, const std::string&, bool full,
+        const std::string& owner) -> caf::result<verify_report> {
       auto& st = self->state;
-      if (st.load_error && !readable_despite_load_error(st))
-        return st.load_error;
+      if (auto err = gate(owner))
+        return err;
       // Verification reads the store, never this actor's memory, so it also
       // reports (and flags) a save whose head cannot be rebuilt.
       return self->delegate(st.reader, verify_atom_v, st.save_id, full);
+    },
+    [=](sync_up_atom, sync_up_request& req) -> caf::result<sync_up_reply> {
+      if (auto err = gate(req.user_id_hash))
+        return err;
+      if (self->state.load_error)
+        return self->state.load_error;
+      return sync_up(self, req);
+    },
+    [=](sync_down_atom,
+        sync_down_request& req) -> caf::result<sync_down_reply> {
+      if (auto err = gate(req.user_id_hash))
+        return err;
+      if (self->state.load_error)
+        return self->state.load_error;
+      return sync_down(self, req);
+    },
+    [=](lookup_atom, const std::string&,
+        const std::string& owner) -> caf::result<persistence::save_record> {
+      if (auto err = gate(owner))
+        return err;
+      return self->state.info;
     },
     [=](passivate_atom) { self->quit(); },
   };

@@ -12,6 +12,7 @@
 
 #include "actors/engine_context.hpp"
 #include "actors/storage_actor.hpp"
+#include "actors/sync_messages.hpp"
 #include "actors/type_ids.hpp"
 
 namespace awf::actors {
@@ -19,14 +20,27 @@ namespace awf::actors {
 /// Turn id that names "the head" in materialize requests.
 inline constexpr std::int64_t head_turn = -1;
 
+/// The owner argument of trusted internal callers (tools, tests, admin):
+/// no ownership check. Requests on behalf of a user pass its user_id_hash,
+/// and another user's save answers not_found, exactly like a missing one.
+inline const std::string any_owner;
+
 using save_actor = caf::typed_actor<
   // persistTurn: appends the next turn, or acknowledges an identical replay.
   caf::replies_to<persist_atom, persist_request>::with<persist_ack>,
-  // materialize(save_id, turn_id or head_turn).
-  caf::replies_to<materialize_atom, std::string,
-                  std::int64_t>::with<materialized_turn>,
-  // verify(save_id, full).
-  caf::replies_to<verify_atom, std::string, bool>::with<verify_report>,
+  // materialize(save_id, turn_id or head_turn, owner).
+  caf::replies_to<materialize_atom, std::string, std::int64_t,
+                  std::string>::with<materialized_turn>,
+  // verify(save_id, full, owner).
+  caf::replies_to<verify_atom, std::string, bool,
+                  std::string>::with<verify_report>,
+  // Sync up (contract §5): fast-forward, replay, or a kept divergence.
+  caf::replies_to<sync_up_atom, sync_up_request>::with<sync_up_reply>,
+  // Sync down (contract §5).
+  caf::replies_to<sync_down_atom, sync_down_request>::with<sync_down_reply>,
+  // The save's record, for the owner (or anyone with "").
+  caf::replies_to<lookup_atom, std::string,
+                  std::string>::with<persistence::save_record>,
   // Leave memory after finishing what is queued.
   caf::reacts_to<passivate_atom>>;
 

@@ -20,6 +20,13 @@ const char* to_string(save_errc code) noexcept {
     case save_errc::unavailable: return "unavailable";
     case save_errc::head_moved: return "head_moved";
     case save_errc::key_exhausted: return "key_exhausted";
+    case save_errc::unauthorized: return "unauthorized";
+    case save_errc::token_expired: return "token_expired";
+    case save_errc::forbidden: return "forbidden";
+    case save_errc::precondition_failed: return "precondition_failed";
+    case save_errc::unknown_base: return "unknown_base";
+    case save_errc::hash_mismatch: return "hash_mismatch";
+    case save_errc::device_taken: return "device_taken";
   }
   return "storage_failure";
 }
@@ -57,6 +64,8 @@ caf::error from_core_error(const core::error& err) {
       return make_save_error(save_errc::payload_too_large, err.message);
     case core::errc::key_exhausted:
       return make_save_error(save_errc::key_exhausted, err.message);
+    case core::errc::hash_mismatch:
+      return make_save_error(save_errc::hash_mismatch, err.message);
     case core::errc::invalid_setting:
     case core::errc::invalid_key:
     case core::errc::io_failure:
@@ -79,6 +88,8 @@ caf::error from_storage_error(const persistence::storage_error& err) {
       return make_save_error(save_errc::integrity_failure, err.message);
     case persistence::storage_errc::failure:
       return make_save_error(save_errc::storage_failure, err.message);
+    case persistence::storage_errc::conflict:
+      return make_save_error(save_errc::invalid_request, err.message);
   }
   return make_save_error(save_errc::storage_failure, err.message);
 }

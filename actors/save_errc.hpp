@@ -28,6 +28,13 @@ enum class save_errc : std::uint8_t {
   unavailable,       ///< overloaded or shutting down
   head_moved,        ///< the stored head changed under the save actor
   key_exhausted,     ///< the active blob key needs rotation
+  unauthorized,      ///< no, bad or revoked token
+  token_expired,
+  forbidden,           ///< a valid token without the right
+  precondition_failed, ///< If-Match differs from the head
+  unknown_base,        ///< a sync up's base is not on the head chain
+  hash_mismatch,       ///< a sent state_hash differs from the state
+  device_taken,        ///< the device id belongs to another user
 };
 
 /// The contract's snake_case code of `code`.

@@ -175,12 +175,46 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
       auto save_id = req.save_id;
       return route<persist_ack>(self, save_id, persist_atom_v, std::move(req));
     },
-    [=](materialize_atom, const std::string& save_id, std::int64_t turn_id) {
+    [=](materialize_atom, const std::string& save_id, std::int64_t turn_id,
+        const std::string& owner) {
       return route<materialized_turn>(self, save_id, materialize_atom_v,
-                                      save_id, turn_id);
+                                      save_id, turn_id, owner);
     },
-    [=](verify_atom, const std::string& save_id, bool full) {
-      return route<verify_report>(self, save_id, verify_atom_v, save_id, full);
+    [=](verify_atom, const std::string& save_id, bool full,
+        const std::string& owner) {
+      return route<verify_report>(self, save_id, verify_atom_v, save_id, full,
+                                  owner);
+    },
+    [=](lookup_atom, const std::string& save_id, const std::string& owner) {
+      return route<persistence::save_record>(self, save_id, lookup_atom_v,
+                                             save_id, owner);
+    },
+    [=](sync_up_atom, sync_up_request& req) {
+      auto save_id = req.save_id;
+      return route<sync_up_reply>(self, save_id, sync_up_atom_v,
+                                  std::move(req));
+    },
+    [=](sync_down_atom, sync_down_request& req) {
+      auto save_id = req.save_id;
+      return route<sync_down_reply>(self, save_id, sync_down_atom_v,
+                                    std::move(req));
+    },
+    [=](audit_atom, std::vector<persistence::audit_entry>& entries) {
+      // Spread over the writers; a record's save decides, so one save's
+      // records keep their order.
+      auto& s = self->state;
+      const auto& key = entries.empty() || !entries.front().save_id
+                          ? std::string{}
+                          : *entries.front().save_id;
+      self->send(s.pick(s.writers, key), audit_atom_v, std::move(entries));
+    },
+    [=](list_atom, persistence::audit_filter& filter) {
+      auto& s = self->state;
+      return self->delegate(s.readers.front(), list_atom_v, std::move(filter));
+    },
+    [=](stats_atom, const std::string& user) {
+      auto& s = self->state;
+      return self->delegate(s.readers.front(), stats_atom_v, user);
     },
     [=](list_atom, const std::string& user) {
       auto& s = self->state;

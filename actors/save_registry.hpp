@@ -20,9 +20,20 @@ using save_registry_actor = caf::typed_actor<
   caf::replies_to<create_atom, std::string, std::string,
                   std::string>::with<attach_reply>,
   caf::replies_to<persist_atom, persist_request>::with<persist_ack>,
-  caf::replies_to<materialize_atom, std::string,
-                  std::int64_t>::with<materialized_turn>,
-  caf::replies_to<verify_atom, std::string, bool>::with<verify_report>,
+  // materialize / verify / lookup (save_id, ..., owner): see save_actor.
+  caf::replies_to<materialize_atom, std::string, std::int64_t,
+                  std::string>::with<materialized_turn>,
+  caf::replies_to<verify_atom, std::string, bool,
+                  std::string>::with<verify_report>,
+  caf::replies_to<lookup_atom, std::string,
+                  std::string>::with<persistence::save_record>,
+  caf::replies_to<sync_up_atom, sync_up_request>::with<sync_up_reply>,
+  caf::replies_to<sync_down_atom, sync_down_request>::with<sync_down_reply>,
+  // Audit records, written with the next group commit of a writer.
+  caf::reacts_to<audit_atom, std::vector<persistence::audit_entry>>,
+  caf::replies_to<list_atom, persistence::audit_filter>::with<
+    std::vector<persistence::audit_record>>,
+  caf::replies_to<stats_atom, std::string>::with<persistence::store_totals>,
   caf::replies_to<list_atom,
                   std::string>::with<std::vector<persistence::save_record>>,
   caf::replies_to<stats_atom>::with<registry_stats>,

@@ -50,6 +50,8 @@ save_service::start(caf::actor_system& sys, engine_context_ptr context,
     spawn_save_registry(sys, context, svc->writers_, svc->readers_);
   svc->verifier_ = spawn_verification_supervisor(sys, context, svc->readers_,
                                                  opts.periodic_verification);
+  svc->devices_ = spawn_device_directory(
+    sys, context, {opts.device_token_ttl, 100000, opts.detached});
   return svc;
 }
 
@@ -85,12 +87,13 @@ save_service::persist_turn(const std::string& save_id, std::int64_t turn_id,
 caf::expected<materialized_turn>
 save_service::materialize(const std::string& save_id, std::int64_t turn_id) {
   return call<materialized_turn>(registry_, materialize_atom_v, save_id,
-                                 turn_id);
+                                 turn_id, any_owner);
 }
 
 caf::expected<verify_report> save_service::verify(const std::string& save_id,
                                                   bool full) {
-  return call<verify_report>(registry_, verify_atom_v, save_id, full);
+  return call<verify_report>(registry_, verify_atom_v, save_id, full,
+                             any_owner);
 }
 
 caf::expected<std::vector<persistence::save_record>>
@@ -113,6 +116,7 @@ void save_service::stop() {
   stopped_ = true;
   self_->send_exit(verifier_, caf::exit_reason::user_shutdown);
   self_->send_exit(registry_, caf::exit_reason::user_shutdown);
+  self_->send_exit(devices_, caf::exit_reason::user_shutdown);
   // Drain every writer: a flush answers only after queued commits landed.
   for (const auto& writer : writers_)
     (void)call<bool>(writer, flush_atom_v);

@@ -14,6 +14,7 @@
 #include <caf/expected.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/device_directory.hpp"
 #include "actors/engine_context.hpp"
 #include "actors/save_registry.hpp"
 #include "actors/verification_supervisor.hpp"
@@ -29,6 +30,8 @@ struct service_options {
   std::size_t readers = 2;
   /// Writers for PostgreSQL; SQLite always gets exactly one.
   std::size_t writers = 2;
+  /// How long a device's sync token lives.
+  std::chrono::seconds device_token_ttl{std::chrono::hours{24 * 90}};
   /// How long a blocking call waits for its answer.
   std::chrono::milliseconds call_timeout{std::chrono::seconds{60}};
 };
@@ -46,6 +49,8 @@ public:
   save_registry_actor registry() const { return registry_; }
 
   verification_actor verifier() const { return verifier_; }
+
+  device_directory_actor devices() const { return devices_; }
 
   // -- blocking calls (never from an actor or Asio thread) -------------------
 
@@ -89,6 +94,7 @@ private:
   std::vector<storage_actor> readers_;
   save_registry_actor registry_;
   verification_actor verifier_;
+  device_directory_actor devices_;
   bool stopped_ = false;
 };
 

@@ -12,6 +12,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/engine_context.hpp"
+#include "actors/sync_messages.hpp"
 #include "actors/type_ids.hpp"
 
 namespace awf::actors {
@@ -41,7 +42,24 @@ using storage_actor = caf::typed_actor<
   caf::replies_to<list_atom,
                   std::string>::with<std::vector<persistence::save_record>>,
   // About `percent` % of save ids, at random.
-  caf::replies_to<sample_atom, double>::with<std::vector<std::string>>>;
+  caf::replies_to<sample_atom, double>::with<std::vector<std::string>>,
+  // The hashes of stored turns from..to (canonical left empty).
+  caf::replies_to<turn_hash_atom, std::string, std::int64_t,
+                  std::int64_t>::with<std::vector<materialized_turn>>,
+  // Sync down for a save whose head is the given one.
+  caf::replies_to<sync_down_atom, sync_down_request,
+                  core::chain_head>::with<sync_down_reply>,
+  // Stores an archived branch in one transaction.
+  caf::replies_to<archive_atom, archive_write>::with<bool>,
+  // Audit records: written with the next group commit.
+  caf::reacts_to<audit_atom, std::vector<persistence::audit_entry>>,
+  // Audit records matching a filter, newest first.
+  caf::replies_to<list_atom, persistence::audit_filter>::with<
+    std::vector<persistence::audit_record>>,
+  // Store totals, for one user or (empty) all.
+  caf::replies_to<stats_atom, std::string>::with<persistence::store_totals>,
+  // One save's record.
+  caf::replies_to<lookup_atom, std::string>::with<persistence::save_record>>;
 
 /// Spawns a storage worker. `detached` gives it its own thread (it blocks on
 /// the database); tests under the deterministic scheduler pass false. The

@@ -10,8 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/save_errc.hpp"
+#include "actors/turn_reads.hpp"
 #include "core/chain_verifier.hpp"
+#include "persistence/archive_store.hpp"
 #include "persistence/audit_log.hpp"
+#include "persistence/store_stats.hpp"
 
 namespace awf::actors {
 
@@ -28,8 +31,10 @@ struct storage_state {
   std::optional<persistence::save_store> saves;
   std::optional<persistence::turn_writer> writer;
   std::optional<persistence::audit_log> audit;
+  std::optional<persistence::archive_store> archives;
   caf::error open_error;
   std::vector<pending_commit> pending;
+  std::vector<persistence::audit_entry> pending_audit;
 
   static inline const char* name = "storage_worker";
 
@@ -39,32 +44,6 @@ struct storage_state {
 // Verification reads this many turns (with blobs) per query.
 constexpr std::int64_t verify_chunk = 256;
 
-/// Rebuilds one turn from its snapshot; `base_turn`, when given, receives
-/// the snapshot's turn.
-caf::expected<materialized_turn>
-rebuild_turn(storage_state& st, const std::string& save_id,
-             std::int64_t turn_id, std::int64_t* base_turn = nullptr) {
-  auto base = st.saves->base_turn_of(save_id, turn_id);
-  if (!base)
-    return from_storage_error(base.error());
-  if (base_turn != nullptr)
-    *base_turn = *base;
-  auto rows = st.saves->load_turns(save_id, *base, turn_id, true);
-  if (!rows)
-    return from_storage_error(rows.error());
-  if (rows->empty() || rows->back().turn_id != turn_id)
-    return make_save_error(save_errc::integrity_failure,
-                           "turns " + std::to_string(*base) + ".." +
-                             std::to_string(turn_id) + " are incomplete");
-  auto image =
-    core::rebuild_state(*rows, st.keys(), st.ctx->options.max_state_bytes);
-  if (!image)
-    return from_core_error(image.error());
-  const auto& last = rows->back();
-  return materialized_turn{save_id, turn_id, std::move(image->canonical),
-                           last.state_hash, last.chain_hash};
-}
-
 caf::expected<open_reply> open_save(storage_state& st,
                                     const std::string& save_id) {
   auto save = st.saves->find_save(save_id);
@@ -73,7 +52,8 @@ caf::expected<open_reply> open_save(storage_state& st,
   open_reply reply{*save, 0, {}};
   if (save->head.turn_id == 0)
     return reply;
-  auto head = rebuild_turn(st, save_id, save->head.turn_id, &reply.base_turn);
+  auto head = rebuild_turn(*st.saves, *st.ctx, save_id, save->head.turn_id,
+                           &reply.base_turn);
   if (!head)
     return head.error();
   reply.head_canonical = std::move(head->canonical);
@@ -158,27 +138,50 @@ verify_save(storage_state& st, const std::string& save_id, bool full) {
 }
 
 void flush_commits(storage_state& st) {
-  if (st.pending.empty())
+  if (st.pending.empty() && st.pending_audit.empty())
     return;
   auto batch = std::move(st.pending);
   st.pending.clear();
+  auto audits = std::move(st.pending_audit);
+  st.pending_audit.clear();
   std::vector<persistence::turn_commit> commits;
   commits.reserve(batch.size());
   for (auto& entry : batch)
     commits.push_back(std::move(entry.commit));
-  auto outcomes = st.writer->commit(commits);
+  auto outcomes = st.writer->commit(commits, audits);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (outcomes[i])
-      batch[i].promise.deliver(
-        core::chain_head{commits[i].turn.turn_id, commits[i].turn.chain_hash});
+      batch[i].promise.deliver(core::chain_head{
+        commits[i].turns.back().turn_id, commits[i].turns.back().chain_hash});
     else
       batch[i].promise.deliver(from_storage_error(outcomes[i].error()));
   }
 }
 
-storage_actor::behavior_type
-storage_worker(storage_actor::stateful_pointer<storage_state> self,
-               engine_context_ptr context) {
+using storage_pointer = storage_actor::stateful_pointer<storage_state>;
+
+// Queues one flush behind what is in the mailbox now, unless one is queued.
+void schedule_flush(storage_pointer self) {
+  auto& st = self->state;
+  if (st.pending.empty() && st.pending_audit.empty())
+    caf::anon_send(caf::actor_cast<storage_actor>(self), flush_atom_v);
+}
+
+caf::expected<std::vector<materialized_turn>>
+turn_hashes(storage_state& st, const std::string& save_id, std::int64_t from,
+            std::int64_t to) {
+  auto rows = st.saves->load_turns(save_id, from, to, false);
+  if (!rows)
+    return from_storage_error(rows.error());
+  std::vector<materialized_turn> out;
+  out.reserve(rows->size());
+  for (const auto& row : *rows)
+    out.push_back({save_id, row.turn_id, {}, row.state_hash, row.chain_hash});
+  return out;
+}
+
+storage_actor::behavior_type storage_worker(storage_pointer self,
+                                            engine_context_ptr context) {
   auto& st = self->state;
   st.ctx = std::move(context);
   auto db = persistence::database::open(st.ctx->options.database);
@@ -187,6 +190,7 @@ storage_worker(storage_actor::stateful_pointer<storage_state> self,
     st.saves.emplace(*st.db);
     st.writer.emplace(*st.db);
     st.audit.emplace(*st.db);
+    st.archives.emplace(*st.db);
   } else {
     st.open_error = from_storage_error(db.error());
   }
@@ -211,11 +215,12 @@ storage_worker(storage_actor::stateful_pointer<storage_state> self,
         persistence::turn_commit& commit) -> caf::result<core::chain_head> {
       if (auto err = guard())
         return err;
+      if (commit.turns.empty())
+        return make_save_error(save_errc::invalid_request, "no turns");
       auto& pending = self->state.pending;
       // The flush message queues behind every commit already in the
       // mailbox, so all of them share the next transaction.
-      if (pending.empty())
-        caf::anon_send(caf::actor_cast<storage_actor>(self), flush_atom_v);
+      schedule_flush(self);
       auto promise = self->make_response_promise<core::chain_head>();
       pending.push_back({std::move(commit), promise});
       if (pending.size() >= self->state.ctx->options.max_commit_batch)
@@ -230,7 +235,8 @@ storage_worker(storage_actor::stateful_pointer<storage_state> self,
         std::int64_t turn_id) -> caf::result<materialized_turn> {
       if (auto err = guard())
         return err;
-      return rebuild_turn(self->state, save_id, turn_id);
+      auto& s = self->state;
+      return rebuild_turn(*s.saves, *s.ctx, save_id, turn_id);
     },
     [=](turn_hash_atom, const std::string& save_id,
         std::int64_t turn_id) -> caf::result<materialized_turn> {
@@ -270,6 +276,65 @@ storage_worker(storage_actor::stateful_pointer<storage_state> self,
       if (!ids)
         return from_storage_error(ids.error());
       return std::move(*ids);
+    },
+    [=](turn_hash_atom, const std::string& save_id, std::int64_t from,
+        std::int64_t to) -> caf::result<std::vector<materialized_turn>> {
+      if (auto err = guard())
+        return err;
+      return turn_hashes(self->state, save_id, from, to);
+    },
+    [=](sync_down_atom, const sync_down_request& req,
+        const core::chain_head& head) -> caf::result<sync_down_reply> {
+      if (auto err = guard())
+        return err;
+      auto& s = self->state;
+      // One snapshot: a concurrent commit must not show half a page.
+      persistence::read_snapshot snapshot{*s.db};
+      return read_sync_down(*s.saves, *s.ctx, req, head);
+    },
+    [=](archive_atom, const archive_write& write) -> caf::result<bool> {
+      if (auto err = guard())
+        return err;
+      auto done =
+        self->state.archives->write_archive(write.archive, write.turns);
+      if (!done)
+        return from_storage_error(done.error());
+      return true;
+    },
+    [=](audit_atom, std::vector<persistence::audit_entry>& entries) {
+      if (self->state.open_error)
+        return;
+      schedule_flush(self);
+      auto& pending = self->state.pending_audit;
+      pending.insert(pending.end(), std::make_move_iterator(entries.begin()),
+                     std::make_move_iterator(entries.end()));
+    },
+    [=](list_atom, const persistence::audit_filter& filter)
+      -> caf::result<std::vector<persistence::audit_record>> {
+      if (auto err = guard())
+        return err;
+      auto rows = self->state.audit->list(filter);
+      if (!rows)
+        return from_storage_error(rows.error());
+      return std::move(*rows);
+    },
+    [=](stats_atom,
+        const std::string& user) -> caf::result<persistence::store_totals> {
+      if (auto err = guard())
+        return err;
+      auto totals = persistence::compute_store_totals(*self->state.db, user);
+      if (!totals)
+        return from_storage_error(totals.error());
+      return std::move(*totals);
+    },
+    [=](lookup_atom,
+        const std::string& save_id) -> caf::result<persistence::save_record> {
+      if (auto err = guard())
+        return err;
+      auto save = self->state.saves->find_save(save_id);
+      if (!save)
+        return from_storage_error(save.error());
+      return std::move(*save);
     },
   };
 }

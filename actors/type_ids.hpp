@@ -5,7 +5,9 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/type_id.hpp>
 
+#include "actors/device_messages.hpp"
 #include "actors/messages.hpp"
+#include "actors/sync_messages.hpp"
 
 CAF_BEGIN_TYPE_ID_BLOCK(awf, caf::first_custom_type_id)
 
@@ -21,6 +23,15 @@ CAF_ADD_TYPE_ID(awf, (awf::persistence::save_record))
 CAF_ADD_TYPE_ID(awf, (awf::persistence::turn_commit))
 CAF_ADD_TYPE_ID(awf, (std::vector<awf::persistence::save_record>))
 CAF_ADD_TYPE_ID(awf, (std::vector<std::string>))
+CAF_ADD_TYPE_ID(awf, (awf::actors::sync_turn))
+CAF_ADD_TYPE_ID(awf, (std::vector<awf::actors::sync_turn>))
+CAF_ADD_TYPE_ID(awf, (awf::actors::sync_up_reply))
+CAF_ADD_TYPE_ID(awf, (awf::actors::sync_down_request))
+CAF_ADD_TYPE_ID(awf, (awf::actors::sync_down_reply))
+CAF_ADD_TYPE_ID(awf, (awf::actors::device_grant))
+CAF_ADD_TYPE_ID(awf, (awf::actors::device_identity))
+CAF_ADD_TYPE_ID(awf, (awf::persistence::device_record))
+CAF_ADD_TYPE_ID(awf, (std::vector<awf::actors::materialized_turn>))
 
 CAF_ADD_ATOM(awf, awf::actors, create_atom, "create")
 CAF_ADD_ATOM(awf, awf::actors, open_atom, "open")
@@ -36,6 +47,15 @@ CAF_ADD_ATOM(awf, awf::actors, passivate_atom, "passivate")
 CAF_ADD_ATOM(awf, awf::actors, tick_atom, "tick")
 CAF_ADD_ATOM(awf, awf::actors, stats_atom, "stats")
 CAF_ADD_ATOM(awf, awf::actors, sweep_atom, "sweep")
+CAF_ADD_ATOM(awf, awf::actors, sync_up_atom, "syncup")
+CAF_ADD_ATOM(awf, awf::actors, sync_down_atom, "syncdown")
+CAF_ADD_ATOM(awf, awf::actors, register_atom, "register")
+CAF_ADD_ATOM(awf, awf::actors, rotate_atom, "rotate")
+CAF_ADD_ATOM(awf, awf::actors, revoke_atom, "revoke")
+CAF_ADD_ATOM(awf, awf::actors, authenticate_atom, "auth")
+CAF_ADD_ATOM(awf, awf::actors, lookup_atom, "lookup")
+CAF_ADD_ATOM(awf, awf::actors, audit_atom, "audit")
+CAF_ADD_ATOM(awf, awf::actors, archive_atom, "archive")
 
 CAF_END_TYPE_ID_BLOCK(awf)
 

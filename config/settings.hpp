@@ -37,6 +37,14 @@ struct settings {
   int save_idle_s = 120; ///< an idle save actor is passivated
   int storage_readers = 2;
   int storage_writers = 2; ///< PostgreSQL only; SQLite has one writer
+  // Limits of the network edge.
+  int max_turns_per_sync = 1000;
+  int max_connections = 10000;
+  int ws_idle_s = 60;
+  int device_rate = 50; ///< sync requests/s per device (0: unlimited)
+  int device_burst = 100;
+  int device_token_ttl_days = 90;
+  int max_pending = 20000; ///< engine requests waiting at most
 
   /// The database URL with the default applied.
   std::string database_url() const;

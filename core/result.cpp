@@ -15,6 +15,7 @@ const char* to_string(errc code) noexcept {
     case errc::invalid_key: return "invalid_key";
     case errc::invalid_setting: return "invalid_setting";
     case errc::io_failure: return "io_failure";
+    case errc::hash_mismatch: return "hash_mismatch";
   }
   return "unknown";
 }

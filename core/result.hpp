@@ -22,6 +22,7 @@ enum class errc {
   invalid_key,           ///< A key specification that cannot be used.
   invalid_setting,       ///< A configuration value out of its bounds.
   io_failure,            ///< A file that cannot be read or written.
+  hash_mismatch,         ///< A sent state_hash differs from the state.
 };
 
 /// Returns the contract's snake_case name of `code`.

@@ -4,14 +4,7 @@
 
 namespace awf::net {
 
-namespace {
-
-struct status_and_code {
-  http::status status;
-  const char* code;
-};
-
-status_and_code map(actors::save_errc code) {
+status_and_code map_engine_error(actors::save_errc code) {
   using actors::save_errc;
   switch (code) {
     case save_errc::invalid_json:
@@ -35,11 +28,22 @@ status_and_code map(actors::save_errc code) {
     case save_errc::head_moved:
     case save_errc::key_exhausted:
       return {http::status::service_unavailable, "unavailable"};
+    case save_errc::unauthorized:
+      return {http::status::unauthorized, "unauthorized"};
+    case save_errc::token_expired:
+      return {http::status::unauthorized, "token_expired"};
+    case save_errc::forbidden: return {http::status::forbidden, "forbidden"};
+    case save_errc::precondition_failed:
+      return {http::status::precondition_failed, "precondition_failed"};
+    case save_errc::unknown_base:
+      return {http::status::conflict, "unknown_base"};
+    case save_errc::hash_mismatch:
+      return {http::status::unprocessable_entity, "hash_mismatch"};
+    case save_errc::device_taken:
+      return {http::status::conflict, "device_taken"};
   }
   return {http::status::service_unavailable, "unavailable"};
 }
-
-} // namespace
 
 http_response json_response(const http_request& req, http::status status,
                             const nlohmann::json& body) {
@@ -62,7 +66,7 @@ http_response error_response(const http_request& req, http::status status,
 
 http_response engine_error_response(const http_request& req,
                                     const caf::error& err) {
-  auto mapped = map(actors::error_code(err));
+  auto mapped = map_engine_error(actors::error_code(err));
   auto res =
     error_response(req, mapped.status, mapped.code, actors::error_message(err));
   if (mapped.status == http::status::service_unavailable)

@@ -2,6 +2,7 @@
 // body {"error": {"code", "message", "details"}} with its status.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <caf/error.hpp>
@@ -9,7 +10,19 @@
 
 #include "net/http_types.hpp"
 
+namespace awf::actors {
+enum class save_errc : std::uint8_t;
+} // namespace awf::actors
+
 namespace awf::net {
+
+struct status_and_code {
+  http::status status;
+  const char* code;
+};
+
+/// The contract's status and code for an engine error code.
+status_and_code map_engine_error(actors::save_errc code);
 
 /// A JSON response that keeps the request's version and keep-alive.
 http_response json_response(const http_request& req, http::status status,

@@ -1,5 +1,6 @@
 #include "net/http_server.hpp"
 
+#include <atomic>
 #include <thread>
 #include <vector>
 
@@ -8,7 +9,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "net/api_response.hpp"
 #include "net/http_session.hpp"
+#include "net/websocket_session.hpp"
 
 namespace awf::net {
 
@@ -17,12 +20,72 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-/// Accepts connections and starts a session for each.
+/// At most this many connections over the limit are answered 503 at once;
+/// past that they are closed without an answer.
+constexpr int max_overload_answers = 64;
+
+/// How long a connection over the limit may take to send its request head.
+constexpr auto overload_read_timeout = std::chrono::seconds{5};
+
+/// A connection over `sync_limits::max_connections`: reads the request head
+/// (not the body), answers 503 `unavailable` with Retry-After, and closes.
+class overload_session : public std::enable_shared_from_this<overload_session> {
+public:
+  overload_session(tcp::socket&& socket, api_context& ctx,
+                   std::shared_ptr<std::atomic<int>> active)
+    : stream_(std::move(socket)), ctx_(ctx), active_(std::move(active)) {
+    ++*active_;
+  }
+
+  ~overload_session() { --*active_; }
+
+  void run() {
+    parser_.header_limit(16 * 1024);
+    stream_.expires_after(overload_read_timeout);
+    http::async_read_header(stream_, buffer_, parser_,
+                            [self = shared_from_this()](
+                              boost::system::error_code ec, std::size_t) {
+                              if (!ec)
+                                self->answer();
+                            });
+  }
+
+private:
+  void answer() {
+    http_request probe{http::verb::get, "/", parser_.get().version()};
+    probe.keep_alive(false);
+    auto res = std::make_shared<http_response>(error_response(
+      probe, http::status::service_unavailable, "unavailable",
+      "the server has too many open connections; retry later"));
+    res->set(http::field::retry_after, "1");
+    ++ctx_.responses_by_status[503];
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(),
+                       res](boost::system::error_code, std::size_t) {
+                        boost::system::error_code ignored;
+                        self->stream_.socket().shutdown(
+                          tcp::socket::shutdown_send, ignored);
+                      });
+  }
+
+  boost::beast::tcp_stream stream_;
+  boost::beast::flat_buffer buffer_;
+  http::request_parser<http::empty_body> parser_;
+  api_context& ctx_;
+  std::shared_ptr<std::atomic<int>> active_;
+};
+
+/// Accepts connections and starts a session for each, up to the
+/// connection limit.
 class listener : public std::enable_shared_from_this<listener> {
 public:
-  listener(asio::io_context& ioc, api_context& ctx, http_limits limits)
-    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(ctx), limits_(limits) {
-  }
+  listener(asio::io_context& ioc, api_context& ctx, http_limits limits,
+           websocket_set& websockets)
+    : ioc_(ioc),
+      acceptor_(asio::make_strand(ioc)),
+      ctx_(ctx),
+      limits_(limits),
+      websockets_(websockets) {}
 
   boost::system::error_code open(const tcp::endpoint& endpoint) {
     boost::system::error_code ec;
@@ -57,8 +120,19 @@ private:
   }
 
   void on_accept(boost::system::error_code ec, tcp::socket socket) {
-    if (!ec)
-      std::make_shared<http_session>(std::move(socket), ctx_, limits_)->run();
+    if (!ec) {
+      auto limit = static_cast<std::int64_t>(ctx_.limits.max_connections);
+      if (ctx_.connections.load() < limit) {
+        std::make_shared<http_session>(std::move(socket), ctx_, limits_,
+                                       connection_slot{ctx_.connections},
+                                       websockets_)
+          ->run();
+      } else if (overload_answers_->load() < max_overload_answers) {
+        std::make_shared<overload_session>(std::move(socket), ctx_,
+                                           overload_answers_)
+          ->run();
+      } // else: the socket closes here, unanswered
+    }
     if (acceptor_.is_open())
       do_accept();
   }
@@ -67,11 +141,15 @@ private:
   tcp::acceptor acceptor_;
   api_context& ctx_;
   http_limits limits_;
+  websocket_set& websockets_;
+  std::shared_ptr<std::atomic<int>> overload_answers_ =
+    std::make_shared<std::atomic<int>>(0);
 };
 
 } // namespace
 
 struct http_server::impl {
+  websocket_set websockets; // first: outlives the sessions in ioc
   asio::io_context ioc;
   std::shared_ptr<listener> accept;
   std::vector<std::thread> threads;
@@ -100,7 +178,8 @@ http_server::start(const server_options& opts, api_context& ctx) {
     return core::error{core::errc::invalid_setting, "CLOUD_SYNC_LISTEN: '" +
                                                       opts.address +
                                                       "' is not an IP address"};
-  state->accept = std::make_shared<listener>(state->ioc, ctx, opts.limits);
+  state->accept = std::make_shared<listener>(state->ioc, ctx, opts.limits,
+                                             state->websockets);
   if (auto bind_ec = state->accept->open({address, opts.port}))
     return core::error{core::errc::io_failure,
                        "cannot listen on " + opts.address + ":" +
@@ -116,8 +195,11 @@ void http_server::stop(std::chrono::milliseconds grace) {
   if (impl_->threads.empty())
     return;
   impl_->accept->stop();
+  // WebSockets finish the requests they have in flight, then close with
+  // "going away"; the grace period bounds both.
+  impl_->websockets.close_all();
   auto deadline = std::chrono::steady_clock::now() + grace;
-  while (impl_->ctx->in_flight > 0 &&
+  while ((impl_->ctx->in_flight > 0 || impl_->ctx->websockets > 0) &&
          std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   impl_->ioc.stop();

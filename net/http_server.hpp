@@ -1,5 +1,6 @@
-// The HTTP listener and its I/O threads: accepts connections, gives each its
-// own strand and session, and stops cleanly.
+// The HTTP listener and its I/O threads: accepts connections up to
+// sync_limits::max_connections, gives each its own strand and session, and
+// stops cleanly, closing WebSockets with "going away".
 #pragma once
 
 #include <cstdint>
@@ -31,7 +32,8 @@ public:
   /// The bound port (useful with port 0).
   std::uint16_t port() const noexcept;
 
-  /// Stops accepting, gives open connections `grace` to finish, then stops
+  /// Stops accepting, asks WebSockets to finish their requests and close,
+  /// gives requests in flight and WebSockets `grace` to finish, then stops
   /// the I/O threads.
   void stop(std::chrono::milliseconds grace = std::chrono::seconds{5});
 

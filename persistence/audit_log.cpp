@@ -1,6 +1,7 @@
 #include "persistence/audit_log.hpp"
 
 #include "core/uuid.hpp"
+#include "persistence/detail/audit_writes.hpp"
 #include "persistence/detail/session.hpp"
 
 namespace awf::persistence {
@@ -30,25 +31,60 @@ audit_log::append(const std::optional<std::string>& save_id,
   });
 }
 
+storage_status audit_log::append_many(const std::vector<audit_entry>& entries) {
+  if (entries.empty())
+    return std::monostate{};
+  return detail::guarded("append audit", [&]() -> storage_status {
+    // Prepared before the transaction, so a failed one is rolled back
+    // before the statement is released.
+    detail::audit_writes writes{db_};
+    soci::transaction tx(detail::session_of(db_));
+    for (const auto& entry : entries)
+      writes.insert(entry);
+    tx.commit();
+    return std::monostate{};
+  });
+}
+
 stored<std::vector<audit_record>>
 audit_log::list(const std::optional<std::string>& save_id, std::size_t limit) {
-  if (save_id && !core::is_uuid(*save_id))
+  return list(audit_filter{save_id, std::nullopt, std::nullopt, limit});
+}
+
+stored<std::vector<audit_record>> audit_log::list(const audit_filter& filter) {
+  if (filter.save_id && !core::is_uuid(*filter.save_id))
     return std::vector<audit_record>{};
   return detail::guarded(
     "list audit", [&]() -> stored<std::vector<audit_record>> {
       auto& s = detail::session_of(db_);
+      std::string save = filter.save_id.value_or("");
+      std::string device = filter.device_id.value_or("");
+      long long since = filter.since_ms.value_or(0);
+      // The coarse bound lets the index skip older rows; the exact test
+      // agrees with the created_at_ms the records report (each dialect
+      // rounds a stored time to milliseconds its own way, by under 1 ms).
+      std::string since_floor =
+        detail::time_text(db_, filter.since_ms.value_or(0) - 1);
+      const auto created_ms = detail::epoch_ms_sql(db_, "created_at");
+      std::vector<std::string> where;
+      if (filter.save_id)
+        where.emplace_back("save_id = :s");
+      if (filter.device_id)
+        where.emplace_back("device_id = :d");
+      if (filter.since_ms) {
+        where.emplace_back("created_at >= :f");
+        where.emplace_back(created_ms + " >= :ms");
+      }
       std::string sql = "SELECT audit_id, save_id, device_id, operation, "
                         "CAST(details AS TEXT), " +
-                        detail::epoch_ms_sql(db_, "created_at") +
-                        " FROM awf_sync_audit";
-      std::string save = save_id.value_or("");
-      if (save_id)
-        sql += " WHERE save_id = :s";
+                        created_ms + " FROM awf_sync_audit";
+      for (std::size_t i = 0; i < where.size(); ++i)
+        sql += (i == 0 ? " WHERE " : " AND ") + where[i];
       // Records of the same millisecond keep their insertion order.
       sql += detail::is_postgresql(db_)
                ? " ORDER BY created_at DESC, seq DESC LIMIT :n"
                : " ORDER BY created_at DESC, rowid DESC LIMIT :n";
-      long long max_rows = static_cast<long long>(limit);
+      long long max_rows = static_cast<long long>(filter.limit);
       audit_record row;
       std::string save_col, device_col;
       soci::indicator save_ind = soci::i_null, device_ind = soci::i_null;
@@ -56,8 +92,14 @@ audit_log::list(const std::optional<std::string>& save_id, std::size_t limit) {
       soci::statement st(s);
       st.alloc();
       st.prepare(sql);
-      if (save_id)
+      if (filter.save_id)
         st.exchange(soci::use(save));
+      if (filter.device_id)
+        st.exchange(soci::use(device));
+      if (filter.since_ms) {
+        st.exchange(soci::use(since_floor));
+        st.exchange(soci::use(since));
+      }
       st.exchange(soci::use(max_rows));
       st.exchange(soci::into(row.audit_id));
       st.exchange(soci::into(save_col, save_ind));

@@ -19,6 +19,22 @@ struct audit_record {
   std::int64_t created_at_ms = 0;
 };
 
+/// One record to append.
+struct audit_entry {
+  std::optional<std::string> save_id;
+  std::optional<std::string> device_id;
+  std::string operation;
+  std::string details_json; ///< a JSON object; never secrets
+};
+
+/// Which records `list` returns, newest first.
+struct audit_filter {
+  std::optional<std::string> save_id;
+  std::optional<std::string> device_id;
+  std::optional<std::int64_t> since_ms; ///< created at or after
+  std::size_t limit = 100;
+};
+
 class audit_log {
 public:
   explicit audit_log(database& db) : db_(db) {}
@@ -30,9 +46,19 @@ public:
                              const std::string& operation,
                              const std::string& details_json);
 
+  /// Appends many records in one transaction (all or none). A save_id
+  /// that names no save is stored as NULL with the id kept in details under
+  /// "save_id", so a rejected request for a missing save is still recorded.
+  storage_status append_many(const std::vector<audit_entry>& entries);
+
   /// Returns the newest records first, optionally for one save.
   stored<std::vector<audit_record>>
   list(const std::optional<std::string>& save_id, std::size_t limit);
+
+  /// Returns the newest records first that match `filter`. The save filter
+  /// matches the save column (a junk id matches nothing); the time filter
+  /// agrees with the `created_at_ms` the records report.
+  stored<std::vector<audit_record>> list(const audit_filter& filter);
 
 private:
   database& db_;

@@ -104,20 +104,43 @@ std::string bytes_to_parameter(database& db, const std::string& bytes) {
   return is_postgresql(db) ? core::to_hex(bytes) : bytes;
 }
 
+namespace {
+
+/// Formats a UTC time as `YYYY-MM-DD HH:MM:SS.<fraction>`, with `digits`
+/// fraction digits, plus an explicit zone for PostgreSQL.
+std::string utc_text(database& db, std::time_t secs, long long fraction,
+                     int digits) {
+  std::tm utc{};
+  ::gmtime_r(&secs, &utc);
+  char text[48];
+  std::snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d.%0*lld%s",
+                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
+                utc.tm_min, utc.tm_sec, digits, fraction,
+                is_postgresql(db) ? "+00" : "");
+  return text;
+}
+
+} // namespace
+
 std::string now_text(database& db) {
   using namespace std::chrono;
   auto now = system_clock::now();
   auto secs = system_clock::to_time_t(now);
   auto micros =
     duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::tm utc{};
-  ::gmtime_r(&secs, &utc);
-  char text[40];
-  std::snprintf(text, sizeof(text), "%04d-%02d-%02d %02d:%02d:%02d.%06lld%s",
-                utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour,
-                utc.tm_min, utc.tm_sec, static_cast<long long>(micros),
-                is_postgresql(db) ? "+00" : "");
-  return text;
+  return utc_text(db, secs, static_cast<long long>(micros), 6);
+}
+
+std::string time_text(database& db, std::int64_t epoch_ms) {
+  // Floor division, so times before 1970 keep a fraction in 0..999.
+  auto secs = epoch_ms / 1000;
+  auto millis = epoch_ms % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    secs -= 1;
+  }
+  return utc_text(db, static_cast<std::time_t>(secs),
+                  static_cast<long long>(millis), 3);
 }
 
 std::string epoch_ms_sql(database& db, const std::string& column) {

@@ -183,6 +183,57 @@ const std::vector<migration>& all_migrations() {
             key_id TEXT PRIMARY KEY,
             encryptions BIGINT NOT NULL DEFAULT 0))sql",
      }},
+    {2,
+     "devices and archives",
+     {
+       "ALTER TABLE awf_devices ADD COLUMN label TEXT NOT NULL DEFAULT ''",
+       "ALTER TABLE awf_devices ADD COLUMN expires_at_ms INTEGER NOT NULL "
+       "DEFAULT 0",
+       "ALTER TABLE awf_devices ADD COLUMN revoked BOOLEAN NOT NULL DEFAULT 0",
+       "CREATE UNIQUE INDEX awf_devices_token ON awf_devices (sync_token)",
+       "CREATE INDEX awf_devices_user ON awf_devices (user_id_hash)",
+       "CREATE INDEX awf_sync_audit_device ON awf_sync_audit (device_id, "
+       "created_at)",
+       "ALTER TABLE awf_save_archives ADD COLUMN fork_turn INTEGER NOT NULL "
+       "DEFAULT 0",
+       "ALTER TABLE awf_save_archives ADD COLUMN turn_count INTEGER NOT NULL "
+       "DEFAULT 0",
+       R"sql(CREATE TABLE awf_archive_turns (
+            archive_id TEXT NOT NULL REFERENCES awf_save_archives (archive_id) ON DELETE CASCADE,
+            turn_id INTEGER NOT NULL,
+            diff_hash TEXT NOT NULL,
+            chain_hash TEXT NOT NULL,
+            state_hash TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'json_patch', 'zstd_delta')),
+            base_turn INTEGER NOT NULL,
+            state_bytes INTEGER NOT NULL,
+            PRIMARY KEY (archive_id, turn_id)))sql",
+     },
+     {
+       "ALTER TABLE awf_devices ADD COLUMN label TEXT NOT NULL DEFAULT ''",
+       "ALTER TABLE awf_devices ADD COLUMN expires_at_ms BIGINT NOT NULL "
+       "DEFAULT 0",
+       "ALTER TABLE awf_devices ADD COLUMN revoked BOOLEAN NOT NULL DEFAULT "
+       "false",
+       "CREATE UNIQUE INDEX awf_devices_token ON awf_devices (sync_token)",
+       "CREATE INDEX awf_devices_user ON awf_devices (user_id_hash)",
+       "CREATE INDEX awf_sync_audit_device ON awf_sync_audit (device_id, "
+       "created_at)",
+       "ALTER TABLE awf_save_archives ADD COLUMN fork_turn BIGINT NOT NULL "
+       "DEFAULT 0",
+       "ALTER TABLE awf_save_archives ADD COLUMN turn_count BIGINT NOT NULL "
+       "DEFAULT 0",
+       R"sql(CREATE TABLE awf_archive_turns (
+            archive_id UUID NOT NULL REFERENCES awf_save_archives (archive_id) ON DELETE CASCADE,
+            turn_id BIGINT NOT NULL,
+            diff_hash TEXT NOT NULL,
+            chain_hash TEXT NOT NULL,
+            state_hash TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('snapshot', 'json_patch', 'zstd_delta')),
+            base_turn BIGINT NOT NULL,
+            state_bytes BIGINT NOT NULL,
+            PRIMARY KEY (archive_id, turn_id)))sql",
+     }},
   };
   return list;
 }
@@ -216,7 +267,7 @@ int latest_schema_version() noexcept {
   return all_migrations().back().version;
 }
 
-stored<std::vector<int>> migrate(database& db) {
+stored<std::vector<int>> migrate(database& db, int target_version) {
   return detail::guarded("migrate", [&]() -> stored<std::vector<int>> {
     locked_transaction(db, [](soci::session& s) {
       s << std::string{"CREATE TABLE IF NOT EXISTS awf_schema_migrations ("
@@ -225,6 +276,8 @@ stored<std::vector<int>> migrate(database& db) {
     });
     std::vector<int> applied;
     for (const auto& m : all_migrations()) {
+      if (m.version > target_version)
+        break;
       locked_transaction(db, [&](soci::session& s) {
         int present = 0;
         s << "SELECT COUNT(*) FROM awf_schema_migrations WHERE version = :v",

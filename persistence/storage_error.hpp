@@ -11,6 +11,7 @@ namespace awf::persistence {
 enum class storage_errc {
   not_found,  ///< no such row (or not visible to the caller)
   head_moved, ///< a conditional head update found another head
+  conflict,   ///< the row exists and belongs to someone else
   corrupt,    ///< stored data that does not decode
   failure,    ///< the database refused or failed
 };

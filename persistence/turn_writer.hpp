@@ -1,5 +1,5 @@
 // Appends turns: the write path of the save engine. Many saves' turns share
-// one transaction (group commit); each turn lands whole or not at all.
+// one transaction (group commit); each entry lands whole or not at all.
 #pragma once
 
 #include <memory>
@@ -7,16 +7,18 @@
 
 #include "core/chain.hpp"
 #include "core/turn_codec.hpp"
+#include "persistence/audit_log.hpp"
 #include "persistence/database.hpp"
 
 namespace awf::persistence {
 
-/// One turn to append, valid only if the save's head is still
-/// `expected_head` when it commits.
+/// Turns to append to one save, valid only if the save's head is still
+/// `expected_head` when they commit. The turns are consecutive from
+/// expected_head.turn_id + 1 and commit as one: all of them or none.
 struct turn_commit {
   std::string save_id;
   core::chain_head expected_head;
-  core::stored_turn turn;
+  std::vector<core::stored_turn> turns;
 };
 
 class turn_writer {
@@ -24,18 +26,27 @@ public:
   explicit turn_writer(database& db);
   ~turn_writer();
 
-  /// Commits `batch` in one transaction: per entry, the head update, the
-  /// blob (deduplicated), its reference and the turn row, plus the key
-  /// usage counters. An entry whose save head moved is skipped with
-  /// head_moved and stores nothing; the others commit. If the database
-  /// fails, every entry is retried alone so one bad entry cannot sink the
-  /// others. Returns one status per entry, in order.
-  std::vector<storage_status> commit(const std::vector<turn_commit>& batch);
+  /// Commits `batch` and `audits` in one transaction: per entry, one head
+  /// update (to the last turn, conditional on the expected head) and for
+  /// every turn the blob (deduplicated), its reference and the turn row;
+  /// then the key usage counters and the audit records (a save id naming
+  /// no save is kept in the details, as audit_log::append_many does).
+  /// An entry whose save head moved is skipped with head_moved and stores
+  /// nothing; an entry whose turns are missing or not consecutive fails
+  /// alone; the others commit. If the database fails, every entry is
+  /// retried alone, then the audits without the turns (and one by one if
+  /// they fail together), so neither one bad entry nor one bad audit can
+  /// sink the others; an audit that fails alone is dropped. Returns one
+  /// status per entry, in order.
+  std::vector<storage_status>
+  commit(const std::vector<turn_commit>& batch,
+         const std::vector<audit_entry>& audits = {});
 
 private:
   struct statements;
 
   storage_status commit_together(const std::vector<turn_commit>& batch,
+                                 const std::vector<audit_entry>& audits,
                                  std::vector<storage_status>& outcomes);
 
   database& db_;

@@ -112,14 +112,25 @@ int main(int argc, char** argv) {
     actors::save_service::start(sys, setup->context, setup->service);
   if (!service)
     return fail(actors::error_message(service.error()));
-  net::engine_bridge bridge{sys, (*service)->registry(),
-                            std::chrono::seconds{30}};
-  net::api_context ctx{&bridge, *secret, [] {
-                         return static_cast<std::int64_t>(std::time(nullptr));
-                       }};
-  listen->threads = std::max(1u, std::thread::hardware_concurrency());
-  listen->limits.body_bytes =
+  const auto& s = setup->settings;
+  net::engine_bridge bridge{sys, (*service)->registry(), (*service)->devices(),
+                            std::chrono::seconds{30}, s.max_pending};
+  net::api_context ctx;
+  ctx.bridge = &bridge;
+  ctx.hmac_secret = *secret;
+  ctx.now_unix = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+  auto message_bytes =
     setup->context->options.max_state_bytes + (std::size_t{1} << 20);
+  ctx.limits.max_turns_per_sync =
+    static_cast<std::size_t>(s.max_turns_per_sync);
+  ctx.limits.max_message_bytes = message_bytes;
+  ctx.limits.max_connections = static_cast<std::size_t>(s.max_connections);
+  ctx.limits.ws_idle_timeout = std::chrono::seconds{s.ws_idle_s};
+  ctx.limits.device_token_ttl =
+    std::chrono::hours{24 * s.device_token_ttl_days};
+  ctx.device_rate.configure(s.device_rate, s.device_burst);
+  listen->threads = std::max(1u, std::thread::hardware_concurrency());
+  listen->limits.body_bytes = message_bytes;
   auto server = net::http_server::start(*listen, ctx);
   if (!server)
     return fail(server.error().message);

@@ -2,6 +2,8 @@
 // that turn SOCI exceptions into storage errors.
 #pragma once
 
+#include <cstdint>
+
 #include <soci/soci.h>
 
 #include "persistence/database.hpp"
@@ -49,6 +51,10 @@ std::string bytes_to_parameter(database& db, const std::string& bytes);
 /// The current UTC time as a timestamp parameter with microseconds (SQLite's
 /// own clock has only milliseconds, too coarse to order updates).
 std::string now_text(database& db);
+
+/// Unix milliseconds as a timestamp parameter, to compare with timestamp
+/// columns (text on SQLite, so the format must match what is stored).
+std::string time_text(database& db, std::int64_t epoch_ms);
 
 /// SQL reading a timestamp column as Unix milliseconds.
 std::string epoch_ms_sql(database& db, const std::string& column);

@@ -79,6 +79,9 @@ public:
     return -1;
   }
 
+  /// The port the server listens on.
+  unsigned short port() const { return port_; }
+
   std::string token(const std::string& user, const std::string& role = "user",
                     std::int64_t ttl = 3600) const {
     return core::mint_user_token(

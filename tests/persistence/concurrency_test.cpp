@@ -9,6 +9,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/sha256.hpp"
+#include "persistence/device_store.hpp"
+#include "persistence/migrations.hpp"
 #include "persistence/save_store.hpp"
 #include "persistence/turn_writer.hpp"
 #include "tests/persistence/store_fixture.hpp"
@@ -61,8 +64,9 @@ CAF_TEST(concurrent migrations apply each version once) {
     CAF_CHECK_EQUAL(errors[i], "");
     total += static_cast<int>(applied[i].size());
   }
-  CAF_CHECK_EQUAL(total, 1);
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
+  CAF_CHECK_EQUAL(total, persistence::latest_schema_version());
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"),
+                  persistence::latest_schema_version());
 }
 
 CAF_TEST(concurrent create_or_attach makes one save) {
@@ -103,7 +107,7 @@ CAF_TEST(concurrent commits against one head let exactly one win) {
     turn_builder b{keys, "session-1"};
     auto expected = b.head();
     auto turn = b.next(R"({"device":)" + std::to_string(i) + "}");
-    commits.push_back({id, expected, turn});
+    commits.push_back({id, expected, {turn}});
   }
   std::vector<std::unique_ptr<persistence::database>> conns;
   for (int i = 0; i < racers; ++i)
@@ -128,12 +132,45 @@ CAF_TEST(concurrent commits against one head let exactly one win) {
   auto now = main_store.find_save(id);
   CAF_REQUIRE(now);
   CAF_CHECK_EQUAL(now->head.turn_id, 1);
-  CAF_CHECK_EQUAL(now->head.chain_hash, commits[winner].turn.chain_hash);
+  CAF_CHECK_EQUAL(now->head.chain_hash,
+                  commits[winner].turns.front().chain_hash);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs"), 1);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_blobs"), 1);
   auto usage = main_store.key_usage();
   CAF_REQUIRE(usage);
   CAF_CHECK_EQUAL((*usage)["k1"], 1u);
+}
+
+CAF_TEST(concurrent registrations of one device id let one user own it) {
+  CAF_REQUIRE(persistence::migrate(*db));
+  std::vector<std::unique_ptr<persistence::database>> conns;
+  for (int i = 0; i < racers; ++i)
+    conns.push_back(open_database(scratch));
+  std::vector<std::string> outcome(racers);
+  race([&](int i) {
+    persistence::device_store devices{*conns[i]};
+    auto user = "user-" + std::to_string(i);
+    outcome[i] = code_of(devices.register_device(
+      user, "dev-1", "", core::sha256_hex("token-" + user), 0));
+  });
+  int winner = -1;
+  for (int i = 0; i < racers; ++i) {
+    CAF_MESSAGE("racer " << i << ": " << outcome[i]);
+    if (outcome[i] == "ok")
+      winner = i;
+    else
+      CAF_CHECK_EQUAL(outcome[i], "conflict");
+  }
+  CAF_CHECK_EQUAL(std::count(outcome.begin(), outcome.end(), "ok"), 1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_devices"), 1);
+  if (winner < 0)
+    return;
+  persistence::device_store devices{*db};
+  auto owner = devices.find_device("dev-1");
+  CAF_REQUIRE(owner);
+  CAF_CHECK_EQUAL(owner->user_id_hash, "user-" + std::to_string(winner));
+  CAF_CHECK_EQUAL(owner->token_hash,
+                  core::sha256_hex("token-user-" + std::to_string(winner)));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -127,7 +127,7 @@ CAF_TEST(a read snapshot does not see later commits) {
     auto expected = b.head();
     auto turn = b.next(R"({"turn":1})");
     auto outcomes =
-      persistence::turn_writer{*writer}.commit({{id, expected, turn}});
+      persistence::turn_writer{*writer}.commit({{id, expected, {turn}}});
     CAF_REQUIRE_EQUAL(outcomes.size(), 1u);
     CAF_CHECK_EQUAL(code_of(outcomes.front()), "ok");
     auto during = reader_store.find_save(id);

@@ -18,46 +18,62 @@ const std::vector<std::string> spec_tables{
   "awf_saves",         "awf_save_blobs", "awf_save_diffs",       "awf_devices",
   "awf_save_archives", "awf_sync_audit", "awf_cloud_sync_config"};
 
-const std::vector<std::string> internal_tables{"awf_blob_refs",
-                                               "awf_key_usage"};
+const std::vector<std::string> internal_tables{"awf_blob_refs", "awf_key_usage",
+                                               "awf_archive_turns"};
+
+const std::vector<int> all_versions{1, 2};
 
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(migrations_tests, raw_database_fixture)
 
-CAF_TEST(the latest schema version is 1) {
-  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 1);
+CAF_TEST(the latest schema version is 2) {
+  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 2);
 }
 
-CAF_TEST(a fresh database gets migration 1 and records it) {
+CAF_TEST(a fresh database gets every migration and records them) {
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
-  CAF_CHECK_EQUAL(*applied, std::vector<int>{1});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
+  CAF_CHECK_EQUAL(*applied, all_versions);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 2);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
                         "WHERE version = 1 AND name = 'save store'"),
                   1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
+                        "WHERE version = 2 AND name = 'devices and archives'"),
+                  1);
+}
+
+CAF_TEST(a target version stops the migrations there) {
+  auto first = persistence::migrate(*db, 1);
+  CAF_REQUIRE(first);
+  CAF_CHECK_EQUAL(*first, std::vector<int>{1});
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
+  auto rest = persistence::migrate(*db);
+  CAF_REQUIRE(rest);
+  CAF_CHECK_EQUAL(*rest, std::vector<int>{2});
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 2);
 }
 
 CAF_TEST(migrating again applies nothing) {
   auto first = persistence::migrate(*db);
   CAF_REQUIRE(first);
-  CAF_CHECK_EQUAL(first->size(), 1u);
+  CAF_CHECK_EQUAL(first->size(), 2u);
   auto second = persistence::migrate(*db);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 2);
 }
 
 CAF_TEST(another connection to a migrated database applies nothing) {
   auto first = persistence::migrate(*db);
   CAF_REQUIRE(first);
-  CAF_CHECK_EQUAL(*first, std::vector<int>{1});
+  CAF_CHECK_EQUAL(*first, all_versions);
   auto other = open_database(scratch);
   auto second = persistence::migrate(*other);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 2);
 }
 
 CAF_TEST(a fresh database has none of the tables) {
@@ -113,7 +129,7 @@ CAF_TEST(a failed migration leaves nothing behind) {
   sql() << "DROP TABLE awf_devices";
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
-  CAF_CHECK_EQUAL(*applied, std::vector<int>{1});
+  CAF_CHECK_EQUAL(*applied, all_versions);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_devices"), 0);
 }
 
@@ -153,6 +169,101 @@ CAF_TEST(deleting a save cascades to its turns and references) {
   sql() << "DELETE FROM awf_saves WHERE save_id = :id", soci::use(id);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_blob_refs"), 0);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs"), 0);
+}
+
+// -- migration 2
+// ---------------------------------------------------------------
+
+CAF_TEST(migration 2 upgrades a version 1 database and keeps its rows) {
+  auto first = persistence::migrate(*db, 1);
+  CAF_REQUIRE(first);
+  const std::string save = "00000000-0000-4000-8000-000000000001";
+  const std::string archive = "00000000-0000-4000-8000-0000000000a1";
+  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
+           "VALUES (:id, 's', 'u')",
+    soci::use(save);
+  sql() << "INSERT INTO awf_devices (device_id, user_id_hash, sync_token) "
+           "VALUES ('dev-1', 'u', 'hash-1')";
+  sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason) "
+           "VALUES (:a, :s, 'conflict')",
+    soci::use(archive), soci::use(save);
+  auto second = persistence::migrate(*db);
+  CAF_REQUIRE(second);
+  CAF_CHECK_EQUAL(*second, std::vector<int>{2});
+  // The new columns exist with their defaults on the old rows.
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_devices WHERE device_id = "
+                        "'dev-1' AND label = '' AND expires_at_ms = 0 AND "
+                        "NOT revoked AND sync_token = 'hash-1'"),
+                  1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_archives WHERE "
+                        "fork_turn = 0 AND turn_count = 0"),
+                  1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 0);
+}
+
+CAF_TEST(device token hashes are unique) {
+  CAF_REQUIRE(persistence::migrate(*db));
+  auto insert = [&](const std::string& device, const std::string& token) {
+    try {
+      sql() << "INSERT INTO awf_devices (device_id, user_id_hash, sync_token) "
+               "VALUES (:d, 'u', :t)",
+        soci::use(device), soci::use(token);
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  CAF_CHECK(insert("dev-1", "hash-1"));
+  CAF_CHECK(insert("dev-2", "hash-2"));
+  CAF_CHECK(!insert("dev-3", "hash-1"));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_devices"), 2);
+}
+
+CAF_TEST(archived turns cascade with their archive and their save) {
+  CAF_REQUIRE(persistence::migrate(*db));
+  const std::string save = "00000000-0000-4000-8000-000000000001";
+  const std::vector<std::string> archives{
+    "00000000-0000-4000-8000-0000000000a1",
+    "00000000-0000-4000-8000-0000000000a2"};
+  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
+           "VALUES (:id, 's', 'u')",
+    soci::use(save);
+  for (const auto& archive : archives) {
+    sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason, "
+             "fork_turn, turn_count) VALUES (:a, :s, 'conflict', 3, 2)",
+      soci::use(archive), soci::use(save);
+    for (int turn = 4; turn <= 5; ++turn)
+      sql() << "INSERT INTO awf_archive_turns (archive_id, turn_id, "
+               "diff_hash, chain_hash, state_hash, kind, base_turn, "
+               "state_bytes) VALUES (:a, :t, 'h', 'c', 's', 'snapshot', 4, 2)",
+        soci::use(archive), soci::use(turn);
+  }
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 4);
+  sql() << "DELETE FROM awf_save_archives WHERE archive_id = :a",
+    soci::use(archives[0]);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 2);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns WHERE "
+                        "archive_id = :p",
+                        archives[1]),
+                  2);
+  sql() << "DELETE FROM awf_saves WHERE save_id = :id", soci::use(save);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_archives"), 0);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 0);
+}
+
+CAF_TEST(an archived turn needs an existing archive) {
+  CAF_REQUIRE(persistence::migrate(*db));
+  bool refused = false;
+  try {
+    sql() << "INSERT INTO awf_archive_turns (archive_id, turn_id, diff_hash, "
+             "chain_hash, state_hash, kind, base_turn, state_bytes) VALUES "
+             "('00000000-0000-4000-8000-0000000000a9', 1, 'h', 'c', 's', "
+             "'snapshot', 1, 2)";
+  } catch (const std::exception&) {
+    refused = true;
+  }
+  CAF_CHECK(refused);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

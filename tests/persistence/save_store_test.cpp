@@ -95,7 +95,7 @@ struct fixture : database_fixture {
   persistence::storage_status commit(const std::string& save_id,
                                      const core::chain_head& expected,
                                      const core::stored_turn& turn) {
-    auto outcomes = writer.commit({turn_commit{save_id, expected, turn}});
+    auto outcomes = writer.commit({turn_commit{save_id, expected, {turn}}});
     CAF_REQUIRE_EQUAL(outcomes.size(), 1u);
     return outcomes.front();
   }
@@ -116,7 +116,7 @@ struct fixture : database_fixture {
                                  const std::string& json) {
     auto expected = b.head();
     auto turn = b.next(json);
-    return {save_id, expected, std::move(turn)};
+    return {save_id, expected, {std::move(turn)}};
   }
 
   persistence::save_record find(const std::string& save_id) {
@@ -257,7 +257,7 @@ CAF_TEST(committed turns load back byte for byte and decode) {
     auto expected = b.head();
     turns.push_back(b.next(state_json(i), has_nul_and_high_bytes));
     states.push_back(b.last_canonical());
-    batch.push_back({made.save_id, expected, turns.back()});
+    batch.push_back({made.save_id, expected, {turns.back()}});
   }
   auto outcomes = writer.commit(batch);
   CAF_REQUIRE_EQUAL(outcomes.size(), 3u);
@@ -391,14 +391,19 @@ CAF_TEST(a commit against a stale head stores nothing) {
   commit_next(made.save_id, b, state_json(1));
   auto head1 = b.head();
   auto turn2 = b.next(state_json(2));
-  // Another device already moved the head past turn 0.
-  auto stale = commit(made.save_id, genesis, turn2);
+  // Another device built its turn 1 on turn 0, but the head moved past it.
+  turn_builder late{keys, "session-1"};
+  auto late1 = late.next(state_json(1, "Late"));
+  auto stale = commit(made.save_id, genesis, late1);
   CAF_CHECK_EQUAL(code_of(stale), "head_moved");
   // Right turn, wrong chain hash: also stale.
   auto forked = commit(
     made.save_id, core::chain_head{1, core::chain_genesis("other")}, turn2);
   CAF_CHECK_EQUAL(code_of(forked), "head_moved");
+  // A turn that does not follow its expected head is refused outright.
+  CAF_CHECK_EQUAL(code_of(commit(made.save_id, genesis, turn2)), "failure");
   CAF_CHECK_EQUAL(turn_rows(made.save_id), 1);
+  CAF_CHECK_EQUAL(blob_rows(late1.blob.hash), 0);
   CAF_CHECK_EQUAL(blob_rows(turn2.blob.hash), 0);
   CAF_CHECK_EQUAL(ref_rows(turn2.blob.hash), 0);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_blobs"), 1);
@@ -424,11 +429,13 @@ CAF_TEST(a stale entry in a batch does not stop the others) {
   auto a_expected = ba.head();
   auto c_expected = bc.head();
   auto a1 = ba.next(state_json(1, "A"));
-  auto m2 = bm.next(state_json(2, "M"));
+  // Another device's turn 1 for M, built on the head it last saw.
+  turn_builder bm_late{keys, "session-1"};
+  auto m_late = bm_late.next(state_json(1, "M-late"));
   auto c1 = bc.next(state_json(1, "C"));
-  auto outcomes = writer.commit({{a.save_id, a_expected, a1},
-                                 {m.save_id, m_genesis, m2},
-                                 {c.save_id, c_expected, c1}});
+  auto outcomes = writer.commit({{a.save_id, a_expected, {a1}},
+                                 {m.save_id, m_genesis, {m_late}},
+                                 {c.save_id, c_expected, {c1}}});
   CAF_REQUIRE_EQUAL(outcomes.size(), 3u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "head_moved");
@@ -441,7 +448,7 @@ CAF_TEST(a stale entry in a batch does not stop the others) {
   CAF_CHECK_EQUAL(turn_rows(a.save_id), 1);
   CAF_CHECK_EQUAL(turn_rows(m.save_id), 1);
   CAF_CHECK_EQUAL(turn_rows(c.save_id), 1);
-  CAF_CHECK_EQUAL(blob_rows(m2.blob.hash), 0);
+  CAF_CHECK_EQUAL(blob_rows(m_late.blob.hash), 0);
   CAF_CHECK_EQUAL(blob_rows(a1.blob.hash), 1);
   CAF_CHECK_EQUAL(blob_rows(c1.blob.hash), 1);
   CAF_CHECK_EQUAL(usage("k1"), 3u);
@@ -471,7 +478,7 @@ CAF_TEST(an entry the database rejects fails alone) {
   CAF_CHECK_EQUAL(find(a.save_id).head.turn_id, 1);
   CAF_CHECK_EQUAL(find(m.save_id).head.turn_id, 0);
   CAF_CHECK_EQUAL(find(c.save_id).head.turn_id, 1);
-  CAF_CHECK_EQUAL(blob_rows(batch[1].turn.blob.hash), 0);
+  CAF_CHECK_EQUAL(blob_rows(batch[1].turns.front().blob.hash), 0);
   CAF_CHECK_EQUAL(usage("k1"), 2u);
 }
 

@@ -108,6 +108,12 @@ public:
     head_.chain_hash = core::chain_genesis(session_id);
   }
 
+  /// Starts a branch that leaves a history at `fork` (e.g. a conflicting
+  /// device's turns): no state before it, so its first turn is a snapshot.
+  turn_builder(core::key_ring& keys, core::chain_head fork,
+               core::encode_options opts = {})
+    : keys_(keys), opts_(opts), head_(std::move(fork)) {}
+
   /// Encodes `json` (any JSON text; canonicalized here) as the next turn.
   /// With `accept`, re-seals the same turn (fresh nonce) until `accept`
   /// likes its blob; hashes and kind stay the same.

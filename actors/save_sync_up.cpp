@@ -1,0 +1,326 @@
+// Sync up for one save (contract §5). Fast-forward from the head in memory
+// is the common case; a base behind the head is compared with the stored
+// chain: a replay changes nothing, a divergence keeps the device's branch in
+// an archive and answers conflict_manual (arbitration comes later), and a
+// base off the chain stores nothing.
+#include <algorithm>
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/save_state.hpp"
+#include "core/canonical_json.hpp"
+#include "core/uuid.hpp"
+
+namespace awf::actors {
+
+namespace {
+
+/// Turns resolved, checked and encoded after a start position.
+struct encoded_branch {
+  std::vector<core::stored_turn> stored;
+  std::vector<sync_turn> wire;
+  core::chain_head head;
+  std::string state_hash;
+  std::optional<core::state_image> state; ///< the last one
+};
+
+/// Resolves and encodes `turns` after `start` (state `start_state`, which
+/// rebuilds from snapshot turn `start_base`). With `first_snapshot`, the
+/// first turn is stored whole (an archived branch must not lean on turns
+/// outside it). Bounded: the encoded bytes may not exceed twice the state
+/// limit.
+caf::expected<encoded_branch>
+encode_branch(const save_state& st, const core::chain_head& start,
+              core::state_image* start_state, std::int64_t start_base,
+              std::vector<core::incoming_turn> turns, bool first_snapshot) {
+  const auto& opts = st.ctx->options;
+  core::turn_resolver resolver{start, start_state, opts.max_state_bytes};
+  encoded_branch out;
+  std::int64_t base_turn = start_base;
+  std::size_t total = 0;
+  for (auto& turn : turns) {
+    sync_turn wire{turn.turn_id, !turn.patch.has_value(), {}, {}, {}};
+    if (turn.patch)
+      wire.body = core::canonicalize(*turn.patch);
+    auto before = resolver.head();
+    if (auto ok = resolver.advance(std::move(turn)); !ok)
+      return from_core_error(ok.error());
+    bool whole = first_snapshot && out.stored.empty();
+    core::previous_turn previous{whole ? nullptr : resolver.previous(),
+                                 before.turn_id, base_turn, before.chain_hash};
+    auto encoded = core::encode_turn(previous, *resolver.state(), opts.encode,
+                                     *st.ctx->keys);
+    if (!encoded)
+      return from_core_error(encoded.error());
+    total += encoded->blob.bytes.size();
+    if (total > 2 * opts.max_state_bytes)
+      return make_save_error(save_errc::payload_too_large,
+                             "the turns of this sync up are too large "
+                             "together; send them in several requests");
+    base_turn = encoded->base_turn;
+    wire.state_hash = encoded->state_hash;
+    wire.chain_hash = encoded->chain_hash;
+    if (wire.full_state)
+      wire.body = resolver.state()->canonical;
+    out.wire.push_back(std::move(wire));
+    out.stored.push_back(std::move(*encoded));
+  }
+  out.head = resolver.head();
+  out.state_hash = resolver.state_hash();
+  out.state = resolver.take_state();
+  return out;
+}
+
+std::vector<std::int64_t>
+ids_of(const std::vector<core::incoming_turn>& turns) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(turns.size());
+  for (const auto& t : turns)
+    ids.push_back(t.turn_id);
+  return ids;
+}
+
+using reply_promise = caf::typed_response_promise<sync_up_reply>;
+
+/// Appends `turns` (which follow the head) and answers fast_forward.
+void fast_forward(save_pointer self, std::vector<core::incoming_turn> turns,
+                  std::vector<std::int64_t> accepted, reply_promise rp) {
+  auto& st = self->state;
+  auto start = st.info.head;
+  auto branch =
+    encode_branch(st, start, st.head_state ? &*st.head_state : nullptr,
+                  st.base_turn, std::move(turns), false);
+  if (!branch) {
+    rp.deliver(std::move(branch.error()));
+    return;
+  }
+  sync_up_reply reply;
+  reply.status = "fast_forward";
+  reply.base = start;
+  reply.accepted = std::move(accepted);
+  for (const auto& t : branch->wire)
+    reply.accepted.push_back(t.turn_id);
+  reply.appended = std::move(branch->wire);
+  commit_turns(self, std::move(branch->stored), std::move(*branch->state),
+               std::move(branch->state_hash),
+               [rp, reply = std::move(reply)](
+                 caf::expected<core::chain_head> head) mutable {
+                 if (!head) {
+                   rp.deliver(std::move(head.error()));
+                   return;
+                 }
+                 reply.head = std::move(*head);
+                 rp.deliver(std::move(reply));
+               });
+}
+
+nlohmann::json conflict_report(const save_state& st, const sync_up_request& req,
+                               std::int64_t fork_turn,
+                               const core::chain_head& client_head,
+                               const std::string& archive_id) {
+  const auto& head = st.info.head;
+  return {
+    {"conflict_id", core::random_uuid()},
+    {"save_id", st.save_id},
+    {"fork_turn", fork_turn},
+    {"strategy", "manual"},
+    {"requested_strategy", req.strategy},
+    {"branches",
+     {{{"branch_id", "server"},
+       {"turn_id", head.turn_id},
+       {"chain_hash", head.chain_hash},
+       {"device_id", nullptr},
+       {"integrity_score", st.info.integrity_ok ? 1.0 : 0.0}},
+      {{"branch_id", "client"},
+       {"turn_id", client_head.turn_id},
+       {"chain_hash", client_head.chain_hash},
+       {"device_id", req.device_id.empty() ? nlohmann::json(nullptr)
+                                           : nlohmann::json(req.device_id)},
+       // Every client turn was rebuilt and its hashes checked on arrival.
+       {"integrity_score", 1.0}}}},
+    {"resolution",
+     {{"chosen_branch", "server"},
+      {"archived_branch", "client"},
+      {"archive_id", archive_id},
+      {"reason", "manual"},
+      {"conflicting_paths", nlohmann::json::array()}}},
+  };
+}
+
+/// Archives the device's branch after `fork` and answers conflict_manual.
+void keep_divergent_branch(save_pointer self, const sync_up_request& req,
+                           const core::chain_head& fork,
+                           core::state_image* fork_state,
+                           std::vector<core::incoming_turn> turns,
+                           reply_promise rp) {
+  auto& st = self->state;
+  auto branch = encode_branch(st, fork, fork_state, 0, std::move(turns), true);
+  if (!branch) {
+    rp.deliver(std::move(branch.error()));
+    return;
+  }
+  auto archive_id = core::random_uuid();
+  auto report =
+    conflict_report(st, req, fork.turn_id, branch->head, archive_id);
+  nlohmann::json meta{{"conflict", report},
+                      {"device_id", req.device_id},
+                      {"client_head",
+                       {{"turn_id", branch->head.turn_id},
+                        {"chain_hash", branch->head.chain_hash}}}};
+  archive_write write{{archive_id, st.save_id, "conflict", meta.dump(),
+                       fork.turn_id,
+                       static_cast<std::int64_t>(branch->stored.size()), 0},
+                      std::move(branch->stored)};
+  sync_up_reply reply;
+  reply.status = "conflict_manual";
+  reply.base = st.info.head;
+  reply.head = st.info.head;
+  reply.conflict_json = report.dump();
+  self->request(st.writer, caf::infinite, archive_atom_v, std::move(write))
+    .await([rp, reply](bool) mutable { rp.deliver(std::move(reply)); },
+           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+/// The base is behind the head: compares the sent turns with the stored
+/// chain, given the stored hashes from the base's turn on.
+void settle_behind_head(save_pointer self, sync_up_request& req,
+                        const std::vector<materialized_turn>& stored,
+                        core::state_image* base_state, reply_promise rp) {
+  auto& st = self->state;
+  const auto head = st.info.head;
+  auto keep = req.turns; // the walk consumes its copy
+  core::turn_resolver resolver{req.base, base_state,
+                               st.ctx->options.max_state_bytes};
+  std::vector<std::int64_t> matched;
+  for (auto& turn : req.turns) {
+    auto id = turn.turn_id;
+    if (id > head.turn_id)
+      break;
+    if (auto ok = resolver.advance(std::move(turn)); !ok) {
+      rp.deliver(from_core_error(ok.error()));
+      return;
+    }
+    auto row = std::find_if(stored.begin(), stored.end(),
+                            [id](const auto& r) { return r.turn_id == id; });
+    if (row == stored.end()) {
+      rp.deliver(make_save_error(save_errc::integrity_failure,
+                                 "turn " + std::to_string(id) +
+                                   " of the head chain is missing"));
+      return;
+    }
+    if (row->chain_hash != resolver.head().chain_hash) {
+      // Divergence: the branch leaves the head chain after turn id - 1.
+      std::optional<core::state_image> fork_state;
+      if (resolver.previous() != nullptr)
+        fork_state = *resolver.previous();
+      core::chain_head fork{id - 1, id - 1 == req.base.turn_id
+                                      ? req.base.chain_hash
+                                      : std::prev(row)->chain_hash};
+      std::vector<core::incoming_turn> branch(
+        keep.begin() + static_cast<std::ptrdiff_t>(matched.size()), keep.end());
+      keep_divergent_branch(self, req, fork,
+                            fork_state ? &*fork_state : nullptr,
+                            std::move(branch), rp);
+      return;
+    }
+    matched.push_back(id);
+  }
+  if (matched.size() == keep.size()) {
+    sync_up_reply reply;
+    reply.status = "up_to_date";
+    reply.base = head;
+    reply.head = head;
+    reply.accepted = std::move(matched);
+    rp.deliver(std::move(reply));
+    return;
+  }
+  // A replay that goes on past the head: append the rest.
+  std::vector<core::incoming_turn> rest(
+    keep.begin() + static_cast<std::ptrdiff_t>(matched.size()), keep.end());
+  fast_forward(self, std::move(rest), std::move(matched), rp);
+}
+
+caf::error check_turn_ids(const sync_up_request& req) {
+  if (req.turns.empty())
+    return make_save_error(save_errc::invalid_request,
+                           "\"turns\" must not be empty");
+  auto expected = req.base.turn_id + 1;
+  for (const auto& turn : req.turns) {
+    if (turn.turn_id != expected)
+      return make_save_error(save_errc::turn_gap,
+                             "turn " + std::to_string(turn.turn_id) +
+                               " should be turn " + std::to_string(expected) +
+                               ": turns follow the base one by one");
+    ++expected;
+  }
+  return {};
+}
+
+} // namespace
+
+caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req) {
+  auto& st = self->state;
+  const auto head = st.info.head;
+  if (req.if_match && *req.if_match != head.chain_hash)
+    return make_save_error(save_errc::precondition_failed,
+                           "If-Match does not name the head (turn " +
+                             std::to_string(head.turn_id) + ")");
+  if (auto err = check_turn_ids(req))
+    return err;
+  auto unknown_base = [head, base_turn = req.base.turn_id] {
+    return make_save_error(save_errc::unknown_base,
+                           "base turn " + std::to_string(base_turn) +
+                             " is not on this save's chain (head turn " +
+                             std::to_string(head.turn_id) + ")");
+  };
+  auto rp = self->make_response_promise<sync_up_reply>();
+  if (req.base.turn_id == head.turn_id) {
+    if (req.base.chain_hash != head.chain_hash)
+      return unknown_base();
+    fast_forward(self, std::move(req.turns), {}, rp);
+    return rp;
+  }
+  if (req.base.turn_id > head.turn_id || req.base.turn_id < 0)
+    return unknown_base();
+  // Behind the head: read the stored chain from the base on, then the
+  // base's state, then compare.
+  auto request = std::make_shared<sync_up_request>(std::move(req));
+  auto first = std::max<std::int64_t>(request->base.turn_id, 1);
+  auto last = std::min(request->turns.back().turn_id, head.turn_id);
+  auto fail = [rp](caf::error& err) mutable { rp.deliver(std::move(err)); };
+  self
+    ->request(st.reader, caf::infinite, turn_hash_atom_v, st.save_id, first,
+              last)
+    .await(
+      [=](std::vector<materialized_turn>& stored) mutable {
+        auto& s = self->state;
+        const auto& base = request->base;
+        bool known =
+          base.turn_id == 0
+            ? base.chain_hash == core::chain_genesis(s.info.session_id)
+            : !stored.empty() && stored.front().turn_id == base.turn_id &&
+                stored.front().chain_hash == base.chain_hash;
+        if (!known) {
+          rp.deliver(unknown_base());
+          return;
+        }
+        if (base.turn_id == 0) {
+          settle_behind_head(self, *request, stored, nullptr, rp);
+          return;
+        }
+        self
+          ->request(s.reader, caf::infinite, materialize_atom_v, s.save_id,
+                    base.turn_id)
+          .await(
+            [=](materialized_turn& at_base) mutable {
+              core::state_image base_state{std::move(at_base.canonical), {}};
+              settle_behind_head(self, *request, stored, &base_state, rp);
+            },
+            fail);
+      },
+      fail);
+  return rp;
+}
+
+} // namespace awf::actors

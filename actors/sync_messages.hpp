@@ -1,0 +1,114 @@
+// The values of the sync protocol (contract §5) inside the engine: a sync up
+// with its parsed turns, a sync down query, and their answers.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/meta/type_name.hpp>
+
+#include "actors/messages.hpp"
+#include "core/incoming_turns.hpp"
+#include "persistence/archive_store.hpp"
+#include "persistence/audit_log.hpp"
+#include "persistence/store_stats.hpp"
+
+namespace awf::actors {
+
+/// A sync up, checked for shape by the edge.
+struct sync_up_request {
+  std::string save_id;
+  std::string user_id_hash; ///< the caller: only the owner's save answers
+  std::string device_id;    ///< empty for a user token
+  core::chain_head base;
+  std::vector<core::incoming_turn> turns; ///< consecutive from base + 1
+  std::optional<std::string> if_match;    ///< the head the caller expects
+  std::string strategy = "longest_chain";
+  bool confirm_regression = false;
+};
+
+/// One turn in wire form: the whole state or a patch against the turn
+/// before, as canonical JSON text.
+struct sync_turn {
+  std::int64_t turn_id = 0;
+  bool full_state = false; ///< `body` is the state, else a patch
+  std::string body;
+  std::string state_hash;
+  std::string chain_hash;
+};
+
+/// The outcome of a sync up that stored (or needed) nothing further.
+struct sync_up_reply {
+  std::string status;    ///< fast_forward, up_to_date or conflict_manual
+  core::chain_head base; ///< where `appended` starts
+  core::chain_head head;
+  std::vector<std::int64_t> accepted;
+  std::vector<sync_turn> appended; ///< the new turns, for pushes
+  std::string conflict_json;       ///< the conflict report, or empty
+};
+
+/// A sync down query (contract §5).
+struct sync_down_request {
+  std::string save_id;
+  std::string user_id_hash;
+  std::int64_t since_turn = 0;
+  std::string since_chain;
+  std::string if_none_match; ///< empty: none
+  std::int64_t page_turns = 100;
+  std::int64_t max_behind = 1000;
+};
+
+struct sync_down_reply {
+  std::string save_id;
+  core::chain_head head;
+  bool not_modified = false;
+  bool has_snapshot = false;
+  materialized_turn snapshot;
+  std::vector<sync_turn> turns;
+  bool more = false;
+};
+
+/// An archived branch to store whole.
+struct archive_write {
+  persistence::archive_record archive;
+  std::vector<core::stored_turn> turns;
+};
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_turn& x) {
+  return f(caf::meta::type_name("sync_turn"), x.turn_id, x.full_state, x.body,
+           x.state_hash, x.chain_hash);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_up_reply& x) {
+  return f(caf::meta::type_name("sync_up_reply"), x.status, x.base, x.head,
+           x.accepted, x.appended, x.conflict_json);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_down_request& x) {
+  return f(caf::meta::type_name("sync_down_request"), x.save_id, x.user_id_hash,
+           x.since_turn, x.since_chain, x.if_none_match, x.page_turns,
+           x.max_behind);
+}
+
+template<class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sync_down_reply& x) {
+  return f(caf::meta::type_name("sync_down_reply"), x.save_id, x.head,
+           x.not_modified, x.has_snapshot, x.snapshot, x.turns, x.more);
+}
+
+} // namespace awf::actors
+
+// Parsed states travel between local actors only; never serialized.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::actors::sync_up_request)
+// Local-only records of the audit trail and the store's totals.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<awf::persistence::audit_entry>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::persistence::audit_filter)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<awf::persistence::audit_record>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::persistence::store_totals)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::actors::archive_write)

@@ -1,0 +1,66 @@
+#include "core/incoming_turns.hpp"
+
+#include "core/canonical_json.hpp"
+#include "core/json_patch.hpp"
+
+namespace awf::core {
+
+turn_resolver::turn_resolver(chain_head base, state_image* base_state,
+                             std::size_t max_state_bytes)
+  : head_(std::move(base)), max_state_bytes_(max_state_bytes),
+    current_(base_state) {}
+
+result<std::monostate> turn_resolver::advance(incoming_turn turn) {
+  nlohmann::json value;
+  if (turn.patch) {
+    static const nlohmann::json null_state;
+    const nlohmann::json* before = &null_state;
+    if (current_ != nullptr) {
+      auto parsed = current_->parsed();
+      if (!parsed)
+        return parsed.error();
+      before = *parsed;
+    }
+    auto patched = apply_patch(*before, *turn.patch);
+    if (!patched)
+      return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
+                                          ": " + patched.error().message};
+    value = std::move(*patched);
+  } else if (turn.state) {
+    value = std::move(*turn.state);
+  } else {
+    return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
+                                        " carries neither state nor patch"};
+  }
+  // The same number and text rules as a directly persisted state.
+  auto normalized = normalize_json(std::move(value));
+  if (!normalized)
+    return normalized.error();
+  state_image next;
+  next.canonical = canonicalize(*normalized);
+  if (next.canonical.size() > max_state_bytes_)
+    return error{errc::payload_too_large,
+                 "turn " + std::to_string(turn.turn_id) + ": the state is " +
+                   std::to_string(next.canonical.size()) +
+                   " bytes; the limit is " + std::to_string(max_state_bytes_)};
+  auto hash = core::state_hash(next.canonical);
+  if (!turn.state_hash.empty() && turn.state_hash != hash)
+    return error{errc::hash_mismatch,
+                 "turn " + std::to_string(turn.turn_id) +
+                   ": state_hash does not match the resulting state (it is " +
+                   hash + ")"};
+  next.value = std::move(*normalized);
+  head_.chain_hash = chain_next(head_.chain_hash, turn.turn_id, hash);
+  head_.turn_id = turn.turn_id;
+  state_hash_ = std::move(hash);
+  // The slot not holding the current state holds the one before it, which
+  // is no longer needed.
+  int slot = current_slot_ == 0 ? 1 : 0;
+  owned_[slot] = std::move(next);
+  previous_ = current_;
+  current_ = &*owned_[slot];
+  current_slot_ = slot;
+  return std::monostate{};
+}
+
+} // namespace awf::core

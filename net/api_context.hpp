@@ -1,0 +1,50 @@
+// What the request handlers of both transports share: the bridge to the
+// save engine, the token secret, the subscription hub, limits and counters.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "net/engine_bridge.hpp"
+#include "net/rate_limiter.hpp"
+#include "net/subscription_hub.hpp"
+#include "net/sync_metrics.hpp"
+
+namespace awf::net {
+
+/// Bounds of the sync API (contract §3), from config.
+struct sync_limits {
+  std::size_t max_turns_per_sync = 1000;
+  std::size_t max_message_bytes = (std::size_t{200} << 20) + (1 << 20);
+  std::int64_t sync_down_page_turns = 100;  ///< turns per sync down page
+  std::int64_t sync_down_max_behind = 1000; ///< further behind: a snapshot
+  std::chrono::seconds ws_idle_timeout{60};
+  std::size_t ws_max_queued_messages = 256; ///< then the reader is too slow
+  std::size_t ws_max_queued_bytes = std::size_t{64} << 20;
+  std::size_t ws_max_pending_requests = 64; ///< sync ups in flight per socket
+  std::size_t max_connections = 10000;
+  std::chrono::seconds device_token_ttl{std::chrono::hours{24 * 90}};
+};
+
+struct api_context {
+  engine_bridge* bridge;
+  std::string hmac_secret;
+  std::function<std::int64_t()> now_unix;
+  sync_limits limits;
+  subscription_hub hub;
+  rate_limiter device_rate{50.0, 100.0}; ///< requests/s and burst per device
+  sync_metrics metrics;
+  /// Requests read but not yet answered (graceful shutdown waits on it).
+  std::atomic<int> in_flight{0};
+  /// Open HTTP and WebSocket connections.
+  std::atomic<std::int64_t> connections{0};
+  std::atomic<std::int64_t> websockets{0};
+  /// Responses sent, by status code (for /metrics).
+  std::array<std::atomic<std::uint64_t>, 600> responses_by_status{};
+};
+
+} // namespace awf::net

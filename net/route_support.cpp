@@ -1,0 +1,161 @@
+#include "net/route_support.hpp"
+
+#include "actors/save_errc.hpp"
+#include "core/canonical_json.hpp"
+#include "net/api_response.hpp"
+
+namespace awf::net {
+
+void reply_outcome(request_handle& h, const api_outcome& out) {
+  auto status = static_cast<http::status>(out.status);
+  http_response res{status, h.req.version()};
+  res.keep_alive(h.req.keep_alive());
+  if (out.status != 304) {
+    res.set(http::field::content_type, "application/json");
+    res.body() = out.body.dump();
+  }
+  if (out.retry_after_s > 0)
+    res.set(http::field::retry_after, std::to_string(out.retry_after_s));
+  if (!out.etag.empty())
+    res.set(http::field::etag, "\"" + out.etag + "\"");
+  res.prepare_payload();
+  h.reply(std::move(res));
+}
+
+void reply_error(request_handle& h, int status, std::string code,
+                 std::string message, nlohmann::json details) {
+  reply_outcome(h, error_outcome(status, std::move(code), std::move(message),
+                                 std::move(details)));
+}
+
+void reply_engine_error(request_handle& h, const caf::error& err) {
+  auto mapped = map_engine_error(actors::error_code(err));
+  auto out = error_outcome(static_cast<int>(mapped.status), mapped.code,
+                           actors::error_message(err));
+  if (out.status == 503)
+    out.retry_after_s = 1;
+  reply_outcome(h, out);
+}
+
+void with_caller(api_context& ctx, const handle_ptr& h,
+                 std::function<void(caller)> next) {
+  auto header = h->req[http::field::authorization];
+  constexpr std::string_view bearer = "Bearer ";
+  if (header.substr(0, bearer.size()) != bearer) {
+    reply_error(*h, 401, "unauthorized", "send Authorization: Bearer <token>");
+    return;
+  }
+  auto token = header.substr(bearer.size());
+  authenticate(ctx, std::string_view{token.data(), token.size()},
+               std::move(next),
+               [h](api_outcome out) { reply_outcome(*h, out); });
+}
+
+void with_admin(api_context& ctx, const handle_ptr& h,
+                std::function<void(caller)> next) {
+  with_caller(ctx, h, [h, next = std::move(next)](caller who) {
+    if (!who.admin) {
+      reply_error(*h, 403, "forbidden",
+                  "this endpoint needs a user token with role admin");
+      return;
+    }
+    next(std::move(who));
+  });
+}
+
+std::optional<nlohmann::json> json_body(request_handle& h, bool empty_ok) {
+  if (empty_ok && h.req.body().empty())
+    return nlohmann::json::object();
+  auto parsed = core::parse_json(h.req.body());
+  if (!parsed) {
+    bool number = parsed.error().code == core::errc::unsupported_number;
+    reply_error(h, number ? 422 : 400, core::to_string(parsed.error().code),
+                parsed.error().message);
+    return std::nullopt;
+  }
+  if (!parsed->is_object()) {
+    reply_error(h, 400, "invalid_request", "the body must be an object");
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
+std::optional<std::string> string_field(request_handle& h,
+                                        const nlohmann::json& body,
+                                        const char* name, std::size_t max,
+                                        std::optional<std::string> fallback) {
+  auto it = body.find(name);
+  if (it == body.end() && fallback)
+    return fallback;
+  if (it == body.end() || !it->is_string() ||
+      it->get_ref<const std::string&>().empty() ||
+      it->get_ref<const std::string&>().size() > max) {
+    reply_error(h, 400, "invalid_request",
+                std::string{"\""} + name +
+                  "\" must be a non-empty string of at most " +
+                  std::to_string(max) + " bytes",
+                {{"field", name}});
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
+      out +=
+        static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+      i += 2;
+    } else if (text[i] == '+') {
+      out += ' ';
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+std::optional<std::string> query_param(std::string_view target,
+                                       std::string_view name) {
+  auto q = target.find('?');
+  if (q == std::string_view::npos)
+    return std::nullopt;
+  auto query = target.substr(q + 1);
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    auto eq = pair.find('=');
+    auto key = pair.substr(0, eq);
+    if (key == name)
+      return eq == std::string_view::npos ? std::string{}
+                                          : percent_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos)
+      break;
+    query = query.substr(amp + 1);
+  }
+  return std::nullopt;
+}
+
+std::string_view path_of(const http_request& req) {
+  std::string_view target{req.target().data(), req.target().size()};
+  return target.substr(0, target.find('?'));
+}
+
+} // namespace awf::net

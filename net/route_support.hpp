@@ -1,0 +1,67 @@
+// Private to the REST routes: the request being answered, and the steps
+// every route shares (authentication, body parsing, field checks, replies).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <caf/error.hpp>
+#include <nlohmann/json.hpp>
+
+#include "net/api_context.hpp"
+#include "net/http_types.hpp"
+#include "net/sync_api.hpp"
+
+namespace awf::net {
+
+struct request_handle {
+  http_request req;
+  reply_fn reply;
+};
+
+using handle_ptr = std::shared_ptr<request_handle>;
+
+/// Answers with `out` (status, JSON body, Retry-After, ETag).
+void reply_outcome(request_handle& h, const api_outcome& out);
+
+/// Answers an error in the contract's format.
+void reply_error(request_handle& h, int status, std::string code,
+                 std::string message,
+                 nlohmann::json details = nlohmann::json::object());
+
+/// Answers an engine error with the contract's status and code (503 with
+/// Retry-After).
+void reply_engine_error(request_handle& h, const caf::error& err);
+
+/// Authenticates the bearer token, then runs `next` with the caller (on an
+/// actor thread or right away); answers 401 itself.
+void with_caller(api_context& ctx, const handle_ptr& h,
+                 std::function<void(caller)> next);
+
+/// Like with_caller, but only for a user token with role admin (403
+/// otherwise).
+void with_admin(api_context& ctx, const handle_ptr& h,
+                std::function<void(caller)> next);
+
+/// Parses the body as a JSON object (an empty body counts as {} when
+/// `empty_ok`), or answers 400/422 and returns nullopt.
+std::optional<nlohmann::json> json_body(request_handle& h,
+                                        bool empty_ok = false);
+
+/// Reads a string field of at most `max` bytes; a missing one gives
+/// `fallback` when there is one. Answers 400 naming the field otherwise.
+std::optional<std::string> string_field(request_handle& h,
+                                        const nlohmann::json& body,
+                                        const char* name, std::size_t max,
+                                        std::optional<std::string> fallback);
+
+/// The value of query parameter `name` (percent-decoded), if present.
+std::optional<std::string> query_param(std::string_view target,
+                                       std::string_view name);
+
+/// The request path without the query.
+std::string_view path_of(const http_request& req);
+
+} // namespace awf::net

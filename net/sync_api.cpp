@@ -1,0 +1,351 @@
+#include "net/sync_api.hpp"
+
+#include <chrono>
+
+#include "actors/save_errc.hpp"
+#include "core/sync_token.hpp"
+#include "core/user_token.hpp"
+#include "net/api_context.hpp"
+#include "net/api_response.hpp"
+#include "net/wire_json.hpp"
+
+namespace awf::net {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+api_outcome engine_error_outcome(const caf::error& err) {
+  auto mapped = map_engine_error(actors::error_code(err));
+  auto out = error_outcome(static_cast<int>(mapped.status), mapped.code,
+                           actors::error_message(err));
+  if (out.status == 503)
+    out.retry_after_s = 1;
+  return out;
+}
+
+api_outcome invalid(const std::string& field, const std::string& message) {
+  return error_outcome(400, "invalid_request", message, {{"field", field}});
+}
+
+bool is_hex_hash(const nlohmann::json& value) {
+  if (!value.is_string())
+    return false;
+  const auto& text = value.get_ref<const std::string&>();
+  return text.size() == 64 &&
+         text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+/// Reads a head object {"turn_id", "chain_hash"}.
+std::optional<core::chain_head> head_field(const nlohmann::json& value) {
+  if (!value.is_object())
+    return std::nullopt;
+  auto turn = value.find("turn_id");
+  auto chain = value.find("chain_hash");
+  if (turn == value.end() || chain == value.end() || !is_hex_hash(*chain))
+    return std::nullopt;
+  auto id = as_integer(*turn);
+  if (!id || *id < 0)
+    return std::nullopt;
+  return core::chain_head{*id, chain->get<std::string>()};
+}
+
+bool known_strategy(const std::string& name) {
+  return name == "server_wins" || name == "client_wins" ||
+         name == "longest_chain" || name == "three_way_merge" ||
+         name == "manual";
+}
+
+/// Checks the shape of a sync up body; fills `req` or returns the 4xx.
+std::optional<api_outcome> parse_sync_up(const api_context& ctx,
+                                         const caller& who,
+                                         nlohmann::json& body,
+                                         actors::sync_up_request& req) {
+  auto save = body.find("save_id");
+  if (save == body.end() || !save->is_string() ||
+      save->get_ref<const std::string&>().empty())
+    return invalid("save_id", "\"save_id\" must be a non-empty string");
+  req.save_id = save->get<std::string>();
+  if (auto device = body.find("device_id"); device != body.end()) {
+    if (!device->is_string())
+      return invalid("device_id", "\"device_id\" must be a string");
+    req.device_id = device->get<std::string>();
+  }
+  if (!who.device_id.empty() && req.device_id != who.device_id)
+    return error_outcome(403, "forbidden",
+                         "device_id must be the device of the sync token");
+  auto base = body.find("base");
+  auto parsed_base = base == body.end() ? std::nullopt : head_field(*base);
+  if (!parsed_base)
+    return invalid("base", "\"base\" must be {\"turn_id\": integer >= 0, "
+                           "\"chain_hash\": 64 lowercase hex digits}");
+  req.base = std::move(*parsed_base);
+  if (auto strategy = body.find("strategy"); strategy != body.end()) {
+    if (!strategy->is_string() || !known_strategy(strategy->get<std::string>()))
+      return invalid("strategy",
+                     "\"strategy\" must be one of server_wins, client_wins, "
+                     "longest_chain, three_way_merge, manual");
+    req.strategy = strategy->get<std::string>();
+  }
+  if (auto confirm = body.find("confirm_regression"); confirm != body.end()) {
+    if (!confirm->is_boolean())
+      return invalid("confirm_regression",
+                     "\"confirm_regression\" must be a boolean");
+    req.confirm_regression = confirm->get<bool>();
+  }
+  if (auto meta = body.find("meta"); meta != body.end() && !meta->is_object())
+    return invalid("meta", "\"meta\" must be an object");
+  auto turns = body.find("turns");
+  if (turns == body.end() || !turns->is_array() || turns->empty())
+    return invalid("turns", "\"turns\" must be a non-empty array");
+  if (turns->size() > ctx.limits.max_turns_per_sync)
+    return error_outcome(413, "payload_too_large",
+                         "a sync up carries at most " +
+                           std::to_string(ctx.limits.max_turns_per_sync) +
+                           " turns",
+                         {{"field", "turns"}});
+  for (std::size_t i = 0; i < turns->size(); ++i) {
+    auto& turn = (*turns)[i];
+    auto field = "turns[" + std::to_string(i) + "]";
+    if (!turn.is_object())
+      return invalid(field, field + " must be an object");
+    core::incoming_turn in;
+    auto id = turn.find("turn_id");
+    auto id_value = id == turn.end() ? std::nullopt : as_integer(*id);
+    if (!id_value)
+      return invalid(field + ".turn_id", field + ".turn_id must be an integer");
+    in.turn_id = *id_value;
+    auto state = turn.find("state");
+    auto patch = turn.find("patch");
+    if ((state == turn.end()) == (patch == turn.end()))
+      return invalid(field, field + " must carry exactly one of \"state\" "
+                                    "and \"patch\"");
+    auto hash = turn.find("state_hash");
+    if (hash != turn.end()) {
+      if (!is_hex_hash(*hash))
+        return invalid(field + ".state_hash",
+                       field + ".state_hash must be 64 lowercase hex digits");
+      in.state_hash = hash->get<std::string>();
+    }
+    if (patch != turn.end()) {
+      if (!patch->is_array())
+        return invalid(field + ".patch", field + ".patch must be an array");
+      if (in.state_hash.empty())
+        return invalid(field + ".state_hash",
+                       "a patch turn must carry state_hash");
+      in.patch = std::move(*patch);
+    } else {
+      in.state = std::move(*state);
+    }
+    req.turns.push_back(std::move(in));
+  }
+  req.user_id_hash = who.user_id_hash;
+  return std::nullopt;
+}
+
+/// Takes a token of the caller's bucket, or returns the 429.
+std::optional<api_outcome> rate_check(api_context& ctx, const caller& who) {
+  auto key = who.device_id.empty() ? "user:" + who.user_id_hash
+                                   : "device:" + who.device_id;
+  if (int wait = ctx.device_rate.acquire(key); wait > 0) {
+    ++ctx.metrics.rate_limited;
+    auto out = error_outcome(429, "rate_limited",
+                             "too many requests from this device; retry in " +
+                               std::to_string(wait) + " s");
+    out.retry_after_s = wait;
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::uint64_t micros_since(clock_type::time_point start) {
+  return static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() -
+                                                          start)
+      .count());
+}
+
+/// Sends one audit record for a sync request. Overload answers (429, 503)
+/// are not recorded: writing under overload would feed the overload.
+void audit(api_context& ctx, const std::string& save_id, const caller& who,
+           const std::string& operation, nlohmann::json details) {
+  details["user_id_hash"] = who.user_id_hash;
+  persistence::audit_entry entry;
+  if (!save_id.empty())
+    entry.save_id = save_id;
+  if (!who.device_id.empty())
+    entry.device_id = who.device_id;
+  entry.operation = operation;
+  entry.details_json = details.dump();
+  ctx.bridge->tell(actors::audit_atom_v,
+                   std::vector<persistence::audit_entry>{std::move(entry)});
+}
+
+bool recordable(int status) {
+  return status != 429 && status != 503;
+}
+
+} // namespace
+
+api_outcome error_outcome(int status, std::string code, std::string message,
+                          nlohmann::json details) {
+  return {status,
+          {{"error",
+            {{"code", std::move(code)},
+             {"message", std::move(message)},
+             {"details", std::move(details)}}}},
+          0,
+          {}};
+}
+
+void authenticate(api_context& ctx, std::string_view token,
+                  std::function<void(caller)> on_ok, outcome_fn on_error) {
+  if (token.substr(0, core::user_token_prefix.size()) ==
+      core::user_token_prefix) {
+    auto claims =
+      core::verify_user_token(ctx.hmac_secret, token, ctx.now_unix());
+    if (!claims) {
+      bool expired = claims.error().code == core::token_error::expired;
+      on_error(error_outcome(401, expired ? "token_expired" : "unauthorized",
+                             claims.error().message));
+      return;
+    }
+    on_ok(caller{claims->sub, {}, claims->role == "admin"});
+    return;
+  }
+  if (token.substr(0, core::sync_token_prefix.size()) !=
+        core::sync_token_prefix ||
+      token.size() > core::max_sync_token_bytes) {
+    on_error(error_outcome(401, "unauthorized",
+                           "send Authorization: Bearer <user or sync token>"));
+    return;
+  }
+  ctx.bridge->ask_devices<actors::device_identity>(
+    [on_ok = std::move(on_ok), on_error = std::move(on_error)](
+      caf::expected<actors::device_identity> who) {
+      if (!who) {
+        on_error(engine_error_outcome(who.error()));
+        return;
+      }
+      on_ok(
+        caller{std::move(who->user_id_hash), std::move(who->device_id), false});
+    },
+    actors::authenticate_atom_v, core::sync_token_hash(token));
+}
+
+void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
+             std::optional<std::string> if_match, origin_id origin,
+             outcome_fn done) {
+  if (auto limited = rate_check(ctx, who)) {
+    done(std::move(*limited));
+    return;
+  }
+  auto start = clock_type::now();
+  actors::sync_up_request req;
+  if (auto rejected = parse_sync_up(ctx, who, body, req)) {
+    ++ctx.metrics.sync_up_rejected;
+    audit(ctx, req.save_id, who, "sync_up_rejected",
+          {{"status", rejected->status},
+           {"code", rejected->body["error"]["code"]}});
+    done(std::move(*rejected));
+    return;
+  }
+  req.if_match = std::move(if_match);
+  auto save_id = req.save_id;
+  ctx.bridge->ask<actors::sync_up_reply>(
+    [&ctx, who, save_id, origin, start,
+     done = std::move(done)](caf::expected<actors::sync_up_reply> res) {
+      ctx.metrics.sync_up_latency.record(micros_since(start));
+      if (!res) {
+        auto out = engine_error_outcome(res.error());
+        ++ctx.metrics.sync_up_rejected;
+        if (recordable(out.status))
+          audit(ctx, save_id, who, "sync_up_rejected",
+                {{"status", out.status}, {"code", out.body["error"]["code"]}});
+        done(std::move(out));
+        return;
+      }
+      if (res->status == "conflict_manual") {
+        ++ctx.metrics.conflicts;
+        auto report = nlohmann::json::parse(res->conflict_json);
+        audit(ctx, save_id, who, "sync_conflict",
+              {{"conflict_id", report["conflict_id"]},
+               {"archive_id", report["resolution"]["archive_id"]},
+               {"fork_turn", report["fork_turn"]}});
+        done(error_outcome(
+          409, "conflict_manual",
+          "the save moved on since the device's base; its "
+          "turns are archived until someone chooses",
+          {{"conflict", std::move(report)}, {"head", head_json(res->head)}}));
+        return;
+      }
+      ++ctx.metrics.sync_up_ok;
+      ctx.metrics.turns_accepted += res->appended.size();
+      if (!res->appended.empty()) {
+        auto event = std::make_shared<push_event>(
+          push_event{save_id, res->base, res->head, turns_json(res->appended)});
+        ctx.hub.publish(std::move(event), origin);
+      }
+      audit(ctx, save_id, who, "sync_up",
+            {{"status", res->status},
+             {"turns", res->accepted.size()},
+             {"head_turn", res->head.turn_id}});
+      api_outcome out;
+      out.body = {{"status", res->status},
+                  {"head", head_json(res->head)},
+                  {"accepted", res->accepted},
+                  {"conflict", nullptr}};
+      out.etag = res->head.chain_hash;
+      done(std::move(out));
+    },
+    actors::sync_up_atom_v, std::move(req));
+}
+
+void sync_down(api_context& ctx, const caller& who, sync_down_params params,
+               outcome_fn done) {
+  if (auto limited = rate_check(ctx, who)) {
+    done(std::move(*limited));
+    return;
+  }
+  auto start = clock_type::now();
+  actors::sync_down_request req;
+  req.save_id = params.save_id;
+  req.user_id_hash = who.user_id_hash;
+  req.since_turn = params.since_turn;
+  req.since_chain = params.since_chain;
+  req.if_none_match = params.if_none_match.value_or("");
+  req.page_turns = ctx.limits.sync_down_page_turns;
+  req.max_behind = ctx.limits.sync_down_max_behind;
+  auto save_id = params.save_id;
+  ctx.bridge->ask<actors::sync_down_reply>(
+    [&ctx, who, save_id, start,
+     done = std::move(done)](caf::expected<actors::sync_down_reply> res) {
+      ctx.metrics.sync_down_latency.record(micros_since(start));
+      if (!res) {
+        auto out = engine_error_outcome(res.error());
+        ++ctx.metrics.sync_down_rejected;
+        if (recordable(out.status))
+          audit(ctx, save_id, who, "sync_down_rejected",
+                {{"status", out.status}, {"code", out.body["error"]["code"]}});
+        done(std::move(out));
+        return;
+      }
+      ++ctx.metrics.sync_down_ok;
+      api_outcome out;
+      out.etag = res->head.chain_hash;
+      if (res->not_modified) {
+        out.status = 304;
+        done(std::move(out));
+        return;
+      }
+      audit(ctx, save_id, who, "sync_down",
+            {{"turns", res->turns.size()},
+             {"snapshot", res->has_snapshot},
+             {"head_turn", res->head.turn_id}});
+      out.body = sync_down_json(*res);
+      done(std::move(out));
+    },
+    actors::sync_down_atom_v, std::move(req));
+}
+
+} // namespace awf::net

@@ -1,0 +1,70 @@
+// The sync operations shared by the REST routes and the WebSocket session:
+// authentication of a bearer token, sync up and sync down. Each takes parsed
+// input and answers exactly once through a callback (on an actor thread:
+// post to your strand), with a status and a JSON body in the contract's
+// shapes, so either transport can wrap it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace awf::net {
+
+struct api_context;
+
+/// Who is calling, after authentication.
+struct caller {
+  std::string user_id_hash;
+  std::string device_id; ///< empty when authenticated by a user token
+  bool admin = false;
+};
+
+/// A finished operation: the HTTP status it maps to, and the body (the
+/// contract's error body for non-2xx statuses).
+struct api_outcome {
+  int status = 200;
+  nlohmann::json body;
+  int retry_after_s = 0; ///< > 0: send Retry-After
+  std::string etag;      ///< non-empty: send ETag (quoted)
+};
+
+using outcome_fn = std::function<void(api_outcome)>;
+
+/// Builds an error outcome in the contract's format.
+api_outcome error_outcome(int status, std::string code, std::string message,
+                          nlohmann::json details = nlohmann::json::object());
+
+/// Authenticates `token` (a user token `awf1.…` or a device sync token).
+/// Answers the caller, or an error outcome (401 unauthorized/token_expired).
+void authenticate(api_context& ctx, std::string_view token,
+                  std::function<void(caller)> on_ok, outcome_fn on_error);
+
+/// Identifies the connection a sync up came from, so that its own
+/// subscriptions get the reply rather than a push. nullptr for REST.
+using origin_id = const void*;
+
+/// Sync up (contract §5). `body` is the parsed request object. On success
+/// the new turns are published to the save's subscribers except `origin`.
+void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
+             std::optional<std::string> if_match, origin_id origin,
+             outcome_fn done);
+
+/// Parameters of a sync down.
+struct sync_down_params {
+  std::string save_id;
+  std::int64_t since_turn = 0;
+  std::string since_chain;
+  std::optional<std::string> if_none_match; ///< unquoted chain hash
+};
+
+/// Sync down (contract §5): 200 with the body, or 304 (empty body) when
+/// `if_none_match` equals the head.
+void sync_down(api_context& ctx, const caller& who, sync_down_params params,
+               outcome_fn done);
+
+} // namespace awf::net

@@ -1,0 +1,762 @@
+#include "net/websocket_session.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+
+#include "core/canonical_json.hpp"
+#include "net/wire_json.hpp"
+
+namespace awf::net {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace asio = boost::asio;
+using json = nlohmann::json;
+
+namespace {
+
+/// How long a close handshake may take before the socket is just closed
+/// (also when a write to a reader that stopped reading never finishes).
+constexpr auto close_deadline = std::chrono::seconds{5};
+
+/// How long writing the 101 answer may take.
+constexpr auto handshake_timeout = std::chrono::seconds{10};
+
+/// Pushes kept per save while a sync down for it runs; past that they are
+/// dropped and one more sync down catches up instead.
+constexpr std::size_t max_waiting_pushes = 32;
+
+/// Chain hashes remembered per save (see subscription::recent).
+constexpr std::size_t max_recent = 64;
+
+/// A read buffer larger than this is given back after its message.
+constexpr std::size_t keep_read_buffer = 64 * 1024;
+
+constexpr std::string_view subprotocol = "awf.v1";
+constexpr std::string_view bearer_protocol = "bearer.";
+
+/// Calls `fn` with each entry of the comma-separated Sec-WebSocket-Protocol
+/// lists of `req`, trimmed.
+template<class F>
+void for_each_protocol(const http_request& req, F fn) {
+  auto [first, last] = req.equal_range(http::field::sec_websocket_protocol);
+  for (auto field = first; field != last; ++field) {
+    auto list =
+      std::string_view{field->value().data(), field->value().size()};
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      auto entry = list.substr(0, comma);
+      list = comma == std::string_view::npos ? std::string_view{}
+                                             : list.substr(comma + 1);
+      while (!entry.empty() && (entry.front() == ' ' || entry.front() == '\t'))
+        entry.remove_prefix(1);
+      while (!entry.empty() && (entry.back() == ' ' || entry.back() == '\t'))
+        entry.remove_suffix(1);
+      if (!entry.empty())
+        fn(entry);
+    }
+  }
+}
+
+bool offers_subprotocol(const http_request& req) {
+  bool found = false;
+  for_each_protocol(req, [&](std::string_view p) { found |= p == subprotocol; });
+  return found;
+}
+
+/// A non-negative integer sent as a JSON number.
+std::optional<std::int64_t> whole_number(const json& value) {
+  auto n = as_integer(value);
+  if (!n || *n < 0)
+    return std::nullopt;
+  return n;
+}
+
+std::optional<core::chain_head> head_of(const json& value) {
+  if (!value.is_object())
+    return std::nullopt;
+  auto turn = value.find("turn_id");
+  auto chain = value.find("chain_hash");
+  if (turn == value.end() || chain == value.end() || !chain->is_string())
+    return std::nullopt;
+  auto id = whole_number(*turn);
+  if (!id)
+    return std::nullopt;
+  return core::chain_head{*id, chain->get<std::string>()};
+}
+
+bool flag(const json& body, const char* name) {
+  auto it = body.find(name);
+  return it != body.end() && it->is_boolean() && it->get<bool>();
+}
+
+const json* array_field(const json& body, const char* name) {
+  auto it = body.find(name);
+  return it != body.end() && it->is_array() ? &*it : nullptr;
+}
+
+/// Where a client stands once it has a sync down body: the head when the
+/// body is complete, else the last turn (or the snapshot) it carries.
+std::optional<core::chain_head> position_after(const json& body) {
+  if (!flag(body, "more"))
+    return head_of(body.value("head", json{}));
+  if (auto turns = array_field(body, "turns"); turns && !turns->empty())
+    return head_of(turns->back());
+  if (auto it = body.find("snapshot"); it != body.end())
+    return head_of(*it);
+  return std::nullopt;
+}
+
+std::string to_text(const json& msg) {
+  // Replacing invalid UTF-8 keeps dump() from throwing; engine output is
+  // valid UTF-8, so this never changes a byte in practice.
+  return msg.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+/// A reply or push: `body` with the message type (and req_id) added.
+json message(json body, std::string_view type, const json& req_id) {
+  if (!body.is_object())
+    body = json::object();
+  body["type"] = type;
+  if (!req_id.is_null())
+    body["req_id"] = req_id;
+  return body;
+}
+
+} // namespace
+
+std::string upgrade_token(const http_request& req) {
+  auto header = req[http::field::authorization];
+  constexpr std::string_view bearer = "Bearer ";
+  if (header.substr(0, bearer.size()) == bearer) {
+    auto token = header.substr(bearer.size());
+    return std::string{token.data(), token.size()};
+  }
+  std::string token;
+  for_each_protocol(req, [&](std::string_view p) {
+    if (token.empty() && p.substr(0, bearer_protocol.size()) == bearer_protocol)
+      token = p.substr(bearer_protocol.size());
+  });
+  return token;
+}
+
+// -- lifetime and handshake ----------------------------------------------------
+
+websocket_session::websocket_session(asio::ip::tcp::socket&& socket,
+                                     api_context& ctx, caller who,
+                                     connection_slot slot)
+  : ws_(std::move(socket)),
+    close_timer_(ws_.get_executor()),
+    retry_timer_(ws_.get_executor()),
+    ctx_(ctx),
+    who_(std::move(who)),
+    slot_(std::move(slot)) {
+  ++ctx_.websockets;
+}
+
+websocket_session::~websocket_session() {
+  for (const auto& [save_id, sub] : subs_)
+    ctx_.hub.unsubscribe(save_id, this);
+  --ctx_.websockets;
+}
+
+void websocket_session::run(http_request req) {
+  // The WebSocket stream keeps its own time: no TCP-level deadline.
+  beast::get_lowest_layer(ws_).expires_never();
+  websocket::stream_base::timeout timeouts;
+  timeouts.handshake_timeout = handshake_timeout;
+  timeouts.idle_timeout = ctx_.limits.ws_idle_timeout;
+  timeouts.keep_alive_pings = true;
+  ws_.set_option(timeouts);
+  ws_.read_message_max(ctx_.limits.max_message_bytes);
+  ws_.set_option(websocket::stream_base::decorator(
+    [awf = offers_subprotocol(req)](websocket::response_type& res) {
+      res.set(http::field::server, "awf-syncd");
+      if (awf)
+        res.set(http::field::sec_websocket_protocol, subprotocol);
+    }));
+  ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                  shared_from_this()));
+}
+
+void websocket_session::on_accept(beast::error_code ec) {
+  if (ec)
+    return; // Beast has answered a malformed upgrade with 400
+  ++ctx_.responses_by_status[101];
+  accepted_ = true;
+  do_read();
+  if (stopping_)
+    close_when_drained({websocket::close_code::going_away, "shutting down"});
+}
+
+void websocket_session::shutdown() {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->stopping_)
+      return;
+    self->stopping_ = true;
+    if (self->accepted_ && self->pending_requests_ == 0)
+      self->close_when_drained(
+        {websocket::close_code::going_away, "shutting down"});
+  });
+}
+
+// -- reading requests ----------------------------------------------------------
+
+void websocket_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                    shared_from_this()));
+}
+
+void websocket_session::on_read(beast::error_code ec, std::size_t) {
+  if (ec) {
+    // Closed by the peer, idle timeout, or a message over read_message_max:
+    // Beast has already sent the close frame (1009 for the size) and torn
+    // the connection down, so no error frame can follow. Nothing more is
+    // sent; pending work finds closing_ set.
+    closing_ = true;
+    return;
+  }
+  if (closing_)
+    return;
+  if (!ws_.got_text()) {
+    send_error(nullptr, "invalid_request", "send JSON in text frames");
+  } else {
+    on_message(beast::buffers_to_string(buffer_.data()));
+  }
+  buffer_.consume(buffer_.size());
+  if (buffer_.capacity() > keep_read_buffer)
+    buffer_.shrink_to_fit();
+  do_read();
+}
+
+void websocket_session::on_message(const std::string& text) {
+  auto parsed = core::parse_json(text);
+  if (!parsed)
+    return send_error(nullptr, core::to_string(parsed.error().code),
+                      parsed.error().message);
+  if (!parsed->is_object())
+    return send_error(nullptr, "invalid_request",
+                      "a message must be a JSON object");
+  auto msg = std::move(*parsed);
+  auto req_id = msg.value("req_id", json{});
+  auto type = msg.find("type");
+  if (type == msg.end() || !type->is_string())
+    return send_error(req_id, "invalid_request",
+                      "a message needs a string \"type\"",
+                      {{"field", "type"}});
+  auto name = type->get<std::string>();
+  if (name == "subscribe")
+    handle_subscribe(req_id, msg);
+  else if (name == "sync_up")
+    handle_sync_up(req_id, std::move(msg));
+  else if (name == "unsubscribe")
+    handle_unsubscribe(req_id, msg);
+  else
+    send_error(req_id, "invalid_request",
+               "unknown message type; use subscribe, sync_up or unsubscribe",
+               {{"field", "type"}});
+}
+
+bool websocket_session::admit_request(const json& req_id) {
+  if (stopping_) {
+    send_error(req_id, "unavailable", "the server is shutting down");
+    return false;
+  }
+  if (pending_requests_ >= ctx_.limits.ws_max_pending_requests) {
+    send_error(req_id, "unavailable",
+               "too many requests in flight on this connection (at most " +
+                 std::to_string(ctx_.limits.ws_max_pending_requests) +
+                 "); wait for replies");
+    return false;
+  }
+  ++pending_requests_;
+  return true;
+}
+
+void websocket_session::finish_request() {
+  --pending_requests_;
+  if (stopping_ && pending_requests_ == 0)
+    close_when_drained({websocket::close_code::going_away, "shutting down"});
+}
+
+outcome_fn websocket_session::on_strand(std::function<void(api_outcome)> fn) {
+  return [self = shared_from_this(), fn = std::move(fn)](api_outcome out) {
+    asio::post(self->ws_.get_executor(),
+               [fn, out = std::move(out)]() mutable { fn(std::move(out)); });
+  };
+}
+
+// -- subscribe, unsubscribe, sync up ---------------------------------------------
+
+void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
+  auto save = msg.find("save_id");
+  if (save == msg.end() || !save->is_string() ||
+      save->get_ref<const std::string&>().empty())
+    return send_error(req_id, "invalid_request",
+                      "\"save_id\" must be a non-empty string",
+                      {{"field", "save_id"}});
+  sync_down_params params;
+  params.save_id = save->get<std::string>();
+  if (auto it = msg.find("since_turn"); it != msg.end()) {
+    auto turn = whole_number(*it);
+    if (!turn)
+      return send_error(req_id, "invalid_request",
+                        "\"since_turn\" must be a non-negative integer",
+                        {{"field", "since_turn"}});
+    params.since_turn = *turn;
+  }
+  if (auto it = msg.find("since_chain"); it != msg.end() && !it->is_null()) {
+    if (!it->is_string())
+      return send_error(req_id, "invalid_request",
+                        "\"since_chain\" must be a string",
+                        {{"field", "since_chain"}});
+    params.since_chain = it->get<std::string>();
+  } else if (params.since_turn > 0) {
+    return send_error(req_id, "invalid_request",
+                      "\"since_chain\" is required with \"since_turn\" > 0",
+                      {{"field", "since_chain"}});
+  }
+  if (!admit_request(req_id))
+    return;
+  // Follow the save before reading it: a push that comes while the sync
+  // down runs waits and is checked against its answer, so none is lost.
+  auto [it, fresh] = subs_.try_emplace(params.save_id);
+  auto& sub = it->second;
+  sub.generation = ++next_generation_;
+  sub.fetching = true;
+  sub.refetch = false;
+  sub.waiting.clear();
+  if (fresh)
+    ctx_.hub.subscribe(params.save_id, shared_from_this());
+  auto save_id = params.save_id;
+  sync_down(ctx_, who_, std::move(params),
+            on_strand([self = shared_from_this(), save_id,
+                       generation = sub.generation, req_id](api_outcome out) {
+              self->on_subscribed(save_id, generation, req_id, std::move(out));
+            }));
+}
+
+void websocket_session::on_subscribed(const std::string& save_id,
+                                      std::uint64_t generation,
+                                      const json& req_id, api_outcome out) {
+  auto it = subs_.find(save_id);
+  // Unsubscribed or subscribed again meanwhile: answer, change nothing.
+  bool current = it != subs_.end() && it->second.generation == generation;
+  if (out.status >= 300) {
+    send_error_outcome(req_id, std::move(out));
+    if (current)
+      drop_subscription(it);
+  } else {
+    send(message(out.body, "sync_down", req_id));
+    if (current) {
+      auto& sub = it->second;
+      sub.fetching = false;
+      sub.recent.clear();
+      if (!adopt(sub, out.body)) {
+        send_error(req_id, "unavailable",
+                   "the sync down answer has no head; subscribe again");
+        drop_subscription(it);
+      } else if (flag(out.body, "more")) {
+        fetch(save_id, sub); // the rest follows as turns pushes
+      } else {
+        check_waiting(save_id);
+      }
+    }
+  }
+  finish_request();
+}
+
+void websocket_session::handle_unsubscribe(const json& req_id,
+                                           const json& msg) {
+  auto save = msg.find("save_id");
+  if (save == msg.end() || !save->is_string())
+    return send_error(req_id, "invalid_request",
+                      "\"save_id\" must be a string", {{"field", "save_id"}});
+  auto save_id = save->get<std::string>();
+  if (auto it = subs_.find(save_id); it != subs_.end())
+    drop_subscription(it);
+  send(message({{"save_id", save_id}}, "unsubscribed", req_id));
+}
+
+void websocket_session::handle_sync_up(const json& req_id, json msg) {
+  if (!admit_request(req_id))
+    return;
+  msg.erase("type");
+  msg.erase("req_id");
+  // Kept to update this connection's own subscription from the result.
+  auto save_id = msg.value("save_id", json{}).is_string()
+                   ? msg["save_id"].get<std::string>()
+                   : std::string{};
+  std::optional<std::int64_t> last_turn;
+  if (auto turns = array_field(msg, "turns"); turns && !turns->empty())
+    if (auto it = turns->back().find("turn_id");
+        turns->back().is_object() && it != turns->back().end())
+      last_turn = whole_number(*it);
+  sync_up(ctx_, who_, std::move(msg), std::nullopt, origin(),
+          on_strand([self = shared_from_this(), save_id, last_turn,
+                     req_id](api_outcome out) {
+            self->on_synced(save_id, last_turn, req_id, std::move(out));
+          }));
+}
+
+void websocket_session::on_synced(const std::string& save_id,
+                                  std::optional<std::int64_t> last_turn,
+                                  const json& req_id, api_outcome out) {
+  if (out.status >= 300) {
+    send_error_outcome(req_id, std::move(out));
+  } else {
+    send(message(out.body, "sync_up_result", req_id));
+    note_own_sync(save_id, last_turn, out.body);
+  }
+  finish_request();
+}
+
+void websocket_session::note_own_sync(const std::string& save_id,
+                                      std::optional<std::int64_t> last_turn,
+                                      const json& result) {
+  // This connection gets no push for its own change, so its known head
+  // moves here. It may only move to a head whose state the client holds:
+  // the turns it sent, when they are the head (fast forward, a replay up to
+  // the head, or its branch winning a conflict). Otherwise the head is
+  // someone else's (server branch, merge) and a sync down delivers it.
+  auto it = subs_.find(save_id);
+  if (it == subs_.end() || closing_)
+    return;
+  auto& sub = it->second;
+  if (sub.fetching) {
+    sub.refetch = true; // that sync down may predate this change
+    return;
+  }
+  auto head = head_of(result.value("head", json{}));
+  auto status = result.value("status", json{});
+  if (!head || *head == sub.known)
+    return;
+  bool client_branch = false;
+  if (auto conflict = result.find("conflict");
+      conflict != result.end() && conflict->is_object()) {
+    auto resolution = conflict->value("resolution", json::object());
+    client_branch =
+      resolution.is_object() &&
+      resolution.value("chosen_branch", json{}) == "client" &&
+      conflict->value("strategy", json{}) != "three_way_merge";
+  }
+  bool holds_head = last_turn && head->turn_id == *last_turn &&
+                    (status == "fast_forward" || status == "up_to_date" ||
+                     (status == "resolved" && client_branch));
+  if (holds_head) {
+    sub.known = *head;
+    sub.recent.clear();
+    sub.recent.push_back(head->chain_hash);
+  } else if (status == "resolved") {
+    fetch(save_id, sub);
+  }
+}
+
+// -- pushes ----------------------------------------------------------------------
+
+void websocket_session::deliver(std::shared_ptr<const push_event> event) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), event = std::move(event)]() mutable {
+               self->on_push(std::move(event));
+             });
+}
+
+void websocket_session::on_push(std::shared_ptr<const push_event> event) {
+  if (closing_ || !event)
+    return;
+  auto it = subs_.find(event->save_id);
+  if (it == subs_.end())
+    return;
+  auto& sub = it->second;
+  if (sub.fetching) {
+    if (sub.waiting.size() < max_waiting_pushes) {
+      sub.waiting.push_back(std::move(event));
+    } else {
+      sub.waiting.clear();
+      sub.refetch = true;
+    }
+    return;
+  }
+  apply_push(it->first, sub, *event);
+}
+
+void websocket_session::check_waiting(const std::string& save_id) {
+  auto it = subs_.find(save_id);
+  if (it == subs_.end())
+    return;
+  auto& sub = it->second;
+  while (!sub.fetching && !sub.waiting.empty() && !closing_) {
+    auto event = std::move(sub.waiting.front());
+    sub.waiting.pop_front();
+    apply_push(save_id, sub, *event);
+  }
+}
+
+void websocket_session::apply_push(const std::string& save_id,
+                                   subscription& sub, const push_event& event) {
+  if (event.base == sub.known) {
+    send({{"type", "turns"},
+          {"save_id", save_id},
+          {"head", head_json(event.head)},
+          {"turns", event.turns}});
+    ++ctx_.metrics.pushes_sent;
+    sub.known = event.head;
+    if (event.turns.is_array())
+      for (const auto& turn : event.turns)
+        if (auto h = head_of(turn))
+          sub.recent.push_back(std::move(h->chain_hash));
+    sub.recent.push_back(event.head.chain_hash);
+    while (sub.recent.size() > max_recent)
+      sub.recent.pop_front();
+    return;
+  }
+  bool delivered =
+    event.head == sub.known ||
+    (event.head.turn_id <= sub.known.turn_id &&
+     std::find(sub.recent.begin(), sub.recent.end(), event.head.chain_hash) !=
+       sub.recent.end());
+  if (!delivered)
+    fetch(save_id, sub); // a gap or another chain: catch up from the store
+}
+
+void websocket_session::fetch(const std::string& save_id, subscription& sub) {
+  if (closing_ || stopping_)
+    return;
+  sub.fetching = true;
+  sub.refetch = false;
+  sub.stale = false;
+  sync_down_params params;
+  params.save_id = save_id;
+  params.since_turn = sub.known.turn_id;
+  params.since_chain = sub.known.chain_hash;
+  sync_down(ctx_, who_, std::move(params),
+            on_strand([self = shared_from_this(), save_id,
+                       generation = sub.generation](api_outcome out) {
+              self->on_fetched(save_id, generation, std::move(out));
+            }));
+}
+
+void websocket_session::on_fetched(const std::string& save_id,
+                                   std::uint64_t generation, api_outcome out) {
+  auto it = subs_.find(save_id);
+  if (it == subs_.end() || it->second.generation != generation || closing_)
+    return;
+  auto& sub = it->second;
+  sub.fetching = false;
+  if (out.status == 429 || out.status >= 500) {
+    // Rate limited (catch-ups count against the device) or overloaded:
+    // keep following and try again later; a push may try sooner.
+    sub.waiting.clear();
+    sub.refetch = false;
+    sub.stale = true;
+    retry_later(out.retry_after_s);
+    return;
+  }
+  if (out.status >= 300) {
+    // Gone, deleted or no longer allowed: the subscription ends.
+    send_error_outcome(nullptr, std::move(out), save_id);
+    drop_subscription(it);
+    return;
+  }
+  auto before = sub.known;
+  auto turns = array_field(out.body, "turns");
+  bool news = out.body.contains("snapshot") || (turns && !turns->empty());
+  if (news) {
+    auto msg = message(out.body, "turns", nullptr);
+    msg["save_id"] = save_id;
+    send(msg);
+    ++ctx_.metrics.pushes_sent;
+    if (out.body.contains("snapshot"))
+      sub.recent.clear(); // the known head left the chain
+  }
+  if (!adopt(sub, out.body)) {
+    send_error(nullptr, "unavailable",
+               "the sync down answer has no head; subscribe again",
+               {{"save_id", save_id}});
+    drop_subscription(it);
+    return;
+  }
+  // Page on while the answer says there is more, unless it did not move
+  // (which would loop).
+  if ((flag(out.body, "more") && sub.known != before) || sub.refetch)
+    fetch(save_id, sub);
+  else
+    check_waiting(save_id);
+}
+
+void websocket_session::retry_later(int seconds) {
+  if (retry_armed_)
+    return;
+  retry_armed_ = true;
+  retry_timer_.expires_after(std::chrono::seconds{std::max(1, seconds)});
+  retry_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    auto self = weak.lock();
+    if (ec || !self)
+      return;
+    self->retry_armed_ = false;
+    for (auto& [save_id, sub] : self->subs_)
+      if (sub.stale && !sub.fetching)
+        self->fetch(save_id, sub);
+  });
+}
+
+bool websocket_session::adopt(subscription& sub, const json& body) {
+  auto position = position_after(body);
+  if (!position)
+    return false;
+  if (auto it = body.find("snapshot"); it != body.end())
+    if (auto h = head_of(*it))
+      sub.recent.push_back(std::move(h->chain_hash));
+  if (auto turns = array_field(body, "turns"))
+    for (const auto& turn : *turns)
+      if (auto h = head_of(turn))
+        sub.recent.push_back(std::move(h->chain_hash));
+  while (sub.recent.size() > max_recent)
+    sub.recent.pop_front();
+  sub.known = std::move(*position);
+  return true;
+}
+
+void websocket_session::drop_subscription(subscription_map::iterator it) {
+  ctx_.hub.unsubscribe(it->first, this);
+  subs_.erase(it);
+}
+
+// -- writing ---------------------------------------------------------------------
+
+void websocket_session::send(const json& msg) {
+  if (closing_ || !accepted_)
+    return;
+  auto text = to_text(msg);
+  // One message larger than the byte bound still goes out alone; a queue
+  // that is already full means the reader is too slow.
+  if (!queue_.empty() &&
+      (queue_.size() >= ctx_.limits.ws_max_queued_messages ||
+       queued_bytes_ + text.size() > ctx_.limits.ws_max_queued_bytes)) {
+    ++ctx_.metrics.slow_consumers_closed;
+    begin_close({websocket::close_code::policy_error,
+                 "too slow: the outgoing queue is full"});
+    return;
+  }
+  queued_bytes_ += text.size();
+  queue_.push_back(std::move(text));
+  if (queue_.size() == 1)
+    do_write();
+}
+
+void websocket_session::send_error(const json& req_id, const std::string& code,
+                                   const std::string& message,
+                                   const json& details) {
+  json error{{"code", code}, {"message", message}};
+  if (!details.empty())
+    error["details"] = details;
+  send({{"type", "error"}, {"req_id", req_id}, {"error", std::move(error)}});
+}
+
+void websocket_session::send_error_outcome(const json& req_id, api_outcome out,
+                                           const std::string& save_id) {
+  auto error = out.body.is_object() ? out.body.value("error", json::object())
+                                    : json::object();
+  if (!error.is_object() || !error.contains("code"))
+    error = {{"code", "unavailable"}, {"message", "the request failed"}};
+  if (out.retry_after_s > 0) {
+    if (!error.contains("details") || !error["details"].is_object())
+      error["details"] = json::object();
+    error["details"]["retry_after_s"] = out.retry_after_s;
+  }
+  json msg{{"type", "error"}, {"req_id", req_id}, {"error", std::move(error)}};
+  if (!save_id.empty())
+    msg["save_id"] = save_id;
+  send(msg);
+}
+
+void websocket_session::do_write() {
+  ws_.text(true);
+  ws_.async_write(asio::buffer(queue_.front()),
+                  beast::bind_front_handler(&websocket_session::on_write,
+                                            shared_from_this()));
+}
+
+void websocket_session::on_write(beast::error_code ec, std::size_t) {
+  queued_bytes_ -= queue_.front().size();
+  queue_.pop_front();
+  if (ec || closing_) {
+    closing_ = true; // a failed write ends the connection
+    queue_.clear();
+    queued_bytes_ = 0;
+    return;
+  }
+  if (!queue_.empty())
+    do_write();
+  else if (close_after_drain_)
+    begin_close(*close_after_drain_);
+}
+
+void websocket_session::close_when_drained(websocket::close_reason reason) {
+  if (closing_)
+    return;
+  if (queue_.empty())
+    begin_close(std::move(reason));
+  else
+    close_after_drain_ = std::move(reason);
+}
+
+void websocket_session::begin_close(websocket::close_reason reason) {
+  if (closing_)
+    return;
+  closing_ = true;
+  // Only the message being written (the front) must stay alive.
+  while (queue_.size() > 1) {
+    queued_bytes_ -= queue_.back().size();
+    queue_.pop_back();
+  }
+  // A close waits for the write in flight; a reader that stopped reading
+  // would hold it forever, so the socket closes at the deadline anyway.
+  close_timer_.expires_after(close_deadline);
+  close_timer_.async_wait([weak = weak_from_this()](beast::error_code ec) {
+    if (ec)
+      return;
+    if (auto self = weak.lock()) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    }
+  });
+  ws_.async_close(reason, [self = shared_from_this()](beast::error_code) {
+    self->close_timer_.cancel();
+  });
+}
+
+// -- websocket_set ---------------------------------------------------------------
+
+void websocket_set::add(const std::shared_ptr<websocket_session>& session) {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (!closing_) {
+      if (sessions_.size() >= prune_at_) {
+        std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
+        prune_at_ = std::max<std::size_t>(64, 2 * sessions_.size());
+      }
+      sessions_.push_back(session);
+      return;
+    }
+  }
+  session->shutdown();
+}
+
+void websocket_set::close_all() {
+  std::vector<std::shared_ptr<websocket_session>> live;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    closing_ = true;
+    for (const auto& weak : sessions_)
+      if (auto s = weak.lock())
+        live.push_back(std::move(s));
+    sessions_.clear();
+  }
+  for (const auto& s : live)
+    s->shutdown();
+}
+
+} // namespace awf::net

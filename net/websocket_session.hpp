@@ -1,0 +1,164 @@
+// One WebSocket connection of the sync API (contract §5): JSON requests in
+// text frames, their replies, and live pushes of the saves it follows. Runs
+// on its connection's strand, never has two writes in flight, and bounds
+// what it queues and what it has in flight.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+
+#include "core/chain.hpp"
+#include "net/api_context.hpp"
+#include "net/connection_slot.hpp"
+#include "net/http_types.hpp"
+#include "net/subscription_hub.hpp"
+#include "net/sync_api.hpp"
+
+namespace awf::net {
+
+/// The path of the WebSocket endpoint.
+inline constexpr std::string_view websocket_path = "/api/awf-cloud-sync/ws";
+
+/// The bearer token of an upgrade request: from `Authorization: Bearer`,
+/// else from a `bearer.<token>` entry of `Sec-WebSocket-Protocol`. Empty
+/// when the request carries none.
+std::string upgrade_token(const http_request& req);
+
+class websocket_session : public push_subscriber,
+                          public std::enable_shared_from_this<websocket_session> {
+public:
+  /// Takes over an authenticated connection (and its count in
+  /// `ctx.connections`); counts itself in `ctx.websockets`.
+  websocket_session(boost::asio::ip::tcp::socket&& socket, api_context& ctx,
+                    caller who, connection_slot slot);
+
+  ~websocket_session() override;
+
+  /// Answers the upgrade `req` (selecting `awf.v1` when offered), then
+  /// serves frames until either side closes.
+  void run(http_request req);
+
+  /// Queues `event` for this connection (any thread).
+  void deliver(std::shared_ptr<const push_event> event) override;
+
+  /// Lets requests in flight finish, then closes with "going away" (any
+  /// thread).
+  void shutdown();
+
+private:
+  /// A save this connection follows.
+  struct subscription {
+    core::chain_head known;       ///< the last head this connection has sent
+    std::uint64_t generation = 0; ///< which (re)subscribe this state is from
+    bool fetching = false;        ///< a sync down for it is running
+    bool refetch = false;         ///< run one more sync down after it
+    bool stale = false;           ///< a sync down failed; retry_later runs it
+    /// Pushes that came while fetching, checked again once it is done.
+    std::deque<std::shared_ptr<const push_event>> waiting;
+    /// Chain hashes of turns sent on the current chain, newest last: a
+    /// push ending on one of them has been delivered already.
+    std::deque<std::string> recent;
+  };
+
+  using subscription_map = std::map<std::string, subscription, std::less<>>;
+
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec, std::size_t bytes);
+  void on_message(const std::string& text);
+
+  bool admit_request(const nlohmann::json& req_id);
+  void finish_request();
+  void handle_subscribe(const nlohmann::json& req_id,
+                        const nlohmann::json& msg);
+  void handle_unsubscribe(const nlohmann::json& req_id,
+                          const nlohmann::json& msg);
+  void handle_sync_up(const nlohmann::json& req_id, nlohmann::json msg);
+  void on_subscribed(const std::string& save_id, std::uint64_t generation,
+                     const nlohmann::json& req_id, api_outcome out);
+  void on_synced(const std::string& save_id,
+                 std::optional<std::int64_t> last_turn,
+                 const nlohmann::json& req_id, api_outcome out);
+  void note_own_sync(const std::string& save_id,
+                     std::optional<std::int64_t> last_turn,
+                     const nlohmann::json& result);
+
+  void on_push(std::shared_ptr<const push_event> event);
+  void check_waiting(const std::string& save_id);
+  void apply_push(const std::string& save_id, subscription& sub,
+                  const push_event& event);
+  void fetch(const std::string& save_id, subscription& sub);
+  void on_fetched(const std::string& save_id, std::uint64_t generation,
+                  api_outcome out);
+  void retry_later(int seconds);
+  bool adopt(subscription& sub, const nlohmann::json& body);
+  void drop_subscription(subscription_map::iterator it);
+
+  /// Wraps `fn` into a callback that runs it on this session's strand.
+  outcome_fn on_strand(std::function<void(api_outcome)> fn);
+
+  origin_id origin() const noexcept {
+    return static_cast<const push_subscriber*>(this);
+  }
+
+  void send(const nlohmann::json& msg);
+  void send_error(const nlohmann::json& req_id, const std::string& code,
+                  const std::string& message,
+                  const nlohmann::json& details = nlohmann::json::object());
+  void send_error_outcome(const nlohmann::json& req_id, api_outcome out,
+                          const std::string& save_id = {});
+  void do_write();
+  void on_write(boost::beast::error_code ec, std::size_t bytes);
+  void close_when_drained(boost::beast::websocket::close_reason reason);
+  void begin_close(boost::beast::websocket::close_reason reason);
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  boost::asio::steady_timer close_timer_;
+  boost::asio::steady_timer retry_timer_; ///< for stale subscriptions
+  bool retry_armed_ = false;
+  api_context& ctx_;
+  caller who_;
+  connection_slot slot_;
+  subscription_map subs_;
+  std::uint64_t next_generation_ = 0;
+  std::size_t pending_requests_ = 0;
+  /// Outgoing messages; the front one is being written when not empty.
+  std::deque<std::string> queue_;
+  std::size_t queued_bytes_ = 0;
+  bool accepted_ = false;
+  bool stopping_ = false; ///< shutdown asked: finish requests, then close
+  bool closing_ = false;  ///< a close has begun: nothing more is sent
+  std::optional<boost::beast::websocket::close_reason> close_after_drain_;
+};
+
+/// The open WebSocket sessions of one server, so that stopping it can close
+/// them. Thread-safe; holds sessions weakly.
+class websocket_set {
+public:
+  void add(const std::shared_ptr<websocket_session>& session);
+
+  /// Shuts down every open session, and every one added from now on.
+  void close_all();
+
+private:
+  std::mutex mutex_;
+  bool closing_ = false;
+  std::vector<std::weak_ptr<websocket_session>> sessions_;
+  std::size_t prune_at_ = 64;
+};
+
+} // namespace awf::net

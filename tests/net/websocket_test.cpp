@@ -1,0 +1,518 @@
+#define CAF_SUITE websocket
+
+#include "caf/test/unit_test.hpp"
+
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/canonical_json.hpp"
+#include "core/chain.hpp"
+#include "core/json_patch.hpp"
+#include "tests/net/server_fixture.hpp"
+#include "tests/net/ws_client.hpp"
+
+using namespace awf;
+namespace http = boost::beast::http;
+using json = nlohmann::json;
+
+namespace {
+
+const std::string api = "/api/awf-cloud-sync";
+
+struct device {
+  std::string id;
+  std::string token;
+};
+
+/// The history one device plays: every state, its canonical bytes and the
+/// chain through it, as contract §1 defines them.
+struct history {
+  std::vector<json> states{nullptr}; ///< index = turn id
+  std::vector<std::string> canonical{""};
+  std::vector<std::string> chain;
+
+  explicit history(const std::string& session_id)
+    : chain{core::chain_genesis(session_id)} {}
+
+  std::int64_t head_turn() const {
+    return static_cast<std::int64_t>(states.size()) - 1;
+  }
+
+  json head() const {
+    return {{"turn_id", head_turn()}, {"chain_hash", chain.back()}};
+  }
+
+  /// Appends the state of the next turn (parsed, so numbers are doubles as
+  /// on the wire).
+  void add(const std::string& state_text) {
+    auto state = *core::parse_json(state_text);
+    auto bytes = core::canonicalize(state);
+    chain.push_back(core::chain_next(chain.back(), head_turn() + 1,
+                                     core::state_hash(bytes)));
+    states.push_back(std::move(state));
+    canonical.push_back(std::move(bytes));
+  }
+
+  /// Turns first..last in wire form: the first whole, the others as
+  /// patches with their state hash.
+  json wire_turns(std::int64_t first, std::int64_t last) const {
+    auto out = json::array();
+    for (auto t = first; t <= last; ++t) {
+      auto i = static_cast<std::size_t>(t);
+      if (t == first)
+        out.push_back({{"turn_id", t}, {"state", states[i]}});
+      else
+        out.push_back({{"turn_id", t},
+                       {"patch", core::diff(states[i - 1], states[i])},
+                       {"state_hash", core::state_hash(canonical[i])}});
+    }
+    return out;
+  }
+};
+
+/// A game state that changes a little every turn.
+std::string game_state(int turn) {
+  std::string log = "[";
+  for (int i = 1; i <= turn; ++i)
+    log += (i > 1 ? "," : "") + std::string{"\"move "} + std::to_string(i) +
+           "\"";
+  log += "]";
+  return R"({"turn":)" + std::to_string(turn) + R"(,"player":{"hp":)" +
+         std::to_string(100 - turn % 37) + R"(,"pos":[)" +
+         std::to_string(turn % 11) + "," + std::to_string(turn * 3 % 7) +
+         R"(]},"log":)" + log + R"(,"name":"Zoë"})";
+}
+
+/// What a following client rebuilds from sync down bodies and pushes,
+/// checking every hash on the way.
+struct replica {
+  std::int64_t turn = -1;
+  std::string chain;
+  json state;
+  std::vector<std::string> canonical; ///< index = turn id, when seen
+
+  void see(std::int64_t t, const std::string& bytes) {
+    if (canonical.size() <= static_cast<std::size_t>(t))
+      canonical.resize(static_cast<std::size_t>(t) + 1);
+    canonical[static_cast<std::size_t>(t)] = bytes;
+  }
+
+  /// Applies a sync down body or a turns push; false on any mismatch.
+  bool apply(const json& body) {
+    if (auto snap = body.find("snapshot"); snap != body.end()) {
+      turn = (*snap)["turn_id"].get<std::int64_t>();
+      chain = (*snap)["chain_hash"].get<std::string>();
+      state = (*snap)["state"];
+      if (turn > 0) {
+        auto bytes = core::canonicalize(state);
+        if (core::state_hash(bytes) != (*snap)["state_hash"]) {
+          CAF_MESSAGE("snapshot state hash differs at turn " << turn);
+          return false;
+        }
+        see(turn, bytes);
+      }
+    }
+    for (const auto& t : body.at("turns")) {
+      auto id = t.at("turn_id").get<std::int64_t>();
+      if (id != turn + 1) {
+        CAF_MESSAGE("turn " << id << " does not follow " << turn);
+        return false;
+      }
+      if (t.contains("state")) {
+        state = t["state"];
+      } else {
+        auto next = core::apply_patch(state, t.at("patch"));
+        if (!next) {
+          CAF_MESSAGE("patch of turn " << id << " does not apply");
+          return false;
+        }
+        state = std::move(*next);
+      }
+      auto bytes = core::canonicalize(state);
+      auto hash = core::state_hash(bytes);
+      if (hash != t.at("state_hash")) {
+        CAF_MESSAGE("state hash differs at turn " << id);
+        return false;
+      }
+      auto next_chain = core::chain_next(chain, id, hash);
+      if (next_chain != t.at("chain_hash")) {
+        CAF_MESSAGE("chain hash differs at turn " << id);
+        return false;
+      }
+      chain = std::move(next_chain);
+      turn = id;
+      see(id, bytes);
+    }
+    return true;
+  }
+
+  /// True when this replica holds the head of `h` with the same bytes for
+  /// every turn it has seen.
+  bool matches(const history& h) const {
+    if (turn != h.head_turn() || chain != h.chain.back())
+      return false;
+    for (std::size_t t = 1; t < canonical.size(); ++t)
+      if (!canonical[t].empty() && canonical[t] != h.canonical[t])
+        return false;
+    return true;
+  }
+};
+
+struct fixture : test::server_fixture {
+  fixture() : server_fixture({"CLOUD_SYNC_MAX_SAVE_BYTES_MB=1"}) {}
+
+  std::string alice = token("alice");
+
+  device register_device(const std::string& user_token,
+                         const std::string& id) {
+    auto res = call(http::verb::post, api + "/devices",
+                    json{{"device_id", id}, {"label", id}}.dump(), user_token);
+    CAF_REQUIRE_EQUAL(res.status, 201);
+    return {res.body["device_id"].get<std::string>(),
+            res.body["sync_token"].get<std::string>()};
+  }
+
+  /// Creates a save; returns its id and session.
+  std::pair<std::string, std::string>
+  create_save(const std::string& bearer, const std::string& session) {
+    auto res = call(http::verb::post, api + "/saves",
+                    json{{"session_id", session}}.dump(), bearer);
+    CAF_REQUIRE_EQUAL(res.status, 201);
+    return {res.body["save_id"].get<std::string>(), session};
+  }
+
+  test::ws_client connect(const std::string& bearer,
+                          const std::string& protocols = "") {
+    return test::ws_client{port(), bearer, protocols};
+  }
+
+  static json subscribe(const std::string& save_id, const json& since,
+                        const std::string& req_id) {
+    return {{"type", "subscribe"},
+            {"req_id", req_id},
+            {"save_id", save_id},
+            {"since_turn", since["turn_id"]},
+            {"since_chain", since["chain_hash"]}};
+  }
+
+  static json sync_up(const std::string& req_id, const std::string& save_id,
+                      const device& dev, const history& h, std::int64_t base,
+                      std::int64_t last) {
+    return {{"type", "sync_up"},
+            {"req_id", req_id},
+            {"save_id", save_id},
+            {"device_id", dev.id},
+            {"base",
+             {{"turn_id", base},
+              {"chain_hash", h.chain[static_cast<std::size_t>(base)]}}},
+            {"turns", h.wire_turns(base + 1, last)}};
+  }
+
+  /// Rebuilds the save over REST from (since_turn, since_chain), following
+  /// `more` pages, into `r`.
+  bool rest_sync_down(const std::string& bearer, const std::string& save_id,
+                      std::int64_t since_turn, std::string since_chain,
+                      replica& r) {
+    for (int page = 0; page < 100; ++page) {
+      auto res = call(http::verb::get,
+                      api + "/sync/down?save_id=" + save_id +
+                        "&since_turn=" + std::to_string(since_turn) +
+                        "&since_chain=" + since_chain,
+                      "", bearer);
+      if (res.status != 200) {
+        CAF_MESSAGE("sync down answered " << res.status << ": " << res.raw);
+        return false;
+      }
+      if (!r.apply(res.body))
+        return false;
+      if (!res.body.value("more", false))
+        return true;
+      since_turn = r.turn;
+      since_chain = r.chain;
+    }
+    return false;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(websocket_tests, fixture)
+
+CAF_TEST(a sync token in the authorization header opens a socket) {
+  auto phone = register_device(alice, "phone");
+  auto [save_id, session] = create_save(alice, "ws-header");
+  history h{session};
+  auto ws = connect(phone.token);
+  CAF_REQUIRE(ws.upgraded());
+  CAF_CHECK_EQUAL(ws.status(), 101);
+  CAF_CHECK_EQUAL(ws.subprotocol(), "");
+  ws.send(subscribe(save_id, h.head(), "r1"));
+  auto reply = ws.read();
+  CAF_REQUIRE(reply);
+  CAF_CHECK_EQUAL((*reply)["type"], "sync_down");
+  CAF_CHECK_EQUAL((*reply)["req_id"], "r1");
+  CAF_CHECK_EQUAL((*reply)["head"], h.head());
+}
+
+CAF_TEST(a token in the subprotocol list opens a socket selecting awf v1) {
+  auto tablet = register_device(alice, "tablet");
+  auto [save_id, session] = create_save(alice, "ws-protocol");
+  history h{session};
+  auto ws = connect("", "awf.v1, bearer." + tablet.token);
+  CAF_REQUIRE(ws.upgraded());
+  CAF_CHECK_EQUAL(ws.subprotocol(), "awf.v1");
+  ws.send(subscribe(save_id, h.head(), "r1"));
+  auto reply = ws.read();
+  CAF_REQUIRE(reply);
+  CAF_CHECK_EQUAL((*reply)["type"], "sync_down");
+  CAF_CHECK_EQUAL((*reply)["head"], h.head());
+  // A user token works too, as for REST.
+  auto user = connect(alice);
+  CAF_CHECK(user.upgraded());
+}
+
+CAF_TEST(bad or missing tokens are answered 401 without upgrade) {
+  for (const auto& bearer :
+       {std::string{"awfs1.not-a-token"}, std::string{"nonsense"},
+        token("alice", "user", -10), std::string{}}) {
+    auto ws = connect(bearer);
+    CAF_CHECK(!ws.upgraded());
+    CAF_CHECK_EQUAL(ws.status(), 401);
+    CAF_CHECK(ws.body()["error"]["code"] == "unauthorized" ||
+              ws.body()["error"]["code"] == "token_expired");
+    CAF_CHECK(ws.body()["error"]["message"].is_string());
+  }
+  auto by_protocol = connect("", "awf.v1, bearer.nonsense");
+  CAF_CHECK(!by_protocol.upgraded());
+  CAF_CHECK_EQUAL(by_protocol.status(), 401);
+  // A plain GET of the WebSocket path is told to upgrade.
+  auto plain = call(http::verb::get, api + "/ws", "", alice);
+  CAF_CHECK_EQUAL(plain.status, 426);
+}
+
+CAF_TEST(malformed frames get error frames and the socket stays open) {
+  auto phone = register_device(alice, "phone");
+  auto [save_id, session] = create_save(alice, "ws-errors");
+  history h{session};
+  auto ws = connect(phone.token);
+  CAF_REQUIRE(ws.upgraded());
+  auto expect_error = [&](const std::string& text, const std::string& code,
+                          const json& req_id) {
+    CAF_REQUIRE(ws.send_text(text));
+    auto reply = ws.read();
+    CAF_REQUIRE(reply);
+    CAF_CHECK_EQUAL((*reply)["type"], "error");
+    CAF_CHECK_EQUAL((*reply)["req_id"], req_id);
+    CAF_CHECK_EQUAL((*reply)["error"]["code"], code);
+    CAF_CHECK((*reply)["error"]["message"].is_string());
+  };
+  expect_error("{not json", "invalid_json", nullptr);
+  expect_error(R"({"type":"subscribe","type":"sync_up"})", "invalid_json",
+               nullptr);
+  expect_error("[1,2]", "invalid_request", nullptr);
+  expect_error(R"({"req_id":7})", "invalid_request", 7);
+  expect_error(R"({"type":"dance","req_id":"x"})", "invalid_request", "x");
+  expect_error(R"({"type":"subscribe","req_id":"s","save_id":5})",
+               "invalid_request", "s");
+  expect_error(R"({"type":"subscribe","req_id":"s","save_id":"nope"})",
+               "not_found", "s");
+  // A sync up the engine refuses comes back as an error frame too.
+  h.add(game_state(1));
+  auto bad_base = sync_up("u", save_id, phone, h, 0, 1);
+  bad_base["base"]["chain_hash"] = std::string(64, 'a');
+  CAF_REQUIRE(ws.send(bad_base));
+  auto refused = ws.read();
+  CAF_REQUIRE(refused);
+  CAF_CHECK_EQUAL((*refused)["type"], "error");
+  CAF_CHECK_EQUAL((*refused)["req_id"], "u");
+  CAF_CHECK_EQUAL((*refused)["error"]["code"], "unknown_base");
+  // Still serving.
+  ws.send(subscribe(save_id, history{session}.head(), "ok"));
+  auto reply = ws.read();
+  CAF_REQUIRE(reply);
+  CAF_CHECK_EQUAL((*reply)["type"], "sync_down");
+  CAF_CHECK_EQUAL((*reply)["req_id"], "ok");
+}
+
+CAF_TEST(a frame over the message limit closes the socket) {
+  auto phone = register_device(alice, "phone");
+  auto ws = connect(phone.token);
+  CAF_REQUIRE(ws.upgraded());
+  // The limit is the state limit (1 MiB here) plus 1 MiB.
+  std::string big = R"({"type":"sync_up","pad":")" +
+                    std::string((std::size_t{2} << 20) + 1024, 'x') + "\"}";
+  ws.send_text(big); // may fail part way once the server has closed
+  auto reply = ws.read();
+  CAF_CHECK(!reply);
+  CAF_CHECK(!ws.open());
+  CAF_MESSAGE("close code " << ws.close_code());
+  CAF_CHECK(ws.close_code() == 0 || ws.close_code() == 1009);
+  // The server goes on serving others.
+  auto other = connect(phone.token);
+  CAF_CHECK(other.upgraded());
+}
+
+CAF_TEST(two devices of one user follow one save) {
+  auto phone = register_device(alice, "phone");
+  auto tablet = register_device(alice, "tablet");
+  auto [save_id, session] = create_save(alice, "ws-two-devices");
+  history h{session};
+  auto a = connect(phone.token);
+  auto b = connect("", "awf.v1, bearer." + tablet.token);
+  CAF_REQUIRE(a.upgraded() && b.upgraded());
+  replica ra;
+  replica rb;
+  // Both follow the save from the start.
+  b.send(subscribe(save_id, h.head(), "b-sub"));
+  auto b_reply = b.read();
+  CAF_REQUIRE(b_reply && (*b_reply)["type"] == "sync_down");
+  CAF_REQUIRE(rb.apply(*b_reply));
+  a.send(subscribe(save_id, h.head(), "a-sub"));
+  auto a_reply = a.read();
+  CAF_REQUIRE(a_reply && (*a_reply)["type"] == "sync_down");
+  CAF_REQUIRE(ra.apply(*a_reply));
+  CAF_CHECK_EQUAL(rb.turn, 0);
+  CAF_CHECK_EQUAL(rb.chain, h.chain[0]);
+  // A plays three turns, then two more; B is pushed each change.
+  for (int t = 1; t <= 5; ++t)
+    h.add(game_state(t));
+  CAF_REQUIRE(a.send(sync_up("a1", save_id, phone, h, 0, 3)));
+  auto a1 = a.read();
+  CAF_REQUIRE(a1);
+  CAF_CHECK_EQUAL((*a1)["type"], "sync_up_result");
+  CAF_CHECK_EQUAL((*a1)["req_id"], "a1");
+  CAF_CHECK_EQUAL((*a1)["status"], "fast_forward");
+  CAF_CHECK_EQUAL((*a1)["head"]["turn_id"], 3);
+  CAF_CHECK_EQUAL((*a1)["head"]["chain_hash"], h.chain[3]);
+  CAF_REQUIRE(a.send(sync_up("a2", save_id, phone, h, 3, 5)));
+  auto a2 = a.read();
+  CAF_REQUIRE(a2);
+  CAF_CHECK_EQUAL((*a2)["type"], "sync_up_result");
+  CAF_CHECK_EQUAL((*a2)["req_id"], "a2");
+  CAF_CHECK_EQUAL((*a2)["head"]["chain_hash"], h.chain[5]);
+  while (rb.turn < 5) {
+    auto push = b.read();
+    CAF_REQUIRE(push);
+    CAF_REQUIRE_EQUAL((*push)["type"], "turns");
+    CAF_CHECK_EQUAL((*push)["save_id"], save_id);
+    CAF_REQUIRE(rb.apply(*push));
+    CAF_CHECK_EQUAL((*push)["head"]["turn_id"], rb.turn);
+    CAF_CHECK_EQUAL((*push)["head"]["chain_hash"], rb.chain);
+  }
+  CAF_CHECK(rb.matches(h));
+  // B plays turn 6 over its socket: B gets its reply, A a push. A's first
+  // message since its own replies is that push, so A was not pushed its
+  // own turns.
+  h.add(game_state(6));
+  CAF_REQUIRE(b.send(sync_up("b1", save_id, tablet, h, 5, 6)));
+  auto b1 = b.read();
+  CAF_REQUIRE(b1);
+  CAF_CHECK_EQUAL((*b1)["type"], "sync_up_result");
+  CAF_CHECK_EQUAL((*b1)["req_id"], "b1");
+  CAF_CHECK_EQUAL((*b1)["head"]["chain_hash"], h.chain[6]);
+  auto a_push = a.read();
+  CAF_REQUIRE(a_push);
+  CAF_REQUIRE_EQUAL((*a_push)["type"], "turns");
+  CAF_CHECK_EQUAL((*a_push)["head"]["turn_id"], 6);
+  CAF_REQUIRE_EQUAL((*a_push)["turns"].size(), 1u);
+  ra.turn = 5; // A holds its own turns up to 5
+  ra.chain = h.chain[5];
+  ra.state = h.states[5];
+  CAF_REQUIRE(ra.apply(*a_push));
+  CAF_CHECK(ra.matches(h));
+  // Likewise B's next message is A's turn 7, not its own turn 6.
+  h.add(game_state(7));
+  CAF_REQUIRE(a.send(sync_up("a3", save_id, phone, h, 6, 7)));
+  auto a3 = a.read();
+  CAF_REQUIRE(a3 && (*a3)["type"] == "sync_up_result");
+  auto b_push = b.read();
+  CAF_REQUIRE(b_push);
+  CAF_REQUIRE_EQUAL((*b_push)["type"], "turns");
+  CAF_CHECK_EQUAL((*b_push)["head"]["turn_id"], 7);
+  rb.turn = 6;
+  rb.chain = h.chain[6];
+  rb.state = h.states[6];
+  CAF_REQUIRE(rb.apply(*b_push));
+  CAF_CHECK(rb.matches(h));
+  // B's REST sync down from several points rebuilds A's bytes and chain.
+  for (std::int64_t since : {0, 1, 2, 5, 7}) {
+    replica r;
+    r.turn = since;
+    r.chain = h.chain[static_cast<std::size_t>(since)];
+    r.state = h.states[static_cast<std::size_t>(since)];
+    CAF_REQUIRE(rest_sync_down(tablet.token, save_id, since,
+                               h.chain[static_cast<std::size_t>(since)], r));
+    CAF_CHECK(r.matches(h));
+    CAF_CHECK_EQUAL(core::canonicalize(r.state), h.canonical.back());
+  }
+  // From a point that is not on the chain: a snapshot, then the same head.
+  replica lost;
+  CAF_REQUIRE(
+    rest_sync_down(tablet.token, save_id, 3, std::string(64, 'b'), lost));
+  CAF_CHECK(lost.matches(h));
+}
+
+CAF_TEST(a subscriber far behind gets the rest as turns pushes) {
+  auto phone = register_device(alice, "phone");
+  auto tablet = register_device(alice, "tablet");
+  auto [save_id, session] = create_save(alice, "ws-far-behind");
+  history h{session};
+  for (int t = 1; t <= 250; ++t)
+    h.add(game_state(t));
+  auto a = connect(phone.token);
+  CAF_REQUIRE(a.upgraded());
+  CAF_REQUIRE(a.send(sync_up("a1", save_id, phone, h, 0, 250)));
+  auto a1 = a.read();
+  CAF_REQUIRE(a1);
+  CAF_REQUIRE_EQUAL((*a1)["type"], "sync_up_result");
+  CAF_CHECK_EQUAL((*a1)["head"]["turn_id"], 250);
+  // B knows turn 1 only; sync down pages are smaller than 249 turns, so the
+  // reply says "more" and the session sends the rest on its own.
+  auto b = connect(tablet.token);
+  CAF_REQUIRE(b.upgraded());
+  b.send(subscribe(save_id, json{{"turn_id", 1}, {"chain_hash", h.chain[1]}},
+                   "b-sub"));
+  replica rb;
+  rb.turn = 1;
+  rb.chain = h.chain[1];
+  rb.state = h.states[1];
+  auto reply = b.read();
+  CAF_REQUIRE(reply);
+  CAF_REQUIRE_EQUAL((*reply)["type"], "sync_down");
+  CAF_CHECK_EQUAL((*reply)["head"]["turn_id"], 250);
+  CAF_REQUIRE(rb.apply(*reply));
+  CAF_MESSAGE("the reply carried turns up to " << rb.turn);
+  while (rb.turn < 250) {
+    auto push = b.read();
+    CAF_REQUIRE(push);
+    CAF_REQUIRE_EQUAL((*push)["type"], "turns");
+    CAF_REQUIRE(rb.apply(*push));
+  }
+  CAF_CHECK(rb.matches(h));
+  // Then live pushes continue from there.
+  h.add(game_state(251));
+  CAF_REQUIRE(a.send(sync_up("a2", save_id, phone, h, 250, 251)));
+  CAF_REQUIRE(a.read_type("sync_up_result"));
+  auto live = b.read();
+  CAF_REQUIRE(live);
+  CAF_REQUIRE_EQUAL((*live)["type"], "turns");
+  CAF_REQUIRE(rb.apply(*live));
+  CAF_CHECK(rb.matches(h));
+}
+
+CAF_TEST(the server closes sockets with going away when it stops) {
+  auto phone = register_device(alice, "phone");
+  auto ws = connect(phone.token);
+  CAF_REQUIRE(ws.upgraded());
+  // Read while the server stops, so that the close handshake completes.
+  int exit_code = -1;
+  std::thread stopper{[&] { exit_code = stop(); }};
+  auto msg = ws.read();
+  stopper.join();
+  CAF_CHECK(!msg);
+  CAF_CHECK_EQUAL(ws.close_code(), 1001);
+  CAF_CHECK_EQUAL(exit_code, 0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

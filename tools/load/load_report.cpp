@@ -1,0 +1,78 @@
+#include "tools/load/load_report.hpp"
+
+#include <cmath>
+#include <cstdio>
+
+namespace awf::load {
+
+namespace {
+
+/// Milliseconds rounded to the microsecond, or null without samples.
+nlohmann::json ms_or_null(const latency_histogram& h, double p) {
+  if (h.count() == 0)
+    return nullptr;
+  return std::round(h.percentile(p) * 1000.0) / 1000.0;
+}
+
+std::string latency_line(const char* name, const latency_histogram& h) {
+  if (h.count() == 0)
+    return std::string{name} + " no samples\n";
+  char line[200];
+  std::snprintf(line, sizeof line,
+                "%s p50 %.2f  p95 %.2f  p99 %.2f  max %.2f ms (%lld samples)\n",
+                name, h.percentile(50), h.percentile(95), h.percentile(99),
+                h.max_ms(), static_cast<long long>(h.count()));
+  return line;
+}
+
+} // namespace
+
+nlohmann::json summary_json(const load_summary& s) {
+  auto samples = nlohmann::json::array();
+  for (const auto& [message, count] : s.error_samples)
+    samples.push_back({{"message", message}, {"count", count}});
+  return {{"turns", s.turns},
+          {"duration_s", std::round(s.duration_s * 1000.0) / 1000.0},
+          {"turns_per_s", std::round(s.turns_per_s() * 10.0) / 10.0},
+          {"sync_up_p50_ms", ms_or_null(s.sync_up, 50)},
+          {"sync_up_p95_ms", ms_or_null(s.sync_up, 95)},
+          {"sync_up_p99_ms", ms_or_null(s.sync_up, 99)},
+          {"sync_up_max_ms", ms_or_null(s.sync_up, 100)},
+          {"push_p50_ms", ms_or_null(s.push, 50)},
+          {"push_p95_ms", ms_or_null(s.push, 95)},
+          {"push_p99_ms", ms_or_null(s.push, 99)},
+          {"push_samples", s.push.count()},
+          {"errors", s.errors},
+          {"failed_saves", s.failed_saves},
+          {"devices", s.devices},
+          {"saves", s.saves},
+          {"mode", s.mode},
+          {"error_samples", std::move(samples)}};
+}
+
+std::string summary_text(const load_summary& s) {
+  char head[200];
+  std::snprintf(head, sizeof head,
+                "awf-load: %s, %d devices on %d saves: %lld turns in %.2f s "
+                "= %.1f turns/s\n",
+                s.mode.c_str(), s.devices, s.saves,
+                static_cast<long long>(s.turns), s.duration_s, s.turns_per_s());
+  auto text = std::string{head} + latency_line("  sync up", s.sync_up) +
+              latency_line("  push   ", s.push);
+  text += "  errors  " + std::to_string(s.errors);
+  if (s.failed_saves > 0)
+    text += " (" + std::to_string(s.failed_saves) + " saves stopped early)";
+  return text + "\n";
+}
+
+std::string progress_line(std::int64_t turns, double turns_per_s, double p95_ms,
+                          std::int64_t errors) {
+  char line[160];
+  std::snprintf(line, sizeof line,
+                "turns %lld | %.1f turns/s | p95 %.2f ms | errors %lld",
+                static_cast<long long>(turns), turns_per_s, p95_ms,
+                static_cast<long long>(errors));
+  return line;
+}
+
+} // namespace awf::load

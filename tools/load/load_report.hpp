@@ -1,0 +1,48 @@
+// The results of a load run as a person or a script reads them: the --json
+// object, the text summary and the live progress line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tools/load/latency_histogram.hpp"
+
+namespace awf::load {
+
+struct load_summary {
+  std::int64_t turns = 0; ///< Turns the server accepted.
+  double duration_s = 0;  ///< From the first sync up to the last reply.
+  latency_histogram sync_up;
+  latency_histogram push; ///< Sync up sent → another device has the turn.
+  std::int64_t errors = 0;
+  int devices = 0;
+  int saves = 0;
+  int failed_saves = 0; ///< Saves stopped early by an error.
+  std::string mode;     ///< "ws" or "rest".
+  /// The first distinct error messages and how often each occurred.
+  std::vector<std::pair<std::string, std::int64_t>> error_samples;
+
+  double turns_per_s() const {
+    return duration_s > 0 ? static_cast<double>(turns) / duration_s : 0;
+  }
+};
+
+/// The --json object: turns, duration_s, turns_per_s, sync_up_p50_ms,
+/// sync_up_p95_ms, sync_up_p99_ms, push_p95_ms, errors, devices, saves,
+/// mode, plus a few more (error_samples: [{"message", "count"}]). A latency
+/// without samples is null (push latency in rest mode, or with one device per
+/// save).
+nlohmann::json summary_json(const load_summary& summary);
+
+/// A few lines for people.
+std::string summary_text(const load_summary& summary);
+
+/// "turns 1234 | 456.7 turns/s | p95 3.21 ms | errors 0".
+std::string progress_line(std::int64_t turns, double turns_per_s, double p95_ms,
+                          std::int64_t errors);
+
+} // namespace awf::load
