@@ -49,8 +49,10 @@ encode_branch(const save_state& st, const core::chain_head& start,
     bool whole = first_snapshot && out.stored.empty();
     core::previous_turn previous{whole ? nullptr : resolver.previous(),
                                  before.turn_id, base_turn, before.chain_hash};
-    auto encoded = core::encode_turn(previous, *resolver.state(), opts.encode,
-                                     *st.ctx->keys);
+    // A device's patch was just applied and checked: store it as it is.
+    auto encoded =
+      core::encode_turn(previous, *resolver.state(), opts.encode, *st.ctx->keys,
+                        wire.full_state ? nullptr : &wire.body);
     if (!encoded)
       return from_core_error(encoded.error());
     total += encoded->blob.bytes.size();
@@ -274,15 +276,17 @@ caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req) {
                              " is not on this save's chain (head turn " +
                              std::to_string(head.turn_id) + ")");
   };
+  bool at_head = req.base.turn_id == head.turn_id;
+  if ((at_head && req.base.chain_hash != head.chain_hash) ||
+      req.base.turn_id > head.turn_id || req.base.turn_id < 0)
+    return unknown_base();
+  // From here on every answer goes through the promise (once a promise
+  // exists, a returned value or error is not delivered).
   auto rp = self->make_response_promise<sync_up_reply>();
-  if (req.base.turn_id == head.turn_id) {
-    if (req.base.chain_hash != head.chain_hash)
-      return unknown_base();
+  if (at_head) {
     fast_forward(self, std::move(req.turns), {}, rp);
     return rp;
   }
-  if (req.base.turn_id > head.turn_id || req.base.turn_id < 0)
-    return unknown_base();
   // Behind the head: read the stored chain from the base on, then the
   // base's state, then compare.
   auto request = std::make_shared<sync_up_request>(std::move(req));

@@ -39,6 +39,7 @@ struct settings {
   int storage_writers = 2; ///< PostgreSQL only; SQLite has one writer
   // Limits of the network edge.
   int max_turns_per_sync = 1000;
+  int max_header_kb = 16;
   int max_connections = 10000;
   int ws_idle_s = 60;
   int device_rate = 50; ///< sync requests/s per device (0: unlimited)

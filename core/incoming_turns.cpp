@@ -13,19 +13,18 @@ turn_resolver::turn_resolver(chain_head base, state_image* base_state,
 result<std::monostate> turn_resolver::advance(incoming_turn turn) {
   nlohmann::json value;
   if (turn.patch) {
-    static const nlohmann::json null_state;
-    const nlohmann::json* before = &null_state;
+    // The state before is moved, not copied: its canonical bytes stay, and
+    // its value is parsed again from them if anyone asks later.
     if (current_ != nullptr) {
       auto parsed = current_->parsed();
       if (!parsed)
         return parsed.error();
-      before = *parsed;
+      value = std::move(*current_->value);
+      current_->value.reset();
     }
-    auto patched = apply_patch(*before, *turn.patch);
-    if (!patched)
+    if (auto applied = apply_patch_in_place(value, *turn.patch); !applied)
       return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
-                                          ": " + patched.error().message};
-    value = std::move(*patched);
+                                          ": " + applied.error().message};
   } else if (turn.state) {
     value = std::move(*turn.state);
   } else {

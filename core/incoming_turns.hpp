@@ -31,8 +31,9 @@ struct incoming_turn {
 class turn_resolver {
 public:
   /// Starts at `base` whose state is `base_state` (nullptr: the state before
-  /// turn 1, which is `null`). The base state is borrowed, never changed
-  /// except for caching its parsed value, and must outlive the resolver.
+  /// turn 1, which is `null`). The base state is borrowed and must outlive
+  /// the resolver; its canonical bytes never change, but a patch moves its
+  /// parsed value away (state_image::parsed() rebuilds it when needed).
   turn_resolver(chain_head base, state_image* base_state,
                 std::size_t max_state_bytes);
 
@@ -47,7 +48,8 @@ public:
   const std::string& state_hash() const noexcept { return state_hash_; }
   /// The state reached; nullptr at turn 0.
   state_image* state() noexcept { return current_; }
-  /// The state before the last advance; nullptr before turn 1.
+  /// The state before the last advance (its value may have been moved:
+  /// use its canonical bytes); nullptr before turn 1.
   state_image* previous() noexcept { return previous_; }
 
   /// Moves the state reached out (only after at least one advance).

@@ -393,22 +393,28 @@ status apply_at(json& doc, const json& patch, std::size_t index) {
 
 } // namespace
 
-result<json> apply_patch(const json& document, const json& patch) {
+status apply_patch_in_place(json& document, const json& patch) {
   if (!patch.is_array())
     return invalid(std::string{"patch is a "} + patch.type_name() +
                    ", not an array");
   std::size_t index = 0;
   try {
-    // The only deep copy: operations edit it in place, and on failure it is
-    // dropped, which makes the patch all-or-nothing.
-    json doc = document;
     for (; index < patch.size(); ++index)
-      if (auto applied = apply_at(doc, patch, index); !applied)
+      if (auto applied = apply_at(document, patch, index); !applied)
         return applied.error();
-    return doc;
+    return ok_status();
   } catch (const std::exception& ex) {
     return invalid("operation " + std::to_string(index) + ": " + ex.what());
   }
+}
+
+result<json> apply_patch(const json& document, const json& patch) {
+  // The only deep copy: on failure it is dropped, which makes the patch
+  // all-or-nothing.
+  json doc = document;
+  if (auto applied = apply_patch_in_place(doc, patch); !applied)
+    return applied.error();
+  return doc;
 }
 
 } // namespace awf::core

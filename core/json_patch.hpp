@@ -15,6 +15,11 @@ namespace awf::core {
 result<nlohmann::json> apply_patch(const nlohmann::json& document,
                                    const nlohmann::json& patch);
 
+/// Applies `patch` to `document` in place, without the copy. On failure
+/// `document` may be left partly patched: callers must discard it.
+result<std::monostate> apply_patch_in_place(nlohmann::json& document,
+                                            const nlohmann::json& patch);
+
 /// Returns a patch that turns `from` into `to` under any RFC 6902
 /// implementation. Objects are compared member by member. Arrays trim their
 /// common prefix and suffix, then align the rest with a sequence diff

@@ -119,7 +119,8 @@ result<std::string> open_blob(const stored_blob& blob, const key_ring& keys,
 
 result<stored_turn> encode_turn(const previous_turn& previous,
                                 state_image& next, const encode_options& opts,
-                                key_ring& keys) {
+                                key_ring& keys,
+                                const std::string* known_patch) {
   stored_turn turn;
   turn.turn_id = previous.turn_id + 1;
   turn.state_hash = state_hash(next.canonical);
@@ -130,13 +131,18 @@ result<stored_turn> encode_turn(const previous_turn& previous,
     previous.state == nullptr ||
     turn.turn_id - previous.base_turn >= opts.snapshot_every;
   if (!due_for_snapshot) {
-    auto before = previous.state->parsed();
-    if (!before)
-      return before.error();
-    auto after = next.parsed();
-    if (!after)
-      return after.error();
-    auto patch_bytes = canonicalize(diff(**before, **after));
+    std::string patch_bytes;
+    if (known_patch != nullptr) {
+      patch_bytes = *known_patch;
+    } else {
+      auto before = previous.state->parsed();
+      if (!before)
+        return before.error();
+      auto after = next.parsed();
+      if (!after)
+        return after.error();
+      patch_bytes = canonicalize(diff(**before, **after));
+    }
     if (patch_bytes.size() <= opts.max_diff_bytes) {
       turn.base_turn = previous.base_turn;
       auto patch_frame = zstd_compress(patch_bytes, opts.zstd_level);

@@ -85,9 +85,13 @@ struct previous_turn {
 /// a snapshot every `snapshot_every` turns (and at turn 1), or when the patch
 /// exceeds `max_diff_bytes`; otherwise the smaller of the compressed JSON
 /// Patch and the zstd delta against the previous canonical bytes.
+/// `known_patch`, when given, is the canonical bytes of a JSON Patch already
+/// checked to turn the previous state into `next` (a device's patch): it is
+/// used instead of computing a diff, so the previous value is not needed.
 result<stored_turn> encode_turn(const previous_turn& previous,
                                 state_image& next, const encode_options& opts,
-                                key_ring& keys);
+                                key_ring& keys,
+                                const std::string* known_patch = nullptr);
 
 /// Rebuilds the state of `turn` from the state before it (ignored for
 /// snapshots; required otherwise). Checks the blob's content hash and the

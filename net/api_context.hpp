@@ -35,6 +35,8 @@ struct api_context {
   std::string hmac_secret;
   std::function<std::int64_t()> now_unix;
   sync_limits limits;
+  /// CLOUD_SYNC_ENABLED: false turns sync up away (read-only maintenance).
+  bool sync_enabled = true;
   subscription_hub hub;
   rate_limiter device_rate{50.0, 100.0}; ///< requests/s and burst per device
   sync_metrics metrics;

@@ -42,30 +42,29 @@ public:
   void run() {
     parser_.header_limit(16 * 1024);
     stream_.expires_after(overload_read_timeout);
-    http::async_read_header(stream_, buffer_, parser_,
-                            [self = shared_from_this()](
-                              boost::system::error_code ec, std::size_t) {
-                              if (!ec)
-                                self->answer();
-                            });
+    http::async_read_header(
+      stream_, buffer_, parser_,
+      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+        if (!ec)
+          self->answer();
+      });
   }
 
 private:
   void answer() {
     http_request probe{http::verb::get, "/", parser_.get().version()};
     probe.keep_alive(false);
-    auto res = std::make_shared<http_response>(error_response(
-      probe, http::status::service_unavailable, "unavailable",
-      "the server has too many open connections; retry later"));
+    auto res = std::make_shared<http_response>(
+      error_response(probe, http::status::service_unavailable, "unavailable",
+                     "the server has too many open connections; retry later"));
     res->set(http::field::retry_after, "1");
     ++ctx_.responses_by_status[503];
-    http::async_write(stream_, *res,
-                      [self = shared_from_this(),
-                       res](boost::system::error_code, std::size_t) {
-                        boost::system::error_code ignored;
-                        self->stream_.socket().shutdown(
-                          tcp::socket::shutdown_send, ignored);
-                      });
+    http::async_write(
+      stream_, *res,
+      [self = shared_from_this(), res](boost::system::error_code, std::size_t) {
+        boost::system::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      });
   }
 
   boost::beast::tcp_stream stream_;
@@ -81,10 +80,7 @@ class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(asio::io_context& ioc, api_context& ctx, http_limits limits,
            websocket_set& websockets)
-    : ioc_(ioc),
-      acceptor_(asio::make_strand(ioc)),
-      ctx_(ctx),
-      limits_(limits),
+    : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(ctx), limits_(limits),
       websockets_(websockets) {}
 
   boost::system::error_code open(const tcp::endpoint& endpoint) {
@@ -121,6 +117,9 @@ private:
 
   void on_accept(boost::system::error_code ec, tcp::socket socket) {
     if (!ec) {
+      // Small answers must leave at once, not wait for Nagle's algorithm.
+      boost::system::error_code ignored;
+      socket.set_option(tcp::no_delay{true}, ignored);
       auto limit = static_cast<std::int64_t>(ctx_.limits.max_connections);
       if (ctx_.connections.load() < limit) {
         std::make_shared<http_session>(std::move(socket), ctx_, limits_,
@@ -178,8 +177,8 @@ http_server::start(const server_options& opts, api_context& ctx) {
     return core::error{core::errc::invalid_setting, "CLOUD_SYNC_LISTEN: '" +
                                                       opts.address +
                                                       "' is not an IP address"};
-  state->accept = std::make_shared<listener>(state->ioc, ctx, opts.limits,
-                                             state->websockets);
+  state->accept =
+    std::make_shared<listener>(state->ioc, ctx, opts.limits, state->websockets);
   if (auto bind_ec = state->accept->open({address, opts.port}))
     return core::error{core::errc::io_failure,
                        "cannot listen on " + opts.address + ":" +

@@ -2,7 +2,6 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include "net/api_response.hpp"
@@ -25,11 +24,8 @@ bool is_websocket_path(const http_request& req) {
 http_session::http_session(asio::ip::tcp::socket&& socket, api_context& ctx,
                            const http_limits& limits, connection_slot slot,
                            websocket_set& websockets)
-  : stream_(std::move(socket)),
-    ctx_(ctx),
-    limits_(limits),
-    slot_(std::move(slot)),
-    websockets_(websockets) {}
+  : stream_(std::move(socket)), ctx_(ctx), limits_(limits),
+    slot_(std::move(slot)), websockets_(websockets) {}
 
 void http_session::run() {
   asio::dispatch(
@@ -70,9 +66,9 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (is_websocket_path(parser_->get())) {
     if (beast::websocket::is_upgrade(parser_->get()))
       return upgrade(parser_->release());
-    auto res = error_response(parser_->get(), http::status::upgrade_required,
-                              "invalid_request",
-                              "this path takes a WebSocket upgrade");
+    auto res =
+      error_response(parser_->get(), http::status::upgrade_required,
+                     "invalid_request", "this path takes a WebSocket upgrade");
     res.set(http::field::upgrade, "websocket");
     ++ctx_.responses_by_status[res.result_int()];
     return send(std::move(res));
@@ -107,8 +103,8 @@ void http_session::upgrade(http_request req) {
                  [self, shared_req, who = std::move(who)]() mutable {
                    --self->ctx_.in_flight;
                    auto session = std::make_shared<websocket_session>(
-                     self->stream_.release_socket(), self->ctx_,
-                     std::move(who), std::move(self->slot_));
+                     self->stream_.release_socket(), self->ctx_, std::move(who),
+                     std::move(self->slot_));
                    self->websockets_.add(session);
                    session->run(std::move(*shared_req));
                  });
@@ -125,8 +121,8 @@ void http_session::upgrade(http_request req) {
 void http_session::refuse_upgrade(const http_request& req, api_outcome out) {
   // Answered in the contract's error format, without upgrading; the
   // connection closes after it.
-  auto res = json_response(req, static_cast<http::status>(out.status),
-                           out.body);
+  auto res =
+    json_response(req, static_cast<http::status>(out.status), out.body);
   if (out.retry_after_s > 0)
     res.set(http::field::retry_after, std::to_string(out.retry_after_s));
   res.keep_alive(false);

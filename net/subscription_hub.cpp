@@ -59,6 +59,8 @@ void subscription_hub::publish(std::shared_ptr<const push_event> event,
       by_save_.erase(it);
       return;
     }
+    // `origin` is compared with the push_subscriber address (what a
+    // connection passes as its origin_id), not with a derived class's.
     targets.reserve(it->second.size());
     for (const auto& weak : it->second)
       if (auto live = weak.lock();
@@ -73,8 +75,9 @@ std::size_t subscription_hub::subscriptions() const {
   std::lock_guard<std::mutex> guard{mutex_};
   std::size_t n = 0;
   for (const auto& [save_id, list] : by_save_)
-    n += static_cast<std::size_t>(std::count_if(
-      list.begin(), list.end(), [](const auto& weak) { return !weak.expired(); }));
+    n += static_cast<std::size_t>(
+      std::count_if(list.begin(), list.end(),
+                    [](const auto& weak) { return !weak.expired(); }));
   return n;
 }
 

@@ -236,6 +236,14 @@ void authenticate(api_context& ctx, std::string_view token,
 void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
              std::optional<std::string> if_match, origin_id origin,
              outcome_fn done) {
+  if (!ctx.sync_enabled) {
+    auto out = error_outcome(503, "unavailable",
+                             "sync is disabled for maintenance "
+                             "(CLOUD_SYNC_ENABLED=false); reads still work");
+    out.retry_after_s = 60;
+    done(std::move(out));
+    return;
+  }
   if (auto limited = rate_check(ctx, who)) {
     done(std::move(*limited));
     return;

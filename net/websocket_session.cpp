@@ -34,6 +34,9 @@ constexpr std::size_t max_recent = 64;
 /// A read buffer larger than this is given back after its message.
 constexpr std::size_t keep_read_buffer = 64 * 1024;
 
+/// Bytes asked for per read of a message.
+constexpr std::size_t read_chunk = 256 * 1024;
+
 constexpr std::string_view subprotocol = "awf.v1";
 constexpr std::string_view bearer_protocol = "bearer.";
 
@@ -43,8 +46,7 @@ template<class F>
 void for_each_protocol(const http_request& req, F fn) {
   auto [first, last] = req.equal_range(http::field::sec_websocket_protocol);
   for (auto field = first; field != last; ++field) {
-    auto list =
-      std::string_view{field->value().data(), field->value().size()};
+    auto list = std::string_view{field->value().data(), field->value().size()};
     while (!list.empty()) {
       auto comma = list.find(',');
       auto entry = list.substr(0, comma);
@@ -62,7 +64,8 @@ void for_each_protocol(const http_request& req, F fn) {
 
 bool offers_subprotocol(const http_request& req) {
   bool found = false;
-  for_each_protocol(req, [&](std::string_view p) { found |= p == subprotocol; });
+  for_each_protocol(req,
+                    [&](std::string_view p) { found |= p == subprotocol; });
   return found;
 }
 
@@ -142,16 +145,13 @@ std::string upgrade_token(const http_request& req) {
   return token;
 }
 
-// -- lifetime and handshake ----------------------------------------------------
+// -- lifetime and handshake
 
 websocket_session::websocket_session(asio::ip::tcp::socket&& socket,
                                      api_context& ctx, caller who,
                                      connection_slot slot)
-  : ws_(std::move(socket)),
-    close_timer_(ws_.get_executor()),
-    retry_timer_(ws_.get_executor()),
-    ctx_(ctx),
-    who_(std::move(who)),
+  : ws_(std::move(socket)), close_timer_(ws_.get_executor()),
+    retry_timer_(ws_.get_executor()), ctx_(ctx), who_(std::move(who)),
     slot_(std::move(slot)) {
   ++ctx_.websockets;
 }
@@ -170,7 +170,11 @@ void websocket_session::run(http_request req) {
   timeouts.idle_timeout = ctx_.limits.ws_idle_timeout;
   timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
-  ws_.read_message_max(ctx_.limits.max_message_bytes);
+  // The message limit is enforced by do_read, not by read_message_max:
+  // Beast fails the connection at that limit before an error frame can go
+  // out (and 1.81's teardown then resets the socket with the payload
+  // unread, so the client seldom even sees the 1009 close).
+  ws_.read_message_max(0);
   ws_.set_option(websocket::stream_base::decorator(
     [awf = offers_subprotocol(req)](websocket::response_type& res) {
       res.set(http::field::server, "awf-syncd");
@@ -202,24 +206,39 @@ void websocket_session::shutdown() {
   });
 }
 
-// -- reading requests ----------------------------------------------------------
+// -- reading requests
 
 void websocket_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
-                                                    shared_from_this()));
+  // Never more than one byte past the limit is buffered: enough to tell
+  // that a message is too large.
+  auto room = ctx_.limits.max_message_bytes + 1 - buffer_.size();
+  ws_.async_read_some(
+    buffer_, std::min(read_chunk, room),
+    beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
 }
 
 void websocket_session::on_read(beast::error_code ec, std::size_t) {
   if (ec) {
-    // Closed by the peer, idle timeout, or a message over read_message_max:
-    // Beast has already sent the close frame (1009 for the size) and torn
-    // the connection down, so no error frame can follow. Nothing more is
+    // Closed by the peer, idle timeout or a protocol error: Beast has
+    // answered the close and torn the connection down. Nothing more is
     // sent; pending work finds closing_ set.
     closing_ = true;
     return;
   }
   if (closing_)
     return;
+  if (buffer_.size() > ctx_.limits.max_message_bytes) {
+    buffer_.consume(buffer_.size());
+    buffer_.shrink_to_fit();
+    send_error(nullptr, "payload_too_large",
+               "a message may carry at most " +
+                 std::to_string(ctx_.limits.max_message_bytes) + " bytes");
+    // No more reads: the close handshake discards the rest of the message.
+    close_when_drained({websocket::close_code::too_big, "message too big"});
+    return;
+  }
+  if (!ws_.is_message_done())
+    return do_read();
   if (!ws_.got_text()) {
     send_error(nullptr, "invalid_request", "send JSON in text frames");
   } else {
@@ -244,8 +263,7 @@ void websocket_session::on_message(const std::string& text) {
   auto type = msg.find("type");
   if (type == msg.end() || !type->is_string())
     return send_error(req_id, "invalid_request",
-                      "a message needs a string \"type\"",
-                      {{"field", "type"}});
+                      "a message needs a string \"type\"", {{"field", "type"}});
   auto name = type->get<std::string>();
   if (name == "subscribe")
     handle_subscribe(req_id, msg);
@@ -288,7 +306,7 @@ outcome_fn websocket_session::on_strand(std::function<void(api_outcome)> fn) {
   };
 }
 
-// -- subscribe, unsubscribe, sync up ---------------------------------------------
+// -- subscribe, unsubscribe, sync up
 
 void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
   auto save = msg.find("save_id");
@@ -372,8 +390,8 @@ void websocket_session::handle_unsubscribe(const json& req_id,
                                            const json& msg) {
   auto save = msg.find("save_id");
   if (save == msg.end() || !save->is_string())
-    return send_error(req_id, "invalid_request",
-                      "\"save_id\" must be a string", {{"field", "save_id"}});
+    return send_error(req_id, "invalid_request", "\"save_id\" must be a string",
+                      {{"field", "save_id"}});
   auto save_id = save->get<std::string>();
   if (auto it = subs_.find(save_id); it != subs_.end())
     drop_subscription(it);
@@ -437,10 +455,9 @@ void websocket_session::note_own_sync(const std::string& save_id,
   if (auto conflict = result.find("conflict");
       conflict != result.end() && conflict->is_object()) {
     auto resolution = conflict->value("resolution", json::object());
-    client_branch =
-      resolution.is_object() &&
-      resolution.value("chosen_branch", json{}) == "client" &&
-      conflict->value("strategy", json{}) != "three_way_merge";
+    client_branch = resolution.is_object() &&
+                    resolution.value("chosen_branch", json{}) == "client" &&
+                    conflict->value("strategy", json{}) != "three_way_merge";
   }
   bool holds_head = last_turn && head->turn_id == *last_turn &&
                     (status == "fast_forward" || status == "up_to_date" ||
@@ -454,7 +471,7 @@ void websocket_session::note_own_sync(const std::string& save_id,
   }
 }
 
-// -- pushes ----------------------------------------------------------------------
+// -- pushes
 
 void websocket_session::deliver(std::shared_ptr<const push_event> event) {
   asio::post(ws_.get_executor(),
@@ -507,16 +524,16 @@ void websocket_session::apply_push(const std::string& save_id,
       for (const auto& turn : event.turns)
         if (auto h = head_of(turn))
           sub.recent.push_back(std::move(h->chain_hash));
-    sub.recent.push_back(event.head.chain_hash);
+    if (sub.recent.empty() || sub.recent.back() != event.head.chain_hash)
+      sub.recent.push_back(event.head.chain_hash);
     while (sub.recent.size() > max_recent)
       sub.recent.pop_front();
     return;
   }
-  bool delivered =
-    event.head == sub.known ||
-    (event.head.turn_id <= sub.known.turn_id &&
-     std::find(sub.recent.begin(), sub.recent.end(), event.head.chain_hash) !=
-       sub.recent.end());
+  bool delivered = event.head == sub.known ||
+                   (event.head.turn_id <= sub.known.turn_id &&
+                    std::find(sub.recent.begin(), sub.recent.end(),
+                              event.head.chain_hash) != sub.recent.end());
   if (!delivered)
     fetch(save_id, sub); // a gap or another chain: catch up from the store
 }
@@ -624,7 +641,7 @@ void websocket_session::drop_subscription(subscription_map::iterator it) {
   subs_.erase(it);
 }
 
-// -- writing ---------------------------------------------------------------------
+// -- writing
 
 void websocket_session::send(const json& msg) {
   if (closing_ || !accepted_)
@@ -728,7 +745,7 @@ void websocket_session::begin_close(websocket::close_reason reason) {
   });
 }
 
-// -- websocket_set ---------------------------------------------------------------
+// -- websocket_set
 
 void websocket_set::add(const std::shared_ptr<websocket_session>& session) {
   {

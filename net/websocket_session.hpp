@@ -37,8 +37,9 @@ inline constexpr std::string_view websocket_path = "/api/awf-cloud-sync/ws";
 /// when the request carries none.
 std::string upgrade_token(const http_request& req);
 
-class websocket_session : public push_subscriber,
-                          public std::enable_shared_from_this<websocket_session> {
+class websocket_session
+  : public push_subscriber,
+    public std::enable_shared_from_this<websocket_session> {
 public:
   /// Takes over an authenticated connection (and its count in
   /// `ctx.connections`); counts itself in `ctx.websockets`.

@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   net::api_context ctx;
   ctx.bridge = &bridge;
   ctx.hmac_secret = *secret;
+  ctx.sync_enabled = s.enabled;
   ctx.now_unix = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
   auto message_bytes =
     setup->context->options.max_state_bytes + (std::size_t{1} << 20);
@@ -131,6 +132,8 @@ int main(int argc, char** argv) {
   ctx.device_rate.configure(s.device_rate, s.device_burst);
   listen->threads = std::max(1u, std::thread::hardware_concurrency());
   listen->limits.body_bytes = message_bytes;
+  listen->limits.header_bytes = static_cast<std::size_t>(s.max_header_kb)
+                                << 10;
   auto server = net::http_server::start(*listen, ctx);
   if (!server)
     return fail(server.error().message);

@@ -3,6 +3,7 @@
 // deadline so that a missing message fails the test instead of hanging it.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -70,10 +71,23 @@ public:
 
   bool send(const json& msg) { return send_text(msg.dump()); }
 
+  /// Sends one text message split into `pieces` frames.
+  bool send_fragmented(const std::string& text, std::size_t pieces) {
+    boost::beast::error_code ec;
+    ws_.text(true);
+    auto step = text.size() / pieces + 1;
+    for (std::size_t at = 0; at < text.size() && !ec; at += step) {
+      auto n = std::min(step, text.size() - at);
+      ws_.write_some(at + n == text.size(),
+                     boost::asio::buffer(text.data() + at, n), ec);
+    }
+    return !ec;
+  }
+
   /// The next message, or nullopt when the connection closed (see
   /// close_code) or nothing came within `timeout`.
-  std::optional<json> read(std::chrono::milliseconds timeout =
-                             std::chrono::seconds{20}) {
+  std::optional<json>
+  read(std::chrono::milliseconds timeout = std::chrono::seconds{20}) {
     if (!open_)
       return std::nullopt;
     boost::beast::flat_buffer buffer;
@@ -117,6 +131,15 @@ public:
   }
 
   bool open() const { return open_; }
+
+  /// Closes with a normal close frame and waits for the server's.
+  void close() {
+    if (!open_)
+      return;
+    boost::beast::error_code ec;
+    ws_.close(boost::beast::websocket::close_code::normal, ec);
+    open_ = false;
+  }
 
   /// The code of the close frame that ended the connection (0: none).
   int close_code() const { return static_cast<int>(close_code_); }

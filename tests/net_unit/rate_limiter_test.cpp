@@ -46,7 +46,7 @@ CAF_TEST(retry after is the whole seconds until the next token) {
   rate_limiter limiter{0.25, 1.0}; // one token every 4 s
   CAF_CHECK_EQUAL(limiter.acquire("dev", t0), 0);
   CAF_CHECK_EQUAL(limiter.acquire("dev", t0), 4);
-  CAF_CHECK_EQUAL(limiter.acquire("dev", t0 + 2s), 2);    // 0.5 token
+  CAF_CHECK_EQUAL(limiter.acquire("dev", t0 + 2s), 2);     // 0.5 token
   CAF_CHECK_EQUAL(limiter.acquire("dev", t0 + 3500ms), 1); // 1/8 s left
   CAF_CHECK_EQUAL(limiter.acquire("dev", t0 + 4s), 0);
   // A refusal takes no token: the wait does not grow with retries.

@@ -1,0 +1,109 @@
+#define CAF_SUITE incoming_turns
+
+#include "core/incoming_turns.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+#include "core/canonical_json.hpp"
+#include "core/sync_token.hpp"
+
+using namespace awf::core;
+using nlohmann::json;
+
+namespace {
+
+incoming_turn whole(std::int64_t id, json state, std::string hash = {}) {
+  return {id, std::move(state), std::nullopt, std::move(hash)};
+}
+
+incoming_turn patched(std::int64_t id, json patch, std::string hash) {
+  return {id, std::nullopt, std::move(patch), std::move(hash)};
+}
+
+chain_head genesis() {
+  return {0, chain_genesis("s")};
+}
+
+} // namespace
+
+CAF_TEST(whole states and patches rebuild the states and the chain) {
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  CAF_REQUIRE(r.advance(whole(1, json{{"hp", 10.0}, {"gold", 1.0}})));
+  auto h1 = state_hash(R"({"gold":1,"hp":10})");
+  CAF_CHECK_EQUAL(r.state_hash(), h1);
+  CAF_CHECK_EQUAL(r.head().chain_hash, chain_next(chain_genesis("s"), 1, h1));
+  CAF_CHECK(r.previous() == nullptr);
+  auto h2 = state_hash(R"({"gold":1,"hp":9})");
+  CAF_REQUIRE(r.advance(patched(
+    2, json::array({{{"op", "replace"}, {"path", "/hp"}, {"value", 9.0}}}),
+    h2)));
+  CAF_CHECK_EQUAL(r.head().turn_id, 2);
+  CAF_CHECK_EQUAL(r.state()->canonical, R"({"gold":1,"hp":9})");
+  CAF_CHECK_EQUAL(r.previous()->canonical, R"({"gold":1,"hp":10})");
+  CAF_CHECK_EQUAL(r.head().chain_hash,
+                  chain_next(chain_next(chain_genesis("s"), 1, h1), 2, h2));
+  CAF_CHECK_EQUAL(r.take_state().canonical, R"({"gold":1,"hp":9})");
+}
+
+CAF_TEST(a borrowed base state is read and never changed) {
+  state_image base{R"({"a":[1,2]})", {}};
+  turn_resolver r{{7, "c7"}, &base, 1 << 20};
+  auto patch = json::array({{{"op", "add"}, {"path", "/a/-"}, {"value", 3.0}}});
+  CAF_REQUIRE(r.advance(patched(8, patch, state_hash(R"({"a":[1,2,3]})"))));
+  CAF_CHECK_EQUAL(base.canonical, R"({"a":[1,2]})");
+  CAF_CHECK(r.previous() == &base);
+  CAF_CHECK_EQUAL(r.head().chain_hash,
+                  chain_next("c7", 8, state_hash(R"({"a":[1,2,3]})")));
+}
+
+CAF_TEST(a wrong state hash is refused with hash_mismatch) {
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  auto res = r.advance(whole(1, json{{"x", 1.0}}, std::string(64, '0')));
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"hash_mismatch"});
+}
+
+CAF_TEST(a patch that cannot apply is refused with invalid_patch) {
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  CAF_REQUIRE(r.advance(whole(1, json{{"x", 1.0}})));
+  auto res = r.advance(
+    patched(2, json::array({{{"op", "remove"}, {"path", "/missing"}}}),
+            std::string(64, 'a')));
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_patch"});
+}
+
+CAF_TEST(a patch on turn one applies to the null state) {
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  auto patch =
+    json::array({{{"op", "add"}, {"path", ""}, {"value", {{"k", true}}}}});
+  CAF_REQUIRE(r.advance(patched(1, patch, state_hash(R"({"k":true})"))));
+  CAF_CHECK_EQUAL(r.state()->canonical, R"({"k":true})");
+}
+
+CAF_TEST(a state over the limit is refused with payload_too_large) {
+  turn_resolver r{genesis(), nullptr, 16};
+  auto res = r.advance(whole(1, json{{"long", std::string(64, 'x')}}));
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code),
+                  std::string{"payload_too_large"});
+}
+
+CAF_TEST(integers a double cannot carry are refused) {
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  auto res = r.advance(whole(1, json{{"id", 9007199254740993ULL}}));
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code),
+                  std::string{"unsupported_number"});
+}
+
+CAF_TEST(sync tokens are 256 random bits and stored as their hash) {
+  auto a = mint_sync_token();
+  auto b = mint_sync_token();
+  CAF_CHECK_NOT_EQUAL(a, b);
+  CAF_CHECK_EQUAL(a.rfind(sync_token_prefix, 0), 0u);
+  // 32 bytes in unpadded base64url are 43 characters.
+  CAF_CHECK_EQUAL(a.size(), sync_token_prefix.size() + 43);
+  CAF_CHECK_EQUAL(sync_token_hash(a), state_hash(a));
+  CAF_CHECK_EQUAL(sync_token_hash(a).size(), 64u);
+}
