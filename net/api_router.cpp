@@ -73,9 +73,6 @@ void route_api(api_context& ctx, const handle_ptr& h, std::string_view rest) {
                 [&] { admin_device(ctx, h, std::string{parts[2]}); });
   if (is({"admin", "audit"}))
     return only(h, verb::get, [&] { admin_audit(ctx, h); });
-  if (is({"ws"}))
-    return reply_error(*h, 400, "invalid_request",
-                       "this path takes a WebSocket upgrade");
   reply_error(*h, 404, "not_found", "no such endpoint");
 }
 
