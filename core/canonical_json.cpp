@@ -708,4 +708,23 @@ std::string format_es_number(double value) {
   return out;
 }
 
+namespace {
+
+bool deeper_than(const json& value, std::size_t remaining) {
+  if (!value.is_structured())
+    return false;
+  if (remaining == 0)
+    return true;
+  for (const auto& child : value)
+    if (deeper_than(child, remaining - 1))
+      return true;
+  return false;
+}
+
+} // namespace
+
+bool nested_too_deep(const json& value) {
+  return deeper_than(value, max_json_depth);
+}
+
 } // namespace awf::core

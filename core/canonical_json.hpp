@@ -29,6 +29,11 @@ result<nlohmann::json> parse_json(std::string_view text);
 /// larger document.
 result<nlohmann::json> normalize_json(nlohmann::json value);
 
+/// True when `value` nests arrays and objects deeper than `max_json_depth`.
+/// A cheap walk for values whose leaves are known to be valid already (a
+/// normalized document after a normalized patch).
+bool nested_too_deep(const nlohmann::json& value);
+
 /// Returns the RFC 8785 canonical bytes of `value`: object members sorted by
 /// the UTF-16 code units of their names, ECMAScript number formatting, the
 /// minimal JSON string escapes, no whitespace.

@@ -12,7 +12,14 @@ turn_resolver::turn_resolver(chain_head base, state_image* base_state,
 
 result<std::monostate> turn_resolver::advance(incoming_turn turn) {
   nlohmann::json value;
+  bool normalized_already = false;
   if (turn.patch) {
+    // A normalized patch on a normalized state leaves every leaf valid; only
+    // the nesting depth can grow, and that walk is cheap.
+    auto patch = normalize_json(std::move(*turn.patch));
+    if (!patch)
+      return patch.error();
+    *turn.patch = std::move(*patch);
     // The state before is moved, not copied: its canonical bytes stay, and
     // its value is parsed again from them if anyone asks later.
     if (current_ != nullptr) {
@@ -32,7 +39,9 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
                                         " carries neither state nor patch"};
   }
   // The same number and text rules as a directly persisted state.
-  auto normalized = normalize_json(std::move(value));
+  auto normalized = normalized_already
+                      ? result<nlohmann::json>{std::move(value)}
+                      : normalize_json(std::move(value));
   if (!normalized)
     return normalized.error();
   state_image next;

@@ -107,3 +107,28 @@ CAF_TEST(sync tokens are 256 random bits and stored as their hash) {
   CAF_CHECK_EQUAL(sync_token_hash(a), state_hash(a));
   CAF_CHECK_EQUAL(sync_token_hash(a).size(), 64u);
 }
+
+CAF_TEST(a patch may not nest the state deeper than the limit) {
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  json deep = json::array();
+  for (std::size_t i = 0; i < 120; ++i)
+    deep = json::array({deep});
+  CAF_REQUIRE(r.advance(whole(1, json{{"a", deep}})));
+  // Copying the deep value under itself doubles its depth.
+  auto copy = json::array(
+    {{{"op", "copy"}, {"from", "/a"}, {"path", "/a/0/0/0/0/0/0/0/0/0/0"}}});
+  auto res = r.advance(patched(2, copy, std::string(64, 'a')));
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_json"});
+}
+
+CAF_TEST(a patch value with an inexact integer is refused) {
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  CAF_REQUIRE(r.advance(whole(1, json{{"x", 1.0}})));
+  auto patch = json::array(
+    {{{"op", "add"}, {"path", "/id"}, {"value", 9007199254740993ULL}}});
+  auto res = r.advance(patched(2, patch, std::string(64, 'a')));
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code),
+                  std::string{"unsupported_number"});
+}

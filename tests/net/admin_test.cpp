@@ -87,7 +87,8 @@ CAF_TEST(admin device shows a device without its token) {
   CAF_REQUIRE_EQUAL(
     call(http::verb::delete_, prefix + "/devices/phone", "", alice).status,
     200);
-  CAF_CHECK_EQUAL(get("/admin/device/phone", admin).body["revoked"], true);
+  auto revoked = get("/admin/device/phone", admin);
+  CAF_CHECK_EQUAL(revoked.body["revoked"], true);
   auto missing = get("/admin/device/no-such-device", admin);
   CAF_CHECK_EQUAL(missing.status, 404);
   CAF_CHECK_EQUAL(missing.body["error"]["code"], "not_found");
@@ -192,6 +193,15 @@ CAF_TEST(the audit trail records device and sync operations) {
   // Unfiltered lists everything, both saves included.
   auto all = audit(admin, "limit=1000");
   CAF_CHECK_GREATER_OR_EQUAL(all.size(), by_save.size() + 2);
+  // Since: records from that time (Unix ms) on.
+  auto since_epoch = audit(admin, "since=0&limit=1000");
+  CAF_CHECK_EQUAL(since_epoch.size(), all.size());
+  auto hour_later = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      (std::chrono::system_clock::now() + std::chrono::hours{1})
+                        .time_since_epoch())
+                      .count();
+  CAF_CHECK_EQUAL(audit(admin, "since=" + std::to_string(hour_later)).size(),
+                  0u);
   // Bad filters.
   for (const std::string query :
        {"limit=0", "limit=1001", "limit=abc", "since=-5", "since=x"}) {

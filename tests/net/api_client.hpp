@@ -214,12 +214,20 @@ struct api_fixture : server_fixture {
     std::vector<std::string> extra_env = {"CLOUD_SYNC_MAX_SAVE_BYTES_MB=1"})
     : server_fixture(std::move(extra_env)) {}
 
-  /// Like server_fixture::call, with extra request headers.
+  /// How long call_with waits for an answer before giving up (status 0).
+  /// Not an assertion on speed: a bound that turns a request the server
+  /// never answers into a failed check instead of a runner abort (the CAF
+  /// watchdog ends the whole binary after 30 s in one test).
+  std::chrono::seconds reply_timeout{20};
+
+  /// Like server_fixture::call, with extra request headers and a bounded
+  /// wait for the answer.
   http_reply call_with(http::verb method, const std::string& target,
                        const std::string& body, const std::string& bearer,
-                       const std::map<std::string, std::string>& headers) {
+                       const std::map<std::string, std::string>& headers = {}) {
     boost::asio::io_context ioc;
     boost::beast::tcp_stream stream{ioc};
+    stream.expires_after(reply_timeout);
     stream.connect(boost::asio::ip::tcp::endpoint{
       boost::asio::ip::make_address("127.0.0.1"), port()});
     http::request<http::string_body> req{method, target, 11};
@@ -256,7 +264,7 @@ struct api_fixture : server_fixture {
     if (!id.empty())
       body = {{"device_id", id}, {"label", id + " label"}};
     auto res =
-      call(http::verb::post, prefix + "/devices", body.dump(), user_token);
+      call_with(http::verb::post, prefix + "/devices", body.dump(), user_token);
     if (res.status != 201)
       CAF_FAIL("device registration answered " << res.status << ": "
                                                << res.raw);
@@ -266,8 +274,8 @@ struct api_fixture : server_fixture {
 
   /// Creates a save (201 required).
   save_ref add_save(const std::string& bearer, const std::string& session) {
-    auto res = call(http::verb::post, prefix + "/saves",
-                    json{{"session_id", session}}.dump(), bearer);
+    auto res = call_with(http::verb::post, prefix + "/saves",
+                         json{{"session_id", session}}.dump(), bearer);
     if (res.status != 201)
       CAF_FAIL("save creation answered " << res.status << ": " << res.raw);
     return {res.body["save_id"].get<std::string>(), session};
@@ -290,7 +298,7 @@ struct api_fixture : server_fixture {
   }
 
   http_reply sync_up_text(const std::string& bearer, const std::string& text) {
-    return call(http::verb::post, prefix + "/sync/up", text, bearer);
+    return call_with(http::verb::post, prefix + "/sync/up", text, bearer);
   }
 
   static std::string down_target(const std::string& save_id,
@@ -315,7 +323,7 @@ struct api_fixture : server_fixture {
 
   /// The save's head as the server lists it for `bearer`'s user.
   json listed_head(const std::string& bearer, const std::string& save_id) {
-    auto res = call(http::verb::get, prefix + "/saves", "", bearer);
+    auto res = call_with(http::verb::get, prefix + "/saves", "", bearer);
     for (const auto& s : res.body["saves"])
       if (s["save_id"] == save_id)
         return s["head"];
@@ -323,18 +331,19 @@ struct api_fixture : server_fixture {
   }
 
   http_reply materialize(const std::string& bearer, const json& body) {
-    return call(http::verb::post, prefix + "/save/materialize", body.dump(),
-                bearer);
+    return call_with(http::verb::post, prefix + "/save/materialize",
+                     body.dump(), bearer);
   }
 
   http_reply verify(const std::string& bearer, const json& body) {
-    return call(http::verb::post, prefix + "/save/verify", body.dump(), bearer);
+    return call_with(http::verb::post, prefix + "/save/verify", body.dump(),
+                     bearer);
   }
 
   /// The admin audit trail with `query` (e.g. "save_id=…&limit=5").
   json audit(const std::string& admin_token, const std::string& query) {
-    auto res =
-      call(http::verb::get, prefix + "/admin/audit?" + query, "", admin_token);
+    auto res = call_with(http::verb::get, prefix + "/admin/audit?" + query, "",
+                         admin_token);
     if (res.status != 200)
       CAF_FAIL("admin/audit answered " << res.status << ": " << res.raw);
     return res.body["audit"];

@@ -28,6 +28,41 @@ namespace http = boost::beast::http;
 
 inline const std::string test_secret = "0123456789abcdef0123456789abcdef-test";
 
+/// Servers started by this process. A failed CAF_REQUIRE calls abort(),
+/// which skips every destructor: the SIGABRT handler kills them so no
+/// server outlives its test binary (and holds its output pipe open).
+struct spawned_servers {
+  static constexpr int capacity = 64;
+  static inline volatile sig_atomic_t pids[capacity] = {};
+
+  static void on_abort(int) {
+    for (int i = 0; i < capacity; ++i)
+      if (pids[i] > 0)
+        ::kill(static_cast<pid_t>(pids[i]), SIGKILL);
+    std::signal(SIGABRT, SIG_DFL);
+    std::raise(SIGABRT);
+  }
+
+  static void add(pid_t pid) {
+    static const bool installed = [] {
+      std::signal(SIGABRT, on_abort);
+      return true;
+    }();
+    (void)installed;
+    for (int i = 0; i < capacity; ++i)
+      if (pids[i] == 0) {
+        pids[i] = pid;
+        return;
+      }
+  }
+
+  static void remove(pid_t pid) {
+    for (int i = 0; i < capacity; ++i)
+      if (pids[i] == pid)
+        pids[i] = 0;
+  }
+};
+
 struct http_reply {
   int status = 0;
   nlohmann::json body;
@@ -64,6 +99,7 @@ public:
   /// Sends SIGTERM and returns the exit status; -1 if the server did not
   /// exit within 20 s (it is then killed, so a hang fails fast).
   int stop() {
+    spawned_servers::remove(pid_);
     ::kill(pid_, SIGTERM);
     int status = 0;
     for (int i = 0; i < 400; ++i) {
@@ -173,6 +209,7 @@ private:
                     envp.data()) != 0)
       throw std::runtime_error("cannot start " + path);
     posix_spawn_file_actions_destroy(&actions);
+    spawned_servers::add(pid_);
     ::close(out[1]);
     out_ = ::fdopen(out[0], "r");
     char line[512];

@@ -1,9 +1,9 @@
 #include "tools/load/save_timeline.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "core/canonical_json.hpp"
-#include "core/json_patch.hpp"
 
 namespace awf::load {
 
@@ -17,25 +17,44 @@ save_timeline::save_timeline(std::string session_id, unsigned seed,
   genesis_.chain_hash = chain_.head().chain_hash;
 }
 
-nlohmann::json save_timeline::play(int count) {
-  auto entries = nlohmann::json::array();
+played_turns save_timeline::play(int count) {
+  played_turns played;
+  played.patches.reserve(static_cast<std::size_t>(std::max(0, count)));
+  auto& out = played.entries;
+  out += '[';
   for (int i = 0; i < count; ++i) {
-    model_.advance(settings_.change_fraction);
-    const auto& state = model_.state();
+    nlohmann::json patch;
+    model_.advance(settings_.change_fraction, &patch);
+    const auto& canonical = model_.canonical();
+    auto hash = core::state_hash(canonical);
     auto turn_id = chain_.head().turn_id + 1;
-    auto hash = core::state_hash(core::canonicalize(state));
-    if (turn_id == 1 || turn_id % settings_.full_every == 0)
-      entries.push_back({{"turn_id", turn_id}, {"state", state}});
-    else
-      entries.push_back({{"turn_id", turn_id},
-                         {"patch", core::diff(previous_, state)},
-                         {"state_hash", hash}});
+    if (i > 0)
+      out += ',';
+    out += "{\"turn_id\":";
+    out += std::to_string(turn_id);
+    if (turn_id == 1 || turn_id % settings_.full_every == 0) {
+      // Now and then, the model's piecewise bytes against a whole walk.
+      if (canonical != core::canonicalize(model_.state()))
+        throw std::logic_error{"the game state model's canonical bytes "
+                               "differ from core::canonicalize"};
+      out += ",\"state\":";
+      out += canonical;
+      played.patches.emplace_back(nullptr);
+    } else {
+      out += ",\"patch\":";
+      out += patch.dump();
+      out += ",\"state_hash\":\"";
+      out += hash;
+      out += '"';
+      played.patches.push_back(std::move(patch));
+    }
+    out += '}';
     // Cannot fail: the timeline is the only writer of its chain.
     (void)chain_.append(turn_id, hash);
     recent_.push_back({turn_id, std::move(hash), chain_.head().chain_hash});
-    previous_ = state;
   }
-  return entries;
+  out += ']';
+  return played;
 }
 
 void save_timeline::mark_sent(std::int64_t first, std::int64_t last,

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,15 @@ struct planned_turn {
   int sent_by = -1;                 ///< Device index, -1 until sent.
 };
 
+/// Turns just played, ready to send.
+struct played_turns {
+  /// The JSON array text of their sync-up entries (contract §5).
+  std::string entries;
+  /// Per turn, in order: its patch against the turn before, or null when
+  /// the entry holds the whole state.
+  std::vector<nlohmann::json> patches;
+};
+
 struct timeline_settings {
   std::size_t state_bytes = 16 * 1024; ///< Canonical size of a state.
   double change_fraction = 0.01;       ///< Part of the state a turn edits.
@@ -43,14 +53,18 @@ public:
   /// The last planned turn and its chain hash ({0, chain(0)} at first).
   const core::chain_head& head() const { return chain_.head(); }
 
-  /// The state of the head turn (null before turn 1).
-  const nlohmann::json& state() const { return previous_; }
+  /// The state of the head turn (the model's first state before turn 1,
+  /// which no device ever sees: turn 1 always carries a whole state).
+  const nlohmann::json& state() const { return model_.state(); }
 
   /// Plays `count` turns and returns their sync-up entries (contract §5):
   /// `{"turn_id", "state"}` on turn 1 and on every turn divisible by
-  /// `full_every`, otherwise `{"turn_id", "patch", "state_hash"}` with a
-  /// JSON Patch against the turn before. The head moves to the last one.
-  nlohmann::json play(int count);
+  /// `full_every`, otherwise `{"turn_id", "patch", "state_hash"}` with the
+  /// JSON Patch of the model's edits. The head moves to the last one. Each
+  /// state is hashed once from the model's canonical bytes; a whole state
+  /// is sent as those bytes, after checking them against
+  /// core::canonicalize (throws std::logic_error if they differ).
+  played_turns play(int count);
 
   /// Notes that turns `first`..`last` were sent at `at` by device `device`.
   void mark_sent(std::int64_t first, std::int64_t last,
@@ -67,7 +81,6 @@ private:
   std::string session_id_;
   timeline_settings settings_;
   tools::game_state_model model_;
-  nlohmann::json previous_;
   chain_tracker chain_;
   planned_turn genesis_;
   std::deque<planned_turn> recent_; ///< Consecutive turn ids.

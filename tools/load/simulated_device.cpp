@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/beast/http/verb.hpp>
 
+#include "core/json_patch.hpp"
 #include "tools/load/sync_checks.hpp"
 #include "tools/load/sync_messages.hpp"
 
@@ -139,7 +140,8 @@ task<bool> simulated_device::await_reply(std::string_view what, json& reply) {
   co_return true;
 }
 
-task<bool> simulated_device::sync_up(const core::chain_head& base, json turns,
+task<bool> simulated_device::sync_up(const core::chain_head& base,
+                                     played_turns turns,
                                      const core::chain_head& expected) {
   auto started = load_clock::now();
   auto name = sync_up_name(base, expected);
@@ -148,14 +150,13 @@ task<bool> simulated_device::sync_up(const core::chain_head& base, json turns,
          std::to_string(known_.head().turn_id) + ", not at the base");
     co_return false;
   }
-  auto body = sync_up_body(save_id_, device_id_, base, std::move(turns));
   json reply;
   if (ws_) {
     pending_req_id_ =
       std::to_string(index_) + "." + std::to_string(++requests_);
     reply_.reset();
     auto failed = co_await ws_->send(
-      sync_up_frame(pending_req_id_, std::move(body)).dump());
+      sync_up_text(pending_req_id_, save_id_, device_id_, base, turns.entries));
     if (!failed.empty()) {
       fail(name + ": " + failed);
       co_return false;
@@ -170,7 +171,7 @@ task<bool> simulated_device::sync_up(const core::chain_head& base, json turns,
   } else {
     auto answer = co_await http_.request(
       verb::post, ctx_.options.server.target(sync_up_path), sync_token_,
-      body.dump());
+      sync_up_text({}, save_id_, device_id_, base, turns.entries));
     if (!answer.is_2xx()) {
       fail(name + ": " + answer.describe());
       co_return false;
@@ -194,11 +195,27 @@ task<bool> simulated_device::sync_up(const core::chain_head& base, json turns,
     fail(name + ": the device's recomputed chain differs from the server's");
     co_return false;
   }
-  if (replica_)
-    *replica_ = timeline_.state();
+  if (replica_ && !advance_replica(turns.patches)) {
+    fail(name + ": the device's replica does not take its own patches");
+    co_return false;
+  }
   ctx_.stats.record_sync_up(static_cast<int>(expected.turn_id - base.turn_id),
                             elapsed_ms);
   co_return true;
+}
+
+bool simulated_device::advance_replica(
+  const std::vector<nlohmann::json>& patches) {
+  // A whole state among the turns: the head's state is the timeline's.
+  for (const auto& patch : patches)
+    if (patch.is_null()) {
+      *replica_ = timeline_.state();
+      return true;
+    }
+  for (const auto& patch : patches)
+    if (!core::apply_patch_in_place(*replica_, patch))
+      return false;
+  return true;
 }
 
 task<bool> simulated_device::catch_up() {

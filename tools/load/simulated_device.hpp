@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -46,9 +47,11 @@ public:
   /// connection of the setup is closed.
   task<bool> subscribe();
 
-  /// Sends turns base+1..expected (the timeline's entries `turns`) and
+  /// Sends turns base+1..expected (the timeline's `turns`, just played) and
   /// checks the result against `expected`; records the sync-up latency.
-  task<bool> sync_up(const core::chain_head& base, nlohmann::json turns,
+  /// With --verify-states, moves the device's replica to the new head with
+  /// the turns' own patches.
+  task<bool> sync_up(const core::chain_head& base, played_turns turns,
                      const core::chain_head& expected);
 
   /// REST mode: GET sync/down until this device knows the server's head.
@@ -66,6 +69,9 @@ private:
   void handle_frame(const std::string& text);
   void handle_sync_down(const nlohmann::json& message, bool push);
   task<bool> await_reply(std::string_view what, nlohmann::json& reply);
+  /// Applies the patches of the turns this device just sent to its
+  /// replica; false when one does not apply (the replica is then unusable).
+  bool advance_replica(const std::vector<nlohmann::json>& patches);
   std::string sync_up_name(const core::chain_head& base,
                            const core::chain_head& expected) const;
   const planned_turn* sent(std::int64_t turn_id) const;

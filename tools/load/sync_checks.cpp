@@ -49,7 +49,11 @@ std::string head_text(const core::chain_head& head) {
 }
 
 std::string hash_of(const json& state) {
-  return core::state_hash(core::canonicalize(state));
+  // One buffer per I/O thread: states are about the same size every turn.
+  thread_local std::string canonical;
+  canonical.clear();
+  core::canonicalize_to(state, canonical);
+  return core::state_hash(canonical);
 }
 
 check_result apply_snapshot(const json& snapshot, chain_tracker& tracker,
@@ -113,13 +117,13 @@ check_result apply_turn(const json& turn, chain_tracker& tracker,
       *replica = *state;
   } else if (patch != nullptr && patch->is_array()) {
     if (replica != nullptr) {
-      auto patched = core::apply_patch(*replica, *patch);
+      // In place: on failure the caller drops the replica anyway.
+      auto patched = core::apply_patch_in_place(*replica, *patch);
       if (!patched)
         return "patch of " + name +
                " does not apply: " + patched.error().message;
-      if (hash_of(*patched) != *hash)
+      if (hash_of(*replica) != *hash)
         return "patch of " + name + " does not give its state_hash";
-      *replica = std::move(*patched);
     }
   } else {
     return name + " has neither a patch array nor a state";

@@ -15,14 +15,31 @@ nlohmann::json create_save_body(std::string_view session_id) {
   return {{"session_id", session_id}};
 }
 
-nlohmann::json sync_up_body(std::string_view save_id,
-                            std::string_view device_id,
-                            const core::chain_head& base,
-                            nlohmann::json turns) {
-  return {{"save_id", save_id},
-          {"device_id", device_id},
-          {"base", head_json(base)},
-          {"turns", std::move(turns)}};
+std::string sync_up_text(std::string_view req_id, std::string_view save_id,
+                         std::string_view device_id,
+                         const core::chain_head& base, std::string_view turns) {
+  auto quoted = [](std::string_view text) {
+    return nlohmann::json(text).dump();
+  };
+  std::string out;
+  out.reserve(turns.size() + save_id.size() + device_id.size() +
+              base.chain_hash.size() + req_id.size() + 128);
+  out += '{';
+  if (!req_id.empty()) {
+    out += "\"type\":\"sync_up\",\"req_id\":";
+    out += quoted(req_id);
+    out += ',';
+  }
+  out += "\"save_id\":";
+  out += quoted(save_id);
+  out += ",\"device_id\":";
+  out += quoted(device_id);
+  out += ",\"base\":";
+  out += head_json(base).dump();
+  out += ",\"turns\":";
+  out += turns;
+  out += '}';
+  return out;
 }
 
 nlohmann::json subscribe_frame(std::string_view save_id,
@@ -31,12 +48,6 @@ nlohmann::json subscribe_frame(std::string_view save_id,
           {"save_id", save_id},
           {"since_turn", since.turn_id},
           {"since_chain", since.chain_hash}};
-}
-
-nlohmann::json sync_up_frame(std::string_view req_id, nlohmann::json body) {
-  body["type"] = "sync_up";
-  body["req_id"] = req_id;
-  return body;
 }
 
 std::string sync_down_target(std::string_view base_path,
