@@ -22,7 +22,8 @@ public:
 
   /// Takes one token for `key`. Returns 0 when allowed, otherwise the whole
   /// seconds (>= 1) to wait before the next token, for Retry-After.
-  int acquire(const std::string& key, clock_type::time_point now = clock_type::now());
+  int acquire(const std::string& key,
+              clock_type::time_point now = clock_type::now());
 
 private:
   struct bucket {

@@ -132,8 +132,7 @@ int main(int argc, char** argv) {
   ctx.device_rate.configure(s.device_rate, s.device_burst);
   listen->threads = std::max(1u, std::thread::hardware_concurrency());
   listen->limits.body_bytes = message_bytes;
-  listen->limits.header_bytes = static_cast<std::size_t>(s.max_header_kb)
-                                << 10;
+  listen->limits.header_bytes = static_cast<std::size_t>(s.max_header_kb) << 10;
   auto server = net::http_server::start(*listen, ctx);
   if (!server)
     return fail(server.error().message);
