@@ -54,6 +54,7 @@ struct fixture : database_fixture {
   persistence::save_store saves{*db};
   persistence::turn_writer writer{*db};
   persistence::archive_store archives{*db};
+  row_counts rows{*this};
   std::string save_id;
   turn_builder head{keys, "session-1"};
   core::chain_head fork_head; ///< the head chain at turn 2
@@ -92,24 +93,6 @@ struct fixture : database_fixture {
       fork_turn,           0,       0};
   }
 
-  long long blob_rows(const std::string& blob_hash) {
-    return count("SELECT COUNT(*) FROM awf_save_blobs WHERE blob_hash = :p",
-                 blob_hash);
-  }
-
-  long long ref_rows(const std::string& blob_hash) {
-    return count("SELECT COUNT(*) FROM awf_blob_refs WHERE blob_hash = :p",
-                 blob_hash);
-  }
-
-  std::uint64_t usage(const std::string& key_id) {
-    auto all = saves.key_usage();
-    if (!all)
-      CAF_FAIL("key_usage failed: " << all.error().message);
-    auto i = all->find(key_id);
-    return i == all->end() ? 0 : i->second;
-  }
-
   /// Checks that nothing of `turns` nor of archive `id` was stored.
   void check_nothing_stored(const std::string& id,
                             const std::vector<core::stored_turn>& turns) {
@@ -120,10 +103,10 @@ struct fixture : database_fixture {
                     0);
     CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 0);
     for (const auto& t : turns) {
-      CAF_CHECK_EQUAL(blob_rows(t.blob.hash), 0);
-      CAF_CHECK_EQUAL(ref_rows(t.blob.hash), 0);
+      CAF_CHECK_EQUAL(rows.blobs_named(t.blob.hash), 0);
+      CAF_CHECK_EQUAL(rows.refs_of_blob(t.blob.hash), 0);
     }
-    CAF_CHECK_EQUAL(usage("k1"), 3u);
+    CAF_CHECK_EQUAL(key_usage_of(saves, "k1"), 3u);
   }
 
   /// The head chain is untouched by archiving.
@@ -205,10 +188,10 @@ CAF_TEST(an archive stores its turns and they rebuild the branch) {
 CAF_TEST(archived blobs are referenced by the save and counted per key) {
   turn_builder b{keys, fork_head};
   auto turns = branch(b, 3, "client");
-  CAF_CHECK_EQUAL(usage("k1"), 3u);
+  CAF_CHECK_EQUAL(key_usage_of(saves, "k1"), 3u);
   CAF_REQUIRE_EQUAL(code_of(archives.write_archive(record(2), turns)), "ok");
   for (const auto& t : turns) {
-    CAF_CHECK_EQUAL(blob_rows(t.blob.hash), 1);
+    CAF_CHECK_EQUAL(rows.blobs_named(t.blob.hash), 1);
     CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_blob_refs WHERE "
                           "blob_hash = '" +
                             t.blob.hash + "' AND save_id = :p",
@@ -218,7 +201,7 @@ CAF_TEST(archived blobs are referenced by the save and counted per key) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_blob_refs"), 6);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_blobs"), 6);
   // One encryption per archived turn, as turn_writer counts them.
-  CAF_CHECK_EQUAL(usage("k1"), 6u);
+  CAF_CHECK_EQUAL(key_usage_of(saves, "k1"), 6u);
   // A rotated ring's turns count under its own key.
   auto rotated = core::key_ring::make({{"k2", core::key_ring::random_key()},
                                        {"k1", core::key_ring::random_key()}});
@@ -226,8 +209,8 @@ CAF_TEST(archived blobs are referenced by the save and counted per key) {
   turn_builder r{*rotated, fork_head};
   auto other = branch(r, 2, "tablet");
   CAF_REQUIRE_EQUAL(code_of(archives.write_archive(record(2), other)), "ok");
-  CAF_CHECK_EQUAL(usage("k1"), 6u);
-  CAF_CHECK_EQUAL(usage("k2"), 2u);
+  CAF_CHECK_EQUAL(key_usage_of(saves, "k1"), 6u);
+  CAF_CHECK_EQUAL(key_usage_of(saves, "k2"), 2u);
 }
 
 CAF_TEST(an archived snapshot equal to a stored one shares its blob) {
@@ -237,8 +220,8 @@ CAF_TEST(an archived snapshot equal to a stored one shares its blob) {
   CAF_REQUIRE_EQUAL(turns[0].blob.hash, head_turns[0].blob.hash);
   auto rec = record(0);
   CAF_REQUIRE_EQUAL(code_of(archives.write_archive(rec, turns)), "ok");
-  CAF_CHECK_EQUAL(blob_rows(turns[0].blob.hash), 1);
-  CAF_CHECK_EQUAL(ref_rows(turns[0].blob.hash), 1);
+  CAF_CHECK_EQUAL(rows.blobs_named(turns[0].blob.hash), 1);
+  CAF_CHECK_EQUAL(rows.refs_of_blob(turns[0].blob.hash), 1);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_blobs"), 3);
   // The stored envelope is the head's; it still decodes to the state.
   auto loaded = archives.load_archive_turns(rec.archive_id, 1, 1, true);
@@ -248,7 +231,7 @@ CAF_TEST(an archived snapshot equal to a stored one shares its blob) {
   auto image = core::rebuild_state(*loaded, keys, 1 << 20);
   CAF_REQUIRE(image);
   CAF_CHECK_EQUAL(image->canonical, b.last_canonical());
-  CAF_CHECK_EQUAL(usage("k1"), 4u);
+  CAF_CHECK_EQUAL(key_usage_of(saves, "k1"), 4u);
 }
 
 CAF_TEST(a failing write stores nothing) {
@@ -269,10 +252,10 @@ CAF_TEST(a failing write stores nothing) {
   CAF_CHECK_EQUAL(kept->turn_count, 1);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 1);
   for (const auto& t : other_turns) {
-    CAF_CHECK_EQUAL(blob_rows(t.blob.hash), 0);
-    CAF_CHECK_EQUAL(ref_rows(t.blob.hash), 0);
+    CAF_CHECK_EQUAL(rows.blobs_named(t.blob.hash), 0);
+    CAF_CHECK_EQUAL(rows.refs_of_blob(t.blob.hash), 0);
   }
-  CAF_CHECK_EQUAL(usage("k1"), 4u);
+  CAF_CHECK_EQUAL(key_usage_of(saves, "k1"), 4u);
   check_head_unchanged();
 }
 
@@ -334,7 +317,7 @@ CAF_TEST(an archive may hold no turns) {
   auto loaded = archives.load_archive_turns(rec.archive_id, 0, 100, true);
   CAF_REQUIRE(loaded);
   CAF_CHECK_EQUAL(loaded->size(), 0u);
-  CAF_CHECK_EQUAL(usage("k1"), 3u);
+  CAF_CHECK_EQUAL(key_usage_of(saves, "k1"), 3u);
 }
 
 CAF_TEST(list_archives returns a save archives newest first) {

@@ -80,6 +80,7 @@ struct fixture : database_fixture {
   core::key_ring keys = make_key_ring("k1");
   persistence::save_store store{*db};
   persistence::turn_writer writer{*db};
+  row_counts rows{*this};
 
   /// Creates a new save and requires that it is new.
   persistence::save_record create(const std::string& user,
@@ -117,36 +118,6 @@ struct fixture : database_fixture {
     auto expected = b.head();
     auto turn = b.next(json);
     return {save_id, expected, {std::move(turn)}};
-  }
-
-  persistence::save_record find(const std::string& save_id) {
-    auto found = store.find_save(save_id);
-    if (!found)
-      CAF_FAIL("find_save failed: " << found.error().message);
-    return *found;
-  }
-
-  long long turn_rows(const std::string& save_id) {
-    return count("SELECT COUNT(*) FROM awf_save_diffs WHERE save_id = :p",
-                 save_id);
-  }
-
-  long long blob_rows(const std::string& blob_hash) {
-    return count("SELECT COUNT(*) FROM awf_save_blobs WHERE blob_hash = :p",
-                 blob_hash);
-  }
-
-  long long ref_rows(const std::string& blob_hash) {
-    return count("SELECT COUNT(*) FROM awf_blob_refs WHERE blob_hash = :p",
-                 blob_hash);
-  }
-
-  std::uint64_t usage(const std::string& key_id) {
-    auto all = store.key_usage();
-    if (!all)
-      CAF_FAIL("key_usage failed: " << all.error().message);
-    auto i = all->find(key_id);
-    return i == all->end() ? 0 : i->second;
   }
 };
 
@@ -205,7 +176,7 @@ CAF_TEST(saves are per user and per session) {
   // Same session, same genesis: the chain depends on the session only.
   CAF_CHECK_EQUAL(b1.head.chain_hash, a1.head.chain_hash);
   CAF_CHECK_EQUAL(a2.head.chain_hash, core::chain_genesis("session-2"));
-  CAF_CHECK_EQUAL(find(b1.save_id).user_id_hash, "user-b");
+  CAF_CHECK_EQUAL(find_save_or_fail(store, b1.save_id).user_id_hash, "user-b");
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_saves"), 3);
 }
 
@@ -370,7 +341,7 @@ CAF_TEST(each commit advances the head and the update time) {
     auto turn = commit_next(made.save_id, b, state_json(i));
     if (turn.kind == core::turn_kind::snapshot)
       last_snapshot = turn.blob.hash;
-    auto now = find(made.save_id);
+    auto now = find_save_or_fail(store, made.save_id);
     CAF_CHECK_EQUAL(now.head.turn_id, i);
     CAF_CHECK_EQUAL(now.head.chain_hash, turn.chain_hash);
     CAF_CHECK_EQUAL(now.created_at_ms, made.created_at_ms);
@@ -381,7 +352,7 @@ CAF_TEST(each commit advances the head and the update time) {
     CAF_CHECK_EQUAL(base_hash, last_snapshot);
     last = now;
   }
-  CAF_CHECK_EQUAL(turn_rows(made.save_id), 4);
+  CAF_CHECK_EQUAL(rows.turns_of_save(made.save_id), 4);
 }
 
 CAF_TEST(a commit against a stale head stores nothing) {
@@ -402,19 +373,19 @@ CAF_TEST(a commit against a stale head stores nothing) {
   CAF_CHECK_EQUAL(code_of(forked), "head_moved");
   // A turn that does not follow its expected head is refused outright.
   CAF_CHECK_EQUAL(code_of(commit(made.save_id, genesis, turn2)), "failure");
-  CAF_CHECK_EQUAL(turn_rows(made.save_id), 1);
-  CAF_CHECK_EQUAL(blob_rows(late1.blob.hash), 0);
-  CAF_CHECK_EQUAL(blob_rows(turn2.blob.hash), 0);
-  CAF_CHECK_EQUAL(ref_rows(turn2.blob.hash), 0);
+  CAF_CHECK_EQUAL(rows.turns_of_save(made.save_id), 1);
+  CAF_CHECK_EQUAL(rows.blobs_named(late1.blob.hash), 0);
+  CAF_CHECK_EQUAL(rows.blobs_named(turn2.blob.hash), 0);
+  CAF_CHECK_EQUAL(rows.refs_of_blob(turn2.blob.hash), 0);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_blobs"), 1);
-  CAF_CHECK_EQUAL(usage("k1"), 1u);
-  auto now = find(made.save_id);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 1u);
+  auto now = find_save_or_fail(store, made.save_id);
   CAF_CHECK_EQUAL(now.head.turn_id, 1);
   CAF_CHECK_EQUAL(now.head.chain_hash, head1.chain_hash);
   // The same turn against the real head commits.
   CAF_CHECK_EQUAL(code_of(commit(made.save_id, head1, turn2)), "ok");
-  CAF_CHECK_EQUAL(turn_rows(made.save_id), 2);
-  CAF_CHECK_EQUAL(blob_rows(turn2.blob.hash), 1);
+  CAF_CHECK_EQUAL(rows.turns_of_save(made.save_id), 2);
+  CAF_CHECK_EQUAL(rows.blobs_named(turn2.blob.hash), 1);
 }
 
 CAF_TEST(a stale entry in a batch does not stop the others) {
@@ -440,18 +411,20 @@ CAF_TEST(a stale entry in a batch does not stop the others) {
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "head_moved");
   CAF_CHECK_EQUAL(code_of(outcomes[2]), "ok");
-  CAF_CHECK_EQUAL(find(a.save_id).head.turn_id, 1);
-  CAF_CHECK_EQUAL(find(a.save_id).head.chain_hash, a1.chain_hash);
-  CAF_CHECK_EQUAL(find(m.save_id).head.turn_id, 1);
-  CAF_CHECK_EQUAL(find(c.save_id).head.turn_id, 1);
-  CAF_CHECK_EQUAL(find(c.save_id).head.chain_hash, c1.chain_hash);
-  CAF_CHECK_EQUAL(turn_rows(a.save_id), 1);
-  CAF_CHECK_EQUAL(turn_rows(m.save_id), 1);
-  CAF_CHECK_EQUAL(turn_rows(c.save_id), 1);
-  CAF_CHECK_EQUAL(blob_rows(m_late.blob.hash), 0);
-  CAF_CHECK_EQUAL(blob_rows(a1.blob.hash), 1);
-  CAF_CHECK_EQUAL(blob_rows(c1.blob.hash), 1);
-  CAF_CHECK_EQUAL(usage("k1"), 3u);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, a.save_id).head.turn_id, 1);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, a.save_id).head.chain_hash,
+                  a1.chain_hash);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, m.save_id).head.turn_id, 1);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, c.save_id).head.turn_id, 1);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, c.save_id).head.chain_hash,
+                  c1.chain_hash);
+  CAF_CHECK_EQUAL(rows.turns_of_save(a.save_id), 1);
+  CAF_CHECK_EQUAL(rows.turns_of_save(m.save_id), 1);
+  CAF_CHECK_EQUAL(rows.turns_of_save(c.save_id), 1);
+  CAF_CHECK_EQUAL(rows.blobs_named(m_late.blob.hash), 0);
+  CAF_CHECK_EQUAL(rows.blobs_named(a1.blob.hash), 1);
+  CAF_CHECK_EQUAL(rows.blobs_named(c1.blob.hash), 1);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 3u);
 }
 
 CAF_TEST(an entry the database rejects fails alone) {
@@ -475,11 +448,11 @@ CAF_TEST(an entry the database rejects fails alone) {
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "failure");
   CAF_CHECK_EQUAL(code_of(outcomes[2]), "ok");
-  CAF_CHECK_EQUAL(find(a.save_id).head.turn_id, 1);
-  CAF_CHECK_EQUAL(find(m.save_id).head.turn_id, 0);
-  CAF_CHECK_EQUAL(find(c.save_id).head.turn_id, 1);
-  CAF_CHECK_EQUAL(blob_rows(batch[1].turns.front().blob.hash), 0);
-  CAF_CHECK_EQUAL(usage("k1"), 2u);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, a.save_id).head.turn_id, 1);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, m.save_id).head.turn_id, 0);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, c.save_id).head.turn_id, 1);
+  CAF_CHECK_EQUAL(rows.blobs_named(batch[1].turns.front().blob.hash), 0);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 2u);
 }
 
 CAF_TEST(an empty batch commits nothing) {
@@ -518,8 +491,8 @@ CAF_TEST(two saves storing the same snapshot share one blob) {
   auto tb = commit_next(b.save_id, bb, state_json(1));
   CAF_REQUIRE_EQUAL(ta.blob.hash, tb.blob.hash);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_blobs"), 1);
-  CAF_CHECK_EQUAL(blob_rows(ta.blob.hash), 1);
-  CAF_CHECK_EQUAL(ref_rows(ta.blob.hash), 2);
+  CAF_CHECK_EQUAL(rows.blobs_named(ta.blob.hash), 1);
+  CAF_CHECK_EQUAL(rows.refs_of_blob(ta.blob.hash), 2);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_blob_refs WHERE "
                         "save_id = :p",
                         b.save_id),
@@ -534,7 +507,7 @@ CAF_TEST(two saves storing the same snapshot share one blob) {
   CAF_REQUIRE(image);
   CAF_CHECK_EQUAL(image->canonical, ba.last_canonical());
   // Both seals spent a nonce, stored or not.
-  CAF_CHECK_EQUAL(usage("k1"), 2u);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 2u);
 }
 
 CAF_TEST(stored blob rows describe their envelope) {
@@ -570,13 +543,13 @@ CAF_TEST(key usage counts encryptions per key across batches) {
     next_commit(c.save_id, bc, state_json(1, "C"))};
   for (const auto& outcome : writer.commit(first))
     CAF_CHECK_EQUAL(code_of(outcome), "ok");
-  CAF_CHECK_EQUAL(usage("k1"), 2u);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 2u);
   std::vector<turn_commit> second;
   for (int i = 2; i <= 4; ++i)
     second.push_back(next_commit(a.save_id, ba, state_json(i, "A")));
   for (const auto& outcome : writer.commit(second))
     CAF_CHECK_EQUAL(code_of(outcome), "ok");
-  CAF_CHECK_EQUAL(usage("k1"), 5u);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 5u);
   // A rotated ring encrypts under its first key.
   auto rotated = core::key_ring::make({{"k2", core::key_ring::random_key()},
                                        {"k1", core::key_ring::random_key()}});
@@ -588,8 +561,8 @@ CAF_TEST(key usage counts encryptions per key across batches) {
   all = store.key_usage();
   CAF_REQUIRE(all);
   CAF_CHECK_EQUAL(all->size(), 2u);
-  CAF_CHECK_EQUAL(usage("k1"), 5u);
-  CAF_CHECK_EQUAL(usage("k2"), 2u);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 5u);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k2"), 2u);
 }
 
 // -- listing, sampling, integrity ---------------------------------------------
@@ -677,12 +650,12 @@ CAF_TEST(a sampling limit still reaches every save over repeated draws) {
 CAF_TEST(set_integrity records a verification outcome) {
   auto a = create("user-a", "session-1");
   auto other = create("user-b", "session-1");
-  CAF_CHECK(find(a.save_id).integrity_ok);
+  CAF_CHECK(find_save_or_fail(store, a.save_id).integrity_ok);
   CAF_CHECK_EQUAL(code_of(store.set_integrity(a.save_id, false)), "ok");
-  CAF_CHECK(!find(a.save_id).integrity_ok);
-  CAF_CHECK(find(other.save_id).integrity_ok);
+  CAF_CHECK(!find_save_or_fail(store, a.save_id).integrity_ok);
+  CAF_CHECK(find_save_or_fail(store, other.save_id).integrity_ok);
   CAF_CHECK_EQUAL(code_of(store.set_integrity(a.save_id, true)), "ok");
-  CAF_CHECK(find(a.save_id).integrity_ok);
+  CAF_CHECK(find_save_or_fail(store, a.save_id).integrity_ok);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

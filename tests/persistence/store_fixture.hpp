@@ -20,6 +20,7 @@
 #include "persistence/database.hpp"
 #include "persistence/detail/session.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/save_store.hpp"
 #include "persistence/storage_error.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -96,6 +97,50 @@ struct database_fixture : raw_database_fixture {
       CAF_FAIL("migrate failed: " << applied.error().message);
   }
 };
+
+/// Row counts the store suites check after writes.
+struct row_counts {
+  raw_database_fixture& db;
+
+  long long turns_of_save(const std::string& save_id) {
+    return db.count("SELECT COUNT(*) FROM awf_save_diffs WHERE save_id = :p",
+                    save_id);
+  }
+
+  long long blobs_named(const std::string& blob_hash) {
+    return db.count("SELECT COUNT(*) FROM awf_save_blobs WHERE blob_hash = :p",
+                    blob_hash);
+  }
+
+  long long refs_of_blob(const std::string& blob_hash) {
+    return db.count("SELECT COUNT(*) FROM awf_blob_refs WHERE blob_hash = :p",
+                    blob_hash);
+  }
+
+  long long refs_of_save(const std::string& save_id) {
+    return db.count("SELECT COUNT(*) FROM awf_blob_refs WHERE save_id = :p",
+                    save_id);
+  }
+};
+
+/// The save `save_id`; fails the test when it cannot be read.
+inline persistence::save_record
+find_save_or_fail(persistence::save_store& store, const std::string& save_id) {
+  auto found = store.find_save(save_id);
+  if (!found)
+    CAF_FAIL("find_save failed: " << found.error().message);
+  return *found;
+}
+
+/// Encryptions counted for `key_id` in the store (0 when none).
+inline std::uint64_t key_usage_of(persistence::save_store& store,
+                                  const std::string& key_id) {
+  auto all = store.key_usage();
+  if (!all)
+    CAF_FAIL("key_usage failed: " << all.error().message);
+  auto i = all->find(key_id);
+  return i == all->end() ? 0 : i->second;
+}
 
 /// Encodes successive states of one save into real sealed turns, exactly as
 /// the save engine does, and tracks the head they lead to.

@@ -37,6 +37,7 @@ struct fixture : database_fixture {
   core::key_ring keys = make_key_ring("k1");
   persistence::save_store store{*db};
   persistence::turn_writer writer{*db};
+  row_counts rows{*this};
   persistence::audit_log audit{*db};
 
   std::string create(const std::string& user) {
@@ -53,36 +54,6 @@ struct fixture : database_fixture {
     for (int i = first; i < first + n; ++i)
       c.turns.push_back(b.next(state_json(i, who)));
     return c;
-  }
-
-  persistence::save_record find(const std::string& save_id) {
-    auto found = store.find_save(save_id);
-    if (!found)
-      CAF_FAIL("find_save failed: " << found.error().message);
-    return *found;
-  }
-
-  long long turn_rows(const std::string& save_id) {
-    return count("SELECT COUNT(*) FROM awf_save_diffs WHERE save_id = :p",
-                 save_id);
-  }
-
-  long long blob_rows(const std::string& blob_hash) {
-    return count("SELECT COUNT(*) FROM awf_save_blobs WHERE blob_hash = :p",
-                 blob_hash);
-  }
-
-  long long ref_rows(const std::string& save_id) {
-    return count("SELECT COUNT(*) FROM awf_blob_refs WHERE save_id = :p",
-                 save_id);
-  }
-
-  std::uint64_t usage(const std::string& key_id) {
-    auto all = store.key_usage();
-    if (!all)
-      CAF_FAIL("key_usage failed: " << all.error().message);
-    auto i = all->find(key_id);
-    return i == all->end() ? 0 : i->second;
   }
 
   std::string base_snapshot_hash(const std::string& save_id) {
@@ -154,22 +125,22 @@ CAF_TEST(an entry of several turns commits them all and moves the head once) {
   auto outcomes = writer.commit({c});
   CAF_REQUIRE_EQUAL(outcomes.size(), 1u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
-  auto head = find(save_id).head;
+  auto head = find_save_or_fail(store, save_id).head;
   CAF_CHECK_EQUAL(head.turn_id, 5);
   CAF_CHECK_EQUAL(head.chain_hash, c.turns[4].chain_hash);
-  CAF_CHECK_EQUAL(turn_rows(save_id), 5);
-  CAF_CHECK_EQUAL(ref_rows(save_id), 5);
+  CAF_CHECK_EQUAL(rows.turns_of_save(save_id), 5);
+  CAF_CHECK_EQUAL(rows.refs_of_save(save_id), 5);
   // Snapshots at turns 1 and 4: the head points at the later one.
   CAF_CHECK_EQUAL(core::to_string(c.turns[3].kind), "snapshot");
   CAF_CHECK_EQUAL(base_snapshot_hash(save_id), c.turns[3].blob.hash);
-  CAF_CHECK_EQUAL(usage("k1"), 5u);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 5u);
   check_stored(save_id, c, b.last_canonical());
   // The next entry continues from the new head.
   auto next = entry(save_id, b, "A", 6, 2);
   CAF_CHECK_EQUAL(code_of(writer.commit({next}).front()), "ok");
-  CAF_CHECK_EQUAL(find(save_id).head.turn_id, 7);
-  CAF_CHECK_EQUAL(turn_rows(save_id), 7);
-  CAF_CHECK_EQUAL(usage("k1"), 7u);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, save_id).head.turn_id, 7);
+  CAF_CHECK_EQUAL(rows.turns_of_save(save_id), 7);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 7u);
 }
 
 CAF_TEST(an entry of diffs only keeps the base snapshot) {
@@ -182,7 +153,8 @@ CAF_TEST(an entry of diffs only keeps the base snapshot) {
     CAF_CHECK_NOT_EQUAL(core::to_string(t.kind), "snapshot");
   CAF_CHECK_EQUAL(code_of(writer.commit({diffs}).front()), "ok");
   CAF_CHECK_EQUAL(base_snapshot_hash(save_id), first.turns[0].blob.hash);
-  CAF_CHECK_EQUAL(find(save_id).head.chain_hash, diffs.turns[2].chain_hash);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, save_id).head.chain_hash,
+                  diffs.turns[2].chain_hash);
 }
 
 CAF_TEST(a bad turn in the middle stores nothing of its entry) {
@@ -202,20 +174,21 @@ CAF_TEST(a bad turn in the middle stores nothing of its entry) {
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "failure");
   CAF_CHECK_EQUAL(code_of(outcomes[2]), "ok");
   // Nothing of the bad entry, not even its good first and last turns.
-  CAF_CHECK_EQUAL(find(m).head.turn_id, 0);
-  CAF_CHECK_EQUAL(find(m).head.chain_hash, core::chain_genesis("session-1"));
-  CAF_CHECK_EQUAL(turn_rows(m), 0);
-  CAF_CHECK_EQUAL(ref_rows(m), 0);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, m).head.turn_id, 0);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, m).head.chain_hash,
+                  core::chain_genesis("session-1"));
+  CAF_CHECK_EQUAL(rows.turns_of_save(m), 0);
+  CAF_CHECK_EQUAL(rows.refs_of_save(m), 0);
   for (const auto& t : batch[1].turns)
-    CAF_CHECK_EQUAL(blob_rows(t.blob.hash), 0);
+    CAF_CHECK_EQUAL(rows.blobs_named(t.blob.hash), 0);
   // The other entries landed whole.
-  CAF_CHECK_EQUAL(find(a).head.turn_id, 2);
-  CAF_CHECK_EQUAL(find(c).head.turn_id, 3);
-  CAF_CHECK_EQUAL(turn_rows(a), 2);
-  CAF_CHECK_EQUAL(turn_rows(c), 3);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, a).head.turn_id, 2);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, c).head.turn_id, 3);
+  CAF_CHECK_EQUAL(rows.turns_of_save(a), 2);
+  CAF_CHECK_EQUAL(rows.turns_of_save(c), 3);
   check_stored(a, batch[0], ba.last_canonical());
   check_stored(c, batch[2], bc.last_canonical());
-  CAF_CHECK_EQUAL(usage("k1"), 5u);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 5u);
 }
 
 CAF_TEST(an entry whose turns are not consecutive fails alone) {
@@ -236,11 +209,11 @@ CAF_TEST(an entry whose turns are not consecutive fails alone) {
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[2]), "failure");
   CAF_CHECK_EQUAL(code_of(outcomes[3]), "failure");
-  CAF_CHECK_EQUAL(find(m).head.turn_id, 0);
-  CAF_CHECK_EQUAL(turn_rows(m), 0);
-  CAF_CHECK_EQUAL(find(a).head.turn_id, 2);
-  CAF_CHECK_EQUAL(turn_rows(a), 2);
-  CAF_CHECK_EQUAL(usage("k1"), 2u);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, m).head.turn_id, 0);
+  CAF_CHECK_EQUAL(rows.turns_of_save(m), 0);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, a).head.turn_id, 2);
+  CAF_CHECK_EQUAL(rows.turns_of_save(a), 2);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 2u);
 }
 
 CAF_TEST(an entry of several turns against a stale head stores nothing) {
@@ -256,12 +229,13 @@ CAF_TEST(an entry of several turns against a stale head stores nothing) {
   auto outcomes = writer.commit({stale});
   CAF_REQUIRE_EQUAL(outcomes.size(), 1u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "head_moved");
-  CAF_CHECK_EQUAL(find(a).head.turn_id, 2);
-  CAF_CHECK_EQUAL(find(a).head.chain_hash, first.turns[1].chain_hash);
-  CAF_CHECK_EQUAL(turn_rows(a), 2);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, a).head.turn_id, 2);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, a).head.chain_hash,
+                  first.turns[1].chain_hash);
+  CAF_CHECK_EQUAL(rows.turns_of_save(a), 2);
   for (const auto& t : stale.turns)
-    CAF_CHECK_EQUAL(blob_rows(t.blob.hash), 0);
-  CAF_CHECK_EQUAL(usage("k1"), 2u);
+    CAF_CHECK_EQUAL(rows.blobs_named(t.blob.hash), 0);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 2u);
 }
 
 // -- audit records in the group commit ---------------------------------------
@@ -282,8 +256,8 @@ CAF_TEST(audits commit with the turns) {
   CAF_REQUIRE_EQUAL(outcomes.size(), 2u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "ok");
-  CAF_CHECK_EQUAL(turn_rows(a), 2);
-  CAF_CHECK_EQUAL(turn_rows(c), 1);
+  CAF_CHECK_EQUAL(rows.turns_of_save(a), 2);
+  CAF_CHECK_EQUAL(rows.turns_of_save(c), 1);
   auto stored = audits();
   CAF_REQUIRE_EQUAL(stored.size(), 4u);
   CAF_CHECK_EQUAL(stored[0].operation, "sync_up");
@@ -335,11 +309,11 @@ CAF_TEST(a failing audit does not sink the turns or the other audits) {
   CAF_REQUIRE_EQUAL(outcomes.size(), 2u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "ok");
-  CAF_CHECK_EQUAL(find(a).head.turn_id, 2);
-  CAF_CHECK_EQUAL(find(c).head.turn_id, 2);
-  CAF_CHECK_EQUAL(turn_rows(a), 2);
-  CAF_CHECK_EQUAL(turn_rows(c), 2);
-  CAF_CHECK_EQUAL(usage("k1"), 4u);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, a).head.turn_id, 2);
+  CAF_CHECK_EQUAL(find_save_or_fail(store, c).head.turn_id, 2);
+  CAF_CHECK_EQUAL(rows.turns_of_save(a), 2);
+  CAF_CHECK_EQUAL(rows.turns_of_save(c), 2);
+  CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 4u);
   // Stored once each (the failed group transaction left nothing behind).
   CAF_CHECK_EQUAL(audit_operations(),
                   (std::vector<std::string>{"first", "third"}));
@@ -359,8 +333,8 @@ CAF_TEST(audits survive an entry the database rejects) {
   CAF_REQUIRE_EQUAL(outcomes.size(), 2u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
   CAF_CHECK_EQUAL(code_of(outcomes[1]), "failure");
-  CAF_CHECK_EQUAL(turn_rows(a), 1);
-  CAF_CHECK_EQUAL(turn_rows(m), 0);
+  CAF_CHECK_EQUAL(rows.turns_of_save(a), 1);
+  CAF_CHECK_EQUAL(rows.turns_of_save(m), 0);
   auto stored = audits();
   CAF_REQUIRE_EQUAL(stored.size(), 2u);
   CAF_CHECK_EQUAL(stored[0].save_id.value_or("NULL"), a);
@@ -376,7 +350,7 @@ CAF_TEST(a single entry that fails alone still writes its audits) {
     writer.commit({bad}, {{m, std::string{"dev-m"}, "sync_failed", "{}"}});
   CAF_REQUIRE_EQUAL(outcomes.size(), 1u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "failure");
-  CAF_CHECK_EQUAL(turn_rows(m), 0);
+  CAF_CHECK_EQUAL(rows.turns_of_save(m), 0);
   CAF_CHECK_EQUAL(audit_operations(),
                   (std::vector<std::string>{"sync_failed"}));
 }
