@@ -40,6 +40,9 @@ struct api_context {
   subscription_hub hub;
   rate_limiter device_rate{50.0, 100.0}; ///< requests/s and burst per device
   sync_metrics metrics;
+  /// Closes the WebSockets a device opened (set by the running server;
+  /// called after its token is revoked or rotated).
+  std::function<void(const std::string& device_id)> close_device_sockets;
   /// Requests read but not yet answered (graceful shutdown waits on it).
   std::atomic<int> in_flight{0};
   /// Open HTTP and WebSocket connections.

@@ -161,6 +161,9 @@ http_server::http_server(std::unique_ptr<impl> state)
 
 http_server::~http_server() {
   stop(std::chrono::milliseconds{0});
+  // The hook points into this server; engine answers no longer arrive once
+  // the program has waited for its actors, before destroying the server.
+  impl_->ctx->close_device_sockets = nullptr;
 }
 
 std::uint16_t http_server::port() const noexcept {
@@ -184,6 +187,10 @@ http_server::start(const server_options& opts, api_context& ctx) {
                        "cannot listen on " + opts.address + ":" +
                          std::to_string(opts.port) + ": " + bind_ec.message()};
   state->port = state->accept->port();
+  ctx.close_device_sockets =
+    [sockets = &state->websockets](const std::string& device_id) {
+      sockets->close_device(device_id);
+    };
   state->accept->run();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, opts.threads); ++i)
     state->threads.emplace_back([io = &state->ioc] { io->run(); });

@@ -10,6 +10,12 @@ namespace awf::net {
 
 namespace {
 
+/// An open WebSocket must not outlive the token that opened it.
+void close_sockets_of(api_context& ctx, const std::string& device_id) {
+  if (ctx.close_device_sockets)
+    ctx.close_device_sockets(device_id);
+}
+
 nlohmann::json grant_json(const actors::device_grant& grant) {
   return {{"device_id", grant.device_id},
           {"sync_token", grant.sync_token},
@@ -65,11 +71,12 @@ void rotate_device(api_context& ctx, handle_ptr h, std::string device_id) {
     auto header = h->req[http::field::authorization];
     auto token = header.substr(std::string_view{"Bearer "}.size());
     ctx.bridge->ask_devices<actors::device_grant>(
-      [h](caf::expected<actors::device_grant> grant) {
+      [&ctx, h](caf::expected<actors::device_grant> grant) {
         if (!grant) {
           reply_engine_error(*h, grant.error());
           return;
         }
+        close_sockets_of(ctx, grant->device_id);
         reply_outcome(*h, {200, grant_json(*grant), 0, {}});
       },
       actors::rotate_atom_v,
@@ -86,11 +93,12 @@ void revoke_device(api_context& ctx, handle_ptr h, std::string device_id) {
       return;
     }
     ctx.bridge->ask_devices<bool>(
-      [h, device_id](caf::expected<bool> done) {
+      [&ctx, h, device_id](caf::expected<bool> done) {
         if (!done) {
           reply_engine_error(*h, done.error());
           return;
         }
+        close_sockets_of(ctx, device_id);
         reply_outcome(
           *h, {200, {{"device_id", device_id}, {"revoked", true}}, 0, {}});
       },

@@ -776,4 +776,18 @@ void websocket_set::close_all() {
     s->shutdown();
 }
 
+void websocket_set::close_device(const std::string& device_id) {
+  if (device_id.empty())
+    return;
+  std::vector<std::shared_ptr<websocket_session>> matching;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (const auto& weak : sessions_)
+      if (auto s = weak.lock(); s && s->device_id() == device_id)
+        matching.push_back(std::move(s));
+  }
+  for (const auto& s : matching)
+    s->shutdown();
+}
+
 } // namespace awf::net

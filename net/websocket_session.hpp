@@ -59,6 +59,10 @@ public:
   /// thread).
   void shutdown();
 
+  /// The device whose sync token opened this connection (empty for a user
+  /// token). Fixed at construction, so any thread may read it.
+  const std::string& device_id() const noexcept { return who_.device_id; }
+
 private:
   /// A save this connection follows.
   struct subscription {
@@ -154,6 +158,10 @@ public:
 
   /// Shuts down every open session, and every one added from now on.
   void close_all();
+
+  /// Shuts down the sessions opened with `device_id`'s sync token (after a
+  /// revocation or rotation: an open socket must not outlive its token).
+  void close_device(const std::string& device_id);
 
 private:
   std::mutex mutex_;

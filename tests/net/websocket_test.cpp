@@ -563,3 +563,29 @@ CAF_TEST(the server closes sockets with going away when it stops) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST_FIXTURE_SCOPE(websocket_revocation_tests, fixture)
+
+CAF_TEST(revoking or rotating a device closes its open sockets) {
+  auto phone = register_device(alice, "phone");
+  auto tablet = register_device(alice, "tablet");
+  auto phone_ws = connect(phone.token);
+  auto tablet_ws = connect(tablet.token);
+  CAF_REQUIRE(phone_ws.upgraded());
+  CAF_REQUIRE(tablet_ws.upgraded());
+  auto revoked =
+    call(http::verb::delete_, api + "/devices/phone", "", alice).status;
+  CAF_REQUIRE_EQUAL(revoked, 200);
+  CAF_CHECK(!phone_ws.read());
+  CAF_CHECK_EQUAL(phone_ws.close_code(), 1001);
+  // Another device's socket stays open until its own token is rotated.
+  CAF_CHECK(tablet_ws.open());
+  auto rotated =
+    call(http::verb::post, api + "/devices/tablet/rotate", "", tablet.token)
+      .status;
+  CAF_REQUIRE_EQUAL(rotated, 200);
+  CAF_CHECK(!tablet_ws.read());
+  CAF_CHECK_EQUAL(tablet_ws.close_code(), 1001);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
