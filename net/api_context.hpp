@@ -27,7 +27,6 @@ struct sync_limits {
   std::size_t ws_max_queued_bytes = std::size_t{64} << 20;
   std::size_t ws_max_pending_requests = 64; ///< sync ups in flight per socket
   std::size_t max_connections = 10000;
-  std::chrono::seconds device_token_ttl{std::chrono::hours{24 * 90}};
 };
 
 struct api_context {

@@ -127,8 +127,6 @@ int main(int argc, char** argv) {
   ctx.limits.max_message_bytes = message_bytes;
   ctx.limits.max_connections = static_cast<std::size_t>(s.max_connections);
   ctx.limits.ws_idle_timeout = std::chrono::seconds{s.ws_idle_s};
-  ctx.limits.device_token_ttl =
-    std::chrono::hours{24 * s.device_token_ttl_days};
   ctx.device_rate.configure(s.device_rate, s.device_burst);
   listen->threads = std::max(1u, std::thread::hardware_concurrency());
   listen->limits.body_bytes = message_bytes;
