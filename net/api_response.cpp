@@ -64,14 +64,4 @@ http_response error_response(const http_request& req, http::status status,
     {{"error", {{"code", code}, {"message", message}, {"details", details}}}});
 }
 
-http_response engine_error_response(const http_request& req,
-                                    const caf::error& err) {
-  auto mapped = map_engine_error(actors::error_code(err));
-  auto res =
-    error_response(req, mapped.status, mapped.code, actors::error_message(err));
-  if (mapped.status == http::status::service_unavailable)
-    res.set(http::field::retry_after, "1");
-  return res;
-}
-
 } // namespace awf::net

@@ -34,8 +34,4 @@ error_response(const http_request& req, http::status status,
                const std::string& code, const std::string& message,
                const nlohmann::json& details = nlohmann::json::object());
 
-/// Maps an error of the save engine to the contract's status and code.
-http_response engine_error_response(const http_request& req,
-                                    const caf::error& err);
-
 } // namespace awf::net

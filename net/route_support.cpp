@@ -1,8 +1,6 @@
 #include "net/route_support.hpp"
 
-#include "actors/save_errc.hpp"
 #include "core/canonical_json.hpp"
-#include "net/api_response.hpp"
 
 namespace awf::net {
 
@@ -29,12 +27,7 @@ void reply_error(request_handle& h, int status, std::string code,
 }
 
 void reply_engine_error(request_handle& h, const caf::error& err) {
-  auto mapped = map_engine_error(actors::error_code(err));
-  auto out = error_outcome(static_cast<int>(mapped.status), mapped.code,
-                           actors::error_message(err));
-  if (out.status == 503)
-    out.retry_after_s = 1;
-  reply_outcome(h, out);
+  reply_outcome(h, engine_error_outcome(err));
 }
 
 void with_caller(api_context& ctx, const handle_ptr& h,

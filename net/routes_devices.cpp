@@ -1,9 +1,7 @@
 // Device registration, token rotation and revocation (contract §2).
 #include "net/routes.hpp"
 
-#include "actors/save_errc.hpp"
 #include "core/sync_token.hpp"
-#include "net/api_response.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {

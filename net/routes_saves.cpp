@@ -4,8 +4,6 @@
 
 #include "actors/messages.hpp"
 #include "actors/save_actor.hpp"
-#include "actors/save_errc.hpp"
-#include "net/api_response.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {

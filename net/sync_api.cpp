@@ -15,15 +15,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-api_outcome engine_error_outcome(const caf::error& err) {
-  auto mapped = map_engine_error(actors::error_code(err));
-  auto out = error_outcome(static_cast<int>(mapped.status), mapped.code,
-                           actors::error_message(err));
-  if (out.status == 503)
-    out.retry_after_s = 1;
-  return out;
-}
-
 api_outcome invalid(const std::string& field, const std::string& message) {
   return error_outcome(400, "invalid_request", message, {{"field", field}});
 }
@@ -196,6 +187,15 @@ api_outcome error_outcome(int status, std::string code, std::string message,
              {"details", std::move(details)}}}},
           0,
           {}};
+}
+
+api_outcome engine_error_outcome(const caf::error& err) {
+  auto mapped = map_engine_error(actors::error_code(err));
+  auto out = error_outcome(static_cast<int>(mapped.status), mapped.code,
+                           actors::error_message(err));
+  if (out.status == 503)
+    out.retry_after_s = 1;
+  return out;
 }
 
 void authenticate(api_context& ctx, std::string_view token,

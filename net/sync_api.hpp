@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include <caf/error.hpp>
 #include <nlohmann/json.hpp>
 
 namespace awf::net {
@@ -38,6 +39,10 @@ using outcome_fn = std::function<void(api_outcome)>;
 /// Builds an error outcome in the contract's format.
 api_outcome error_outcome(int status, std::string code, std::string message,
                           nlohmann::json details = nlohmann::json::object());
+
+/// Maps an engine error to the contract's status and code (503 with
+/// Retry-After: 1).
+api_outcome engine_error_outcome(const caf::error& err);
 
 /// Authenticates `token` (a user token `awf1.…` or a device sync token).
 /// Answers the caller, or an error outcome (401 unauthorized/token_expired).

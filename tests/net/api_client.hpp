@@ -226,10 +226,8 @@ struct api_fixture : server_fixture {
                        const std::string& body, const std::string& bearer,
                        const std::map<std::string, std::string>& headers = {}) {
     boost::asio::io_context ioc;
-    boost::beast::tcp_stream stream{ioc};
+    auto stream = connect(ioc);
     stream.expires_after(reply_timeout);
-    stream.connect(boost::asio::ip::tcp::endpoint{
-      boost::asio::ip::make_address("127.0.0.1"), port()});
     http::request<http::string_body> req{method, target, 11};
     req.set(http::field::host, "127.0.0.1");
     if (!bearer.empty())
@@ -243,19 +241,7 @@ struct api_fixture : server_fixture {
     req.prepare_payload();
     boost::beast::error_code ec;
     http::write(stream, req, ec);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    http::read(stream, buffer, res, ec);
-    http_reply out;
-    if (ec)
-      return out;
-    out.status = static_cast<int>(res.result_int());
-    out.raw = res.body();
-    for (const auto& field : res)
-      out.headers[std::string{field.name_string()}] =
-        std::string{field.value()};
-    out.body = json::parse(out.raw, nullptr, false);
-    return out;
+    return read_reply(stream);
   }
 
   /// Registers a device (201 required); an empty id lets the server choose.

@@ -161,7 +161,7 @@ public:
     return read_reply(stream);
   }
 
-private:
+protected:
   boost::beast::tcp_stream connect(boost::asio::io_context& ioc) {
     boost::beast::tcp_stream stream{ioc};
     stream.connect(boost::asio::ip::tcp::endpoint{
@@ -187,6 +187,7 @@ private:
     return out;
   }
 
+private:
   void start(const std::vector<std::string>& env) {
     std::string path = std::string{AWF_BINARY_DIR} + "/tools/awf-syncd";
     std::vector<std::string> storage = env;
