@@ -5,6 +5,7 @@
 
 #include "actors/save_state.hpp"
 #include "core/canonical_json.hpp"
+#include "core/uuid.hpp"
 
 namespace awf::actors {
 
@@ -162,14 +163,15 @@ caf::result<materialized_turn> materialize(save_pointer self,
   return self->delegate(st.reader, materialize_atom_v, st.save_id, turn_id);
 }
 
-save_actor::behavior_type
-save_behavior(save_pointer self, engine_context_ptr context,
-              std::string save_id, storage_actor writer, storage_actor reader) {
+save_actor::behavior_type save_behavior(save_pointer self,
+                                        engine_context_ptr context,
+                                        std::string save_id, save_peers peers) {
   auto& st = self->state;
   st.ctx = std::move(context);
   st.save_id = std::move(save_id);
-  st.writer = std::move(writer);
-  st.reader = std::move(reader);
+  st.writer = std::move(peers.writer);
+  st.reader = std::move(peers.reader);
+  st.arbiter = std::move(peers.arbiter);
   // Nothing else is handled until the head is loaded.
   self->request(st.reader, caf::infinite, open_atom_v, st.save_id)
     .await([=](open_reply& reply) { adopt(self->state, reply); },
@@ -221,6 +223,24 @@ save_behavior(save_pointer self, engine_context_ptr context,
         return st.load_error;
       return materialize(self, turn_id);
     },
+    [=](materialize_atom, const std::string&, const std::string& archive_id,
+        std::int64_t turn_id,
+        const std::string& owner) -> caf::result<materialized_turn> {
+      auto& st = self->state;
+      if (auto err = gate(owner))
+        return err;
+      if (!core::is_uuid(archive_id))
+        return make_save_error(save_errc::not_found, "no such archive");
+      return self->delegate(st.reader, materialize_atom_v, st.save_id,
+                            archive_id, turn_id);
+    },
+    [=](restore_atom, restore_request& req) -> caf::result<restore_reply> {
+      if (auto err = gate(req.user_id_hash))
+        return err;
+      if (self->state.load_error)
+        return self->state.load_error;
+      return restore(self, req);
+    },
     [=](verify_atom, const std::string&, bool full,
         const std::string& owner) -> caf::result<verify_report> {
       auto& st = self->state;
@@ -258,10 +278,9 @@ save_behavior(save_pointer self, engine_context_ptr context,
 } // namespace
 
 save_actor spawn_save_actor(caf::actor_system& sys, engine_context_ptr context,
-                            std::string save_id, storage_actor writer,
-                            storage_actor reader) {
+                            std::string save_id, save_peers peers) {
   return sys.spawn(save_behavior, std::move(context), std::move(save_id),
-                   std::move(writer), std::move(reader));
+                   std::move(peers));
 }
 
 } // namespace awf::actors

@@ -10,6 +10,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/conflict_arbiter.hpp"
 #include "actors/engine_context.hpp"
 #include "actors/storage_actor.hpp"
 #include "actors/sync_messages.hpp"
@@ -31,10 +32,16 @@ using save_actor = caf::typed_actor<
   // materialize(save_id, turn_id or head_turn, owner).
   caf::replies_to<materialize_atom, std::string, std::int64_t,
                   std::string>::with<materialized_turn>,
+  // materialize(save_id, archive_id, turn_id or head_turn, owner): a turn
+  // of an archived branch.
+  caf::replies_to<materialize_atom, std::string, std::string, std::int64_t,
+                  std::string>::with<materialized_turn>,
+  // save/restore (contract §7).
+  caf::replies_to<restore_atom, restore_request>::with<restore_reply>,
   // verify(save_id, full, owner).
   caf::replies_to<verify_atom, std::string, bool,
                   std::string>::with<verify_report>,
-  // Sync up (contract §5): fast-forward, replay, or a kept divergence.
+  // Sync up (contract §5): fast-forward, replay, or an arbitrated divergence.
   caf::replies_to<sync_up_atom, sync_up_request>::with<sync_up_reply>,
   // Sync down (contract §5).
   caf::replies_to<sync_down_atom, sync_down_request>::with<sync_down_reply>,
@@ -44,10 +51,17 @@ using save_actor = caf::typed_actor<
   // Leave memory after finishing what is queued.
   caf::reacts_to<passivate_atom>>;
 
-/// Spawns the actor of `save_id`. It loads the save's head through `reader`
-/// before it handles anything else, and commits through `writer`.
+/// The actors a save actor works with.
+struct save_peers {
+  storage_actor writer;
+  storage_actor reader;
+  conflict_arbiter arbiter;
+};
+
+/// Spawns the actor of `save_id`. It loads the save's head through the
+/// reader before it handles anything else, commits through the writer and
+/// puts divergences to the arbiter.
 save_actor spawn_save_actor(caf::actor_system& sys, engine_context_ptr context,
-                            std::string save_id, storage_actor writer,
-                            storage_actor reader);
+                            std::string save_id, save_peers peers);
 
 } // namespace awf::actors

@@ -30,6 +30,7 @@ struct registry_state {
   engine_context_ptr ctx;
   std::vector<storage_actor> writers;
   std::vector<storage_actor> readers;
+  conflict_arbiter arbiter;
   std::unordered_map<std::string, resident_save> saves;
   std::unordered_map<caf::actor_addr, std::string> ids_by_address;
   std::list<std::string> lru; ///< most recently used first, active only
@@ -57,9 +58,9 @@ void passivate(registry_pointer self, const std::string& save_id) {
 
 resident_save& spawn_entry(registry_pointer self, const std::string& save_id) {
   auto& st = self->state;
-  auto actor = spawn_save_actor(self->system(), st.ctx, save_id,
-                                st.pick(st.writers, save_id),
-                                st.pick(st.readers, save_id));
+  auto actor = spawn_save_actor(
+    self->system(), st.ctx, save_id,
+    {st.pick(st.writers, save_id), st.pick(st.readers, save_id), st.arbiter});
   self->monitor(actor);
   st.ids_by_address.emplace(actor.address(), save_id);
   st.lru.push_front(save_id);
@@ -156,11 +157,13 @@ std::chrono::milliseconds tick_interval(const engine_options& opts) {
 save_registry_actor::behavior_type
 registry_behavior(registry_pointer self, engine_context_ptr context,
                   std::vector<storage_actor> writers,
-                  std::vector<storage_actor> readers) {
+                  std::vector<storage_actor> readers,
+                  conflict_arbiter arbiter) {
   auto& st = self->state;
   st.ctx = std::move(context);
   st.writers = std::move(writers);
   st.readers = std::move(readers);
+  st.arbiter = std::move(arbiter);
   self->set_down_handler(
     [self](caf::down_msg& msg) { on_save_actor_down(self, msg); });
   self->delayed_send(self, tick_interval(st.ctx->options), tick_atom_v);
@@ -179,6 +182,17 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
         const std::string& owner) {
       return route<materialized_turn>(self, save_id, materialize_atom_v,
                                       save_id, turn_id, owner);
+    },
+    [=](materialize_atom, const std::string& save_id,
+        const std::string& archive_id, std::int64_t turn_id,
+        const std::string& owner) {
+      return route<materialized_turn>(self, save_id, materialize_atom_v,
+                                      save_id, archive_id, turn_id, owner);
+    },
+    [=](restore_atom, restore_request& req) {
+      auto save_id = req.save_id;
+      return route<restore_reply>(self, save_id, restore_atom_v,
+                                  std::move(req));
     },
     [=](verify_atom, const std::string& save_id, bool full,
         const std::string& owner) {
@@ -221,6 +235,15 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
       return self->delegate(s.pick(s.readers, user), list_atom_v, user);
     },
     [=](stats_atom) { return self->state.stats; },
+    [=](conflict_atom, conflict_query& query) {
+      auto& s = self->state;
+      return self->delegate(s.readers.front(), conflict_atom_v,
+                            std::move(query));
+    },
+    [=](conflict_atom, const std::string& user) {
+      auto& s = self->state;
+      return self->delegate(s.readers.front(), conflict_atom_v, user);
+    },
     [=](tick_atom) {
       passivate_idle(self);
       self->delayed_send(self, tick_interval(self->state.ctx->options),
@@ -234,9 +257,10 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
 save_registry_actor spawn_save_registry(caf::actor_system& sys,
                                         engine_context_ptr context,
                                         std::vector<storage_actor> writers,
-                                        std::vector<storage_actor> readers) {
+                                        std::vector<storage_actor> readers,
+                                        conflict_arbiter arbiter) {
   return sys.spawn(registry_behavior, std::move(context), std::move(writers),
-                   std::move(readers));
+                   std::move(readers), std::move(arbiter));
 }
 
 } // namespace awf::actors

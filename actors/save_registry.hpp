@@ -23,6 +23,9 @@ using save_registry_actor = caf::typed_actor<
   // materialize / verify / lookup (save_id, ..., owner): see save_actor.
   caf::replies_to<materialize_atom, std::string, std::int64_t,
                   std::string>::with<materialized_turn>,
+  caf::replies_to<materialize_atom, std::string, std::string, std::int64_t,
+                  std::string>::with<materialized_turn>,
+  caf::replies_to<restore_atom, restore_request>::with<restore_reply>,
   caf::replies_to<verify_atom, std::string, bool,
                   std::string>::with<verify_report>,
   caf::replies_to<lookup_atom, std::string,
@@ -37,14 +40,21 @@ using save_registry_actor = caf::typed_actor<
   caf::replies_to<list_atom,
                   std::string>::with<std::vector<persistence::save_record>>,
   caf::replies_to<stats_atom>::with<registry_stats>,
+  // Conflict reports (the caller checked the save's owner) and figures.
+  caf::replies_to<conflict_atom, conflict_query>::with<
+    std::vector<persistence::conflict_record>>,
+  caf::replies_to<conflict_atom,
+                  std::string>::with<persistence::conflict_totals>,
   // Passivates save actors idle for longer than options.save_idle.
   caf::reacts_to<tick_atom>>;
 
 /// Spawns the registry. Saves are spread over the writers and readers by a
-/// hash of their id, so one save always uses the same connections.
+/// hash of their id, so one save always uses the same connections; all of
+/// them put divergences to `arbiter`.
 save_registry_actor spawn_save_registry(caf::actor_system& sys,
                                         engine_context_ptr context,
                                         std::vector<storage_actor> writers,
-                                        std::vector<storage_actor> readers);
+                                        std::vector<storage_actor> readers,
+                                        conflict_arbiter arbiter);
 
 } // namespace awf::actors

@@ -46,8 +46,9 @@ save_service::start(caf::actor_system& sys, engine_context_ptr context,
     svc->writers_.push_back(spawn_storage_worker(sys, context, opts.detached));
   for (std::size_t i = 0; i < std::max<std::size_t>(1, opts.readers); ++i)
     svc->readers_.push_back(spawn_storage_worker(sys, context, opts.detached));
-  svc->registry_ =
-    spawn_save_registry(sys, context, svc->writers_, svc->readers_);
+  svc->arbiter_ = spawn_conflict_arbiter(sys);
+  svc->registry_ = spawn_save_registry(sys, context, svc->writers_,
+                                       svc->readers_, svc->arbiter_);
   svc->verifier_ = spawn_verification_supervisor(sys, context, svc->readers_,
                                                  opts.periodic_verification);
   svc->devices_ = spawn_device_directory(
@@ -120,6 +121,8 @@ void save_service::stop() {
   // Drain every writer: a flush answers only after queued commits landed.
   for (const auto& writer : writers_)
     (void)call<bool>(writer, flush_atom_v);
+  // Divergences still in arbitration have their rulings by now.
+  self_->send_exit(arbiter_, caf::exit_reason::user_shutdown);
   for (const auto& worker : writers_)
     self_->send_exit(worker, caf::exit_reason::user_shutdown);
   for (const auto& worker : readers_)

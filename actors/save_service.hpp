@@ -92,6 +92,7 @@ private:
   caf::scoped_actor self_;
   std::vector<storage_actor> writers_;
   std::vector<storage_actor> readers_;
+  conflict_arbiter arbiter_;
   save_registry_actor registry_;
   verification_actor verifier_;
   device_directory_actor devices_;

@@ -8,6 +8,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/conflict_arbiter.hpp"
 #include "actors/save_actor.hpp"
 #include "actors/save_errc.hpp"
 
@@ -17,6 +18,7 @@ struct save_state {
   engine_context_ptr ctx;
   storage_actor writer;
   storage_actor reader;
+  conflict_arbiter arbiter;
   std::string save_id;
   persistence::save_record info;
   std::optional<core::state_image> head_state; ///< empty at turn 0
@@ -35,6 +37,38 @@ struct save_state {
 };
 
 using save_pointer = save_actor::stateful_pointer<save_state>;
+
+/// Turns resolved, checked and encoded after a start position.
+struct encoded_branch {
+  std::vector<core::stored_turn> stored;
+  std::vector<sync_turn> wire;
+  core::chain_head head;
+  std::string state_hash;
+  std::optional<core::state_image> state; ///< the last one
+};
+
+/// Resolves and encodes `turns` after `start` (state `start_state`, which
+/// rebuilds from snapshot turn `start_base`). With `first_snapshot`, the
+/// first turn is stored whole (a branch that must not lean on turns before
+/// it). Bounded: the encoded bytes may not exceed twice the state limit.
+caf::expected<encoded_branch>
+encode_branch(const save_state& st, const core::chain_head& start,
+              core::state_image* start_state, std::int64_t start_base,
+              std::vector<core::incoming_turn> turns, bool first_snapshot);
+
+using sync_up_promise = caf::typed_response_promise<sync_up_reply>;
+
+/// Settles a divergence (save_conflicts.cpp): the sent `turns` leave the
+/// head chain after `fork`, whose state is `fork_state` (nullptr at turn 0).
+/// Archives the losing branch, commits the outcome and answers through `rp`.
+void settle_divergence(save_pointer self, const sync_up_request& req,
+                       const core::chain_head& fork,
+                       const core::state_image* fork_state,
+                       std::vector<core::incoming_turn> turns,
+                       sync_up_promise rp);
+
+/// save/restore (save_restore.cpp).
+caf::result<restore_reply> restore(save_pointer self, restore_request& req);
 
 /// Sync up (save_sync_up.cpp).
 caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req);

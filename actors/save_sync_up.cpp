@@ -1,35 +1,15 @@
 // Sync up for one save (contract §5). Fast-forward from the head in memory
 // is the common case; a base behind the head is compared with the stored
-// chain: a replay changes nothing, a divergence keeps the device's branch in
-// an archive and answers conflict_manual (arbitration comes later), and a
-// base off the chain stores nothing.
+// chain: a replay changes nothing, a divergence goes to arbitration
+// (save_conflicts.cpp), and a base off the chain stores nothing.
 #include <algorithm>
 #include <memory>
 
-#include <nlohmann/json.hpp>
-
 #include "actors/save_state.hpp"
 #include "core/canonical_json.hpp"
-#include "core/uuid.hpp"
 
 namespace awf::actors {
 
-namespace {
-
-/// Turns resolved, checked and encoded after a start position.
-struct encoded_branch {
-  std::vector<core::stored_turn> stored;
-  std::vector<sync_turn> wire;
-  core::chain_head head;
-  std::string state_hash;
-  std::optional<core::state_image> state; ///< the last one
-};
-
-/// Resolves and encodes `turns` after `start` (state `start_state`, which
-/// rebuilds from snapshot turn `start_base`). With `first_snapshot`, the
-/// first turn is stored whole (an archived branch must not lean on turns
-/// outside it). Bounded: the encoded bytes may not exceed twice the state
-/// limit.
 caf::expected<encoded_branch>
 encode_branch(const save_state& st, const core::chain_head& start,
               core::state_image* start_state, std::int64_t start_base,
@@ -74,16 +54,9 @@ encode_branch(const save_state& st, const core::chain_head& start,
   return out;
 }
 
-std::vector<std::int64_t>
-ids_of(const std::vector<core::incoming_turn>& turns) {
-  std::vector<std::int64_t> ids;
-  ids.reserve(turns.size());
-  for (const auto& t : turns)
-    ids.push_back(t.turn_id);
-  return ids;
-}
+namespace {
 
-using reply_promise = caf::typed_response_promise<sync_up_reply>;
+using reply_promise = sync_up_promise;
 
 /// Appends `turns` (which follow the head) and answers fast_forward.
 void fast_forward(save_pointer self, std::vector<core::incoming_turn> turns,
@@ -115,73 +88,6 @@ void fast_forward(save_pointer self, std::vector<core::incoming_turn> turns,
                  reply.head = std::move(*head);
                  rp.deliver(std::move(reply));
                });
-}
-
-nlohmann::json conflict_report(const save_state& st, const sync_up_request& req,
-                               std::int64_t fork_turn,
-                               const core::chain_head& client_head,
-                               const std::string& archive_id) {
-  const auto& head = st.info.head;
-  return {
-    {"conflict_id", core::random_uuid()},
-    {"save_id", st.save_id},
-    {"fork_turn", fork_turn},
-    {"strategy", "manual"},
-    {"requested_strategy", req.strategy},
-    {"branches",
-     {{{"branch_id", "server"},
-       {"turn_id", head.turn_id},
-       {"chain_hash", head.chain_hash},
-       {"device_id", nullptr},
-       {"integrity_score", st.info.integrity_ok ? 1.0 : 0.0}},
-      {{"branch_id", "client"},
-       {"turn_id", client_head.turn_id},
-       {"chain_hash", client_head.chain_hash},
-       {"device_id", req.device_id.empty() ? nlohmann::json(nullptr)
-                                           : nlohmann::json(req.device_id)},
-       // Every client turn was rebuilt and its hashes checked on arrival.
-       {"integrity_score", 1.0}}}},
-    {"resolution",
-     {{"chosen_branch", "server"},
-      {"archived_branch", "client"},
-      {"archive_id", archive_id},
-      {"reason", "manual"},
-      {"conflicting_paths", nlohmann::json::array()}}},
-  };
-}
-
-/// Archives the device's branch after `fork` and answers conflict_manual.
-void keep_divergent_branch(save_pointer self, const sync_up_request& req,
-                           const core::chain_head& fork,
-                           core::state_image* fork_state,
-                           std::vector<core::incoming_turn> turns,
-                           reply_promise rp) {
-  auto& st = self->state;
-  auto branch = encode_branch(st, fork, fork_state, 0, std::move(turns), true);
-  if (!branch) {
-    rp.deliver(std::move(branch.error()));
-    return;
-  }
-  auto archive_id = core::random_uuid();
-  auto report =
-    conflict_report(st, req, fork.turn_id, branch->head, archive_id);
-  nlohmann::json meta{{"conflict", report},
-                      {"device_id", req.device_id},
-                      {"client_head",
-                       {{"turn_id", branch->head.turn_id},
-                        {"chain_hash", branch->head.chain_hash}}}};
-  archive_write write{{archive_id, st.save_id, "conflict", meta.dump(),
-                       fork.turn_id,
-                       static_cast<std::int64_t>(branch->stored.size()), 0},
-                      std::move(branch->stored)};
-  sync_up_reply reply;
-  reply.status = "conflict_manual";
-  reply.base = st.info.head;
-  reply.head = st.info.head;
-  reply.conflict_json = report.dump();
-  self->request(st.writer, caf::infinite, archive_atom_v, std::move(write))
-    .await([rp, reply](bool) mutable { rp.deliver(std::move(reply)); },
-           [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
 
 /// The base is behind the head: compares the sent turns with the stored
@@ -221,9 +127,8 @@ void settle_behind_head(save_pointer self, sync_up_request& req,
                                       : std::prev(row)->chain_hash};
       std::vector<core::incoming_turn> branch(
         keep.begin() + static_cast<std::ptrdiff_t>(matched.size()), keep.end());
-      keep_divergent_branch(self, req, fork,
-                            fork_state ? &*fork_state : nullptr,
-                            std::move(branch), rp);
+      settle_divergence(self, req, fork, fork_state ? &*fork_state : nullptr,
+                        std::move(branch), rp);
       return;
     }
     matched.push_back(id);

@@ -11,6 +11,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/conflict_messages.hpp"
 #include "actors/engine_context.hpp"
 #include "actors/sync_messages.hpp"
 #include "actors/type_ids.hpp"
@@ -49,8 +50,23 @@ using storage_actor = caf::typed_actor<
   // Sync down for a save whose head is the given one.
   caf::replies_to<sync_down_atom, sync_down_request,
                   core::chain_head>::with<sync_down_reply>,
-  // Stores an archived branch in one transaction.
-  caf::replies_to<archive_atom, archive_write>::with<bool>,
+  // Head-chain turns fork+1..last, checked and encoded again as a branch
+  // that rebuilds on its own (to archive them).
+  caf::replies_to<copy_atom, std::string, std::int64_t,
+                  std::int64_t>::with<branch_copy>,
+  // Changes a head chain other than by appending (a settled conflict, a
+  // restore) in one transaction; answers the new head.
+  caf::replies_to<settle_atom,
+                  persistence::branch_change>::with<core::chain_head>,
+  // Rebuilds turn turn_id (-1: the last) of archive archive_id of save_id.
+  caf::replies_to<materialize_atom, std::string, std::string,
+                  std::int64_t>::with<materialized_turn>,
+  // Conflict reports, newest first.
+  caf::replies_to<conflict_atom, conflict_query>::with<
+    std::vector<persistence::conflict_record>>,
+  // Conflict figures for one user or (empty) all.
+  caf::replies_to<conflict_atom,
+                  std::string>::with<persistence::conflict_totals>,
   // Audit records: written with the next group commit.
   caf::reacts_to<audit_atom, std::vector<persistence::audit_entry>>,
   // Audit records matching a filter, newest first.

@@ -14,6 +14,8 @@
 #include "core/chain_verifier.hpp"
 #include "persistence/archive_store.hpp"
 #include "persistence/audit_log.hpp"
+#include "persistence/branch_writer.hpp"
+#include "persistence/conflict_store.hpp"
 #include "persistence/store_stats.hpp"
 
 namespace awf::actors {
@@ -32,6 +34,7 @@ struct storage_state {
   std::optional<persistence::turn_writer> writer;
   std::optional<persistence::audit_log> audit;
   std::optional<persistence::archive_store> archives;
+  std::optional<persistence::conflict_store> conflicts;
   caf::error open_error;
   std::vector<pending_commit> pending;
   std::vector<persistence::audit_entry> pending_audit;
@@ -160,6 +163,14 @@ void flush_commits(storage_state& st) {
 
 using storage_pointer = storage_actor::stateful_pointer<storage_state>;
 
+/// A storage call's value, or its error in the engine's terms.
+template<class T>
+caf::result<T> answer(persistence::stored<T> x) {
+  if (!x)
+    return from_storage_error(x.error());
+  return std::move(*x);
+}
+
 // Queues one flush behind what is in the mailbox now, unless one is queued.
 void schedule_flush(storage_pointer self) {
   auto& st = self->state;
@@ -191,6 +202,7 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
     st.writer.emplace(*st.db);
     st.audit.emplace(*st.db);
     st.archives.emplace(*st.db);
+    st.conflicts.emplace(*st.db);
   } else {
     st.open_error = from_storage_error(db.error());
   }
@@ -263,19 +275,13 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       -> caf::result<std::vector<persistence::save_record>> {
       if (auto err = guard())
         return err;
-      auto rows = self->state.saves->list_saves(user);
-      if (!rows)
-        return from_storage_error(rows.error());
-      return std::move(*rows);
+      return answer(self->state.saves->list_saves(user));
     },
     [=](sample_atom, double percent) -> caf::result<std::vector<std::string>> {
       if (auto err = guard())
         return err;
-      auto ids = self->state.saves->sample_save_ids(
-        percent, self->state.ctx->options.verify_batch_limit);
-      if (!ids)
-        return from_storage_error(ids.error());
-      return std::move(*ids);
+      return answer(self->state.saves->sample_save_ids(
+        percent, self->state.ctx->options.verify_batch_limit));
     },
     [=](turn_hash_atom, const std::string& save_id, std::int64_t from,
         std::int64_t to) -> caf::result<std::vector<materialized_turn>> {
@@ -292,14 +298,44 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       persistence::read_snapshot snapshot{*s.db};
       return read_sync_down(*s.saves, *s.ctx, req, head);
     },
-    [=](archive_atom, const archive_write& write) -> caf::result<bool> {
+    [=](copy_atom, const std::string& save_id, std::int64_t fork_turn,
+        std::int64_t last_turn) -> caf::result<branch_copy> {
       if (auto err = guard())
         return err;
-      auto done =
-        self->state.archives->write_archive(write.archive, write.turns);
-      if (!done)
-        return from_storage_error(done.error());
-      return true;
+      auto& s = self->state;
+      persistence::read_snapshot snapshot{*s.db};
+      return copy_branch(*s.saves, *s.ctx, save_id, fork_turn, last_turn);
+    },
+    [=](settle_atom, const persistence::branch_change& change)
+      -> caf::result<core::chain_head> {
+      if (auto err = guard())
+        return err;
+      // Queued appends of other saves and audits land first, in order.
+      flush_commits(self->state);
+      return answer(persistence::apply_branch_change(*self->state.db, change));
+    },
+    [=](materialize_atom, const std::string& save_id,
+        const std::string& archive_id,
+        std::int64_t turn_id) -> caf::result<materialized_turn> {
+      if (auto err = guard())
+        return err;
+      auto& s = self->state;
+      persistence::read_snapshot snapshot{*s.db};
+      return rebuild_archive_turn(*s.archives, *s.ctx, save_id, archive_id,
+                                  turn_id);
+    },
+    [=](conflict_atom, const conflict_query& query)
+      -> caf::result<std::vector<persistence::conflict_record>> {
+      if (auto err = guard())
+        return err;
+      return answer(self->state.conflicts->list(
+        query.save_id, query.user_id_hash, query.limit));
+    },
+    [=](conflict_atom,
+        const std::string& user) -> caf::result<persistence::conflict_totals> {
+      if (auto err = guard())
+        return err;
+      return answer(self->state.conflicts->totals(user));
     },
     [=](audit_atom, std::vector<persistence::audit_entry>& entries) {
       if (self->state.open_error)
@@ -313,28 +349,19 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       -> caf::result<std::vector<persistence::audit_record>> {
       if (auto err = guard())
         return err;
-      auto rows = self->state.audit->list(filter);
-      if (!rows)
-        return from_storage_error(rows.error());
-      return std::move(*rows);
+      return answer(self->state.audit->list(filter));
     },
     [=](stats_atom,
         const std::string& user) -> caf::result<persistence::store_totals> {
       if (auto err = guard())
         return err;
-      auto totals = persistence::compute_store_totals(*self->state.db, user);
-      if (!totals)
-        return from_storage_error(totals.error());
-      return std::move(*totals);
+      return answer(persistence::compute_store_totals(*self->state.db, user));
     },
     [=](lookup_atom,
         const std::string& save_id) -> caf::result<persistence::save_record> {
       if (auto err = guard())
         return err;
-      auto save = self->state.saves->find_save(save_id);
-      if (!save)
-        return from_storage_error(save.error());
-      return std::move(*save);
+      return answer(self->state.saves->find_save(save_id));
     },
   };
 }

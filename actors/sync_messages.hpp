@@ -12,7 +12,6 @@
 
 #include "actors/messages.hpp"
 #include "core/incoming_turns.hpp"
-#include "persistence/archive_store.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/store_stats.hpp"
 
@@ -42,7 +41,7 @@ struct sync_turn {
 
 /// The outcome of a sync up that stored (or needed) nothing further.
 struct sync_up_reply {
-  std::string status;    ///< fast_forward, up_to_date or conflict_manual
+  std::string status; ///< fast_forward, up_to_date, resolved, conflict_manual
   core::chain_head base; ///< where `appended` starts
   core::chain_head head;
   std::vector<std::int64_t> accepted;
@@ -69,12 +68,6 @@ struct sync_down_reply {
   materialized_turn snapshot;
   std::vector<sync_turn> turns;
   bool more = false;
-};
-
-/// An archived branch to store whole.
-struct archive_write {
-  persistence::archive_record archive;
-  std::vector<core::stored_turn> turns;
 };
 
 template<class Inspector>
@@ -111,4 +104,3 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<awf::persistence::audit_entry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::persistence::audit_filter)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<awf::persistence::audit_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::persistence::store_totals)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::actors::archive_write)

@@ -4,6 +4,7 @@
 #include "core/canonical_json.hpp"
 #include "core/chain_verifier.hpp"
 #include "core/json_patch.hpp"
+#include "core/uuid.hpp"
 
 namespace awf::actors {
 
@@ -119,6 +120,88 @@ caf::expected<sync_down_reply> read_sync_down(persistence::save_store& saves,
   }
   reply.more = to < head.turn_id;
   return reply;
+}
+
+caf::expected<branch_copy> copy_branch(persistence::save_store& saves,
+                                       const engine_context& ctx,
+                                       const std::string& save_id,
+                                       std::int64_t fork_turn,
+                                       std::int64_t last_turn) {
+  branch_copy copy;
+  copy.branch_turns = last_turn - fork_turn;
+  core::chain_head fork{fork_turn, {}};
+  std::optional<core::state_image> fork_state;
+  if (fork_turn > 0) {
+    auto at_fork = rebuild_turn(saves, ctx, save_id, fork_turn);
+    if (!at_fork)
+      return at_fork.error();
+    fork.chain_hash = at_fork->chain_hash;
+    copy.fork_state = at_fork->canonical;
+    fork_state = core::state_image{std::move(at_fork->canonical), {}};
+  } else {
+    auto save = saves.find_save(save_id);
+    if (!save)
+      return from_storage_error(save.error());
+    fork.chain_hash = core::chain_genesis(save->session_id);
+  }
+  auto rows = saves.load_turns(save_id, fork_turn + 1, last_turn, true);
+  if (!rows)
+    return from_storage_error(rows.error());
+  core::chain_verifier verifier{fork, std::move(fork_state), *ctx.keys,
+                                ctx.options.max_state_bytes};
+  // The previous turn of the copy: none for the first, which is stored whole.
+  std::optional<core::state_image> previous;
+  core::previous_turn before{nullptr, fork.turn_id, 0, fork.chain_hash};
+  for (const auto& row : *rows) {
+    if (!verifier.feed(row, true))
+      break;
+    auto image = *verifier.last_state();
+    auto encoded =
+      core::encode_turn(before, image, ctx.options.encode, *ctx.keys);
+    if (!encoded)
+      return from_core_error(encoded.error());
+    before = {nullptr, encoded->turn_id, encoded->base_turn,
+              encoded->chain_hash};
+    copy.turns.push_back(std::move(*encoded));
+    previous = std::move(image);
+    before.state = &*previous;
+    ++copy.verified_turns;
+  }
+  if (copy.verified_turns < copy.branch_turns && verifier.errors().empty())
+    verifier.fail(fork_turn + copy.verified_turns + 1, "turn rows are missing");
+  copy.errors = verifier.errors();
+  return copy;
+}
+
+caf::expected<materialized_turn>
+rebuild_archive_turn(persistence::archive_store& archives,
+                     const engine_context& ctx, const std::string& save_id,
+                     const std::string& archive_id, std::int64_t turn_id) {
+  auto archive = archives.find_archive(save_id, archive_id);
+  if (!archive)
+    return from_storage_error(archive.error());
+  auto first = archive->fork_turn + 1;
+  auto last = archive->fork_turn + archive->turn_count;
+  if (turn_id == -1)
+    turn_id = last;
+  if (turn_id < first || turn_id > last)
+    return make_save_error(
+      save_errc::not_found,
+      "archive " + archive_id + " holds turns " + std::to_string(first) + ".." +
+        std::to_string(last) + ", not turn " + std::to_string(turn_id));
+  auto rows = archives.load_archive_turns(archive_id, first, turn_id, true);
+  if (!rows)
+    return from_storage_error(rows.error());
+  if (rows->empty() || rows->back().turn_id != turn_id)
+    return make_save_error(save_errc::integrity_failure,
+                           "archive " + archive_id + " misses turns");
+  auto image =
+    core::rebuild_state(*rows, *ctx.keys, ctx.options.max_state_bytes);
+  if (!image)
+    return from_core_error(image.error());
+  const auto& last_row = rows->back();
+  return materialized_turn{save_id, turn_id, std::move(image->canonical),
+                           last_row.state_hash, last_row.chain_hash};
 }
 
 } // namespace awf::actors

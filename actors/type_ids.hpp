@@ -5,6 +5,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/type_id.hpp>
 
+#include "actors/conflict_messages.hpp"
 #include "actors/device_messages.hpp"
 #include "actors/messages.hpp"
 #include "actors/sync_messages.hpp"
@@ -55,7 +56,11 @@ CAF_ADD_ATOM(awf, awf::actors, revoke_atom, "revoke")
 CAF_ADD_ATOM(awf, awf::actors, authenticate_atom, "auth")
 CAF_ADD_ATOM(awf, awf::actors, lookup_atom, "lookup")
 CAF_ADD_ATOM(awf, awf::actors, audit_atom, "audit")
-CAF_ADD_ATOM(awf, awf::actors, archive_atom, "archive")
+CAF_ADD_ATOM(awf, awf::actors, copy_atom, "copy")
+CAF_ADD_ATOM(awf, awf::actors, settle_atom, "settle")
+CAF_ADD_ATOM(awf, awf::actors, conflict_atom, "conflict")
+CAF_ADD_ATOM(awf, awf::actors, arbitrate_atom, "arbitrate")
+CAF_ADD_ATOM(awf, awf::actors, restore_atom, "restore")
 
 CAF_END_TYPE_ID_BLOCK(awf)
 

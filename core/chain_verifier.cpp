@@ -8,6 +8,13 @@ chain_verifier::chain_verifier(std::string genesis_chain, const key_ring& keys,
   head_.chain_hash = std::move(genesis_chain);
 }
 
+chain_verifier::chain_verifier(chain_head start,
+                               std::optional<state_image> start_state,
+                               const key_ring& keys,
+                               std::size_t max_state_bytes)
+  : keys_(&keys), max_state_bytes_(max_state_bytes), head_(std::move(start)),
+    state_(std::move(start_state)) {}
+
 void chain_verifier::fail(std::int64_t turn_id, std::string message) {
   if (!first_bad_turn_)
     first_bad_turn_ = turn_id;

@@ -21,6 +21,11 @@ public:
   chain_verifier(std::string genesis_chain, const key_ring& keys,
                  std::size_t max_state_bytes);
 
+  /// Verifies turns fed in order after `start`, whose rebuilt state is
+  /// `start_state` (nullopt at turn 0, or when diffs will not be rebuilt).
+  chain_verifier(chain_head start, std::optional<state_image> start_state,
+                 const key_ring& keys, std::size_t max_state_bytes);
+
   /// Checks the next turn. With `rebuild`, also decodes its blob and checks
   /// the state hash; without, only ids and the chain (cheap, metadata only).
   /// A rebuilt diff needs the state before it: rebuild from a snapshot on.

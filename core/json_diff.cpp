@@ -13,13 +13,9 @@
 
 namespace awf::core {
 
-namespace {
-
-using json = nlohmann::json;
-
-/// Appends `token` to a pointer with RFC 6901 escapes: '~' first becomes
-/// "~0" so that the "~1" written for '/' is not escaped twice.
-void append_token(std::string& path, std::string_view token) {
+// '~' first becomes "~0" so that the "~1" written for '/' is not escaped
+// twice.
+void append_pointer_token(std::string& path, std::string_view token) {
   path += '/';
   for (char c : token) {
     if (c == '~')
@@ -30,6 +26,10 @@ void append_token(std::string& path, std::string_view token) {
       path += c;
   }
 }
+
+namespace {
+
+using json = nlohmann::json;
 
 /// Collects the operations of one diff. `path_` is the pointer of the pair
 /// being compared; it grows and shrinks in place rather than being rebuilt
@@ -121,7 +121,7 @@ private:
   template<class Step>
   void under(std::string_view token, Step&& step) {
     const auto size = path_.size();
-    append_token(path_, token);
+    append_pointer_token(path_, token);
     step();
     path_.resize(size);
   }

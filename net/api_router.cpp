@@ -63,6 +63,10 @@ void route_api(api_context& ctx, const handle_ptr& h, std::string_view rest) {
     return only(h, verb::post, [&] { materialize_save(ctx, h); });
   if (is({"save", "verify"}))
     return only(h, verb::post, [&] { verify_save(ctx, h); });
+  if (is({"save", "restore"}))
+    return only(h, verb::post, [&] { restore_save(ctx, h); });
+  if (is({"save", "conflicts"}))
+    return only(h, verb::get, [&] { save_conflicts(ctx, h); });
   if (is({"save", "stats"}))
     return only(h, verb::get, [&] { save_stats(ctx, h); });
   if (parts.size() == 3 && parts[0] == "admin" && parts[1] == "save")

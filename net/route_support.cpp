@@ -1,5 +1,7 @@
 #include "net/route_support.hpp"
 
+#include <charconv>
+
 #include "core/canonical_json.hpp"
 
 namespace awf::net {
@@ -149,6 +151,25 @@ std::optional<std::string> query_param(std::string_view target,
 std::string_view path_of(const http_request& req) {
   std::string_view target{req.target().data(), req.target().size()};
   return target.substr(0, target.find('?'));
+}
+
+bool integer_param(request_handle& h, std::string_view target, const char* name,
+                   std::int64_t& out, std::int64_t lo, std::int64_t hi) {
+  auto v = query_param(target, name);
+  if (!v)
+    return true;
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), value);
+  if (ec != std::errc{} || end != v->data() + v->size() || value < lo ||
+      value > hi) {
+    reply_error(h, 400, "invalid_request",
+                std::string{name} + " must be an integer from " +
+                  std::to_string(lo) + " to " + std::to_string(hi),
+                {{"field", name}});
+    return false;
+  }
+  out = value;
+  return true;
 }
 
 } // namespace awf::net

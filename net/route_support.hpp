@@ -61,6 +61,12 @@ std::optional<std::string> string_field(request_handle& h,
 std::optional<std::string> query_param(std::string_view target,
                                        std::string_view name);
 
+/// Reads integer query parameter `name` into `out` (left alone when
+/// absent). Answers 400 naming the parameter and returns false when it is
+/// not an integer from `lo` to `hi`.
+bool integer_param(request_handle& h, std::string_view target, const char* name,
+                   std::int64_t& out, std::int64_t lo, std::int64_t hi);
+
 /// The request path without the query.
 std::string_view path_of(const http_request& req);
 

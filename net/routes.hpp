@@ -13,6 +13,10 @@ void list_saves(api_context& ctx, handle_ptr h);
 void materialize_save(api_context& ctx, handle_ptr h);
 void verify_save(api_context& ctx, handle_ptr h);
 
+// Conflicts and restores (contract §6-§8).
+void restore_save(api_context& ctx, handle_ptr h);
+void save_conflicts(api_context& ctx, handle_ptr h);
+
 // Devices (contract §2).
 void register_device(api_context& ctx, handle_ptr h);
 void rotate_device(api_context& ctx, handle_ptr h, std::string device_id);

@@ -3,8 +3,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "actors/conflict_messages.hpp"
 #include "actors/messages.hpp"
-#include "actors/sync_messages.hpp"
 #include "net/routes.hpp"
 #include "net/wire_json.hpp"
 
@@ -118,24 +118,23 @@ void ready_route(api_context& ctx, handle_ptr h) {
     actors::stats_atom_v);
 }
 
-void save_stats(api_context& ctx, handle_ptr h) {
-  with_caller(ctx, h, [&ctx, h](caller who) {
-    // An admin sees the whole store; anyone else only their own saves.
-    auto scope = who.admin ? std::string{} : who.user_id_hash;
-    ctx.bridge->ask<persistence::store_totals>(
-      [&ctx, h, scope](caf::expected<persistence::store_totals> res) {
-        if (!res) {
-          reply_engine_error(*h, res.error());
-          return;
-        }
-        const auto& t = *res;
-        const auto& m = ctx.metrics;
-        auto conflicts = [&] {
-          auto it = t.audit_by_operation.find("sync_conflict");
-          return it == t.audit_by_operation.end() ? 0 : it->second;
-        }();
-        nlohmann::json body{
-          {"scope", scope.empty() ? "all" : "user"},
+namespace {
+
+nlohmann::json conflicts_json(const persistence::conflict_totals& c) {
+  return {{"total", c.total},
+          {"by_strategy", c.by_strategy},
+          {"by_reason", c.by_reason},
+          {"by_chosen_branch", c.by_chosen_branch},
+          {"merges",
+           {{"clean", c.merges_clean},
+            {"with_conflicting_paths", c.merges_with_conflicts}}}};
+}
+
+nlohmann::json stats_json(const api_context& ctx, const std::string& scope,
+                          const persistence::store_totals& t,
+                          const persistence::conflict_totals& c) {
+  const auto& m = ctx.metrics;
+  return {{"scope", scope.empty() ? "all" : "user"},
           {"counts",
            {{"saves", t.saves},
             {"turns", t.turns},
@@ -152,7 +151,7 @@ void save_stats(api_context& ctx, handle_ptr h) {
            {{"stored_to_logical", ratio(t.stored_bytes, t.logical_bytes)},
             {"dedup", ratio(t.blobs, t.blob_refs)},
             {"compression", ratio(t.stored_bytes, t.blob_plain_bytes)}}},
-          {"conflicts", {{"total", conflicts}}},
+          {"conflicts", conflicts_json(c)},
           {"sync",
            {{"sync_up", m.sync_up_ok.load()},
             {"sync_up_rejected", m.sync_up_rejected.load()},
@@ -160,7 +159,31 @@ void save_stats(api_context& ctx, handle_ptr h) {
             {"turns_accepted", m.turns_accepted.load()},
             {"sync_up_latency", latency_json(m.sync_up_latency)},
             {"sync_down_latency", latency_json(m.sync_down_latency)}}}};
-        reply_outcome(*h, {200, std::move(body), 0, {}});
+}
+
+} // namespace
+
+void save_stats(api_context& ctx, handle_ptr h) {
+  with_caller(ctx, h, [&ctx, h](caller who) {
+    // An admin sees the whole store; anyone else only their own saves.
+    auto scope = who.admin ? std::string{} : who.user_id_hash;
+    ctx.bridge->ask<persistence::store_totals>(
+      [&ctx, h, scope](caf::expected<persistence::store_totals> totals) {
+        if (!totals) {
+          reply_engine_error(*h, totals.error());
+          return;
+        }
+        ctx.bridge->ask<persistence::conflict_totals>(
+          [&ctx, h, scope, totals = std::move(*totals)](
+            caf::expected<persistence::conflict_totals> conflicts) {
+            if (!conflicts) {
+              reply_engine_error(*h, conflicts.error());
+              return;
+            }
+            reply_outcome(
+              *h, {200, stats_json(ctx, scope, totals, *conflicts), 0, {}});
+          },
+          actors::conflict_atom_v, scope);
       },
       actors::stats_atom_v, scope);
   });
@@ -223,25 +246,9 @@ void admin_audit(api_context& ctx, handle_ptr h) {
       filter.save_id = *v;
     if (auto v = query_param(target, "device_id"); v && !v->empty())
       filter.device_id = *v;
-    auto integer = [&](const char* name, std::int64_t& out, std::int64_t lo,
-                       std::int64_t hi) {
-      auto v = query_param(target, name);
-      if (!v)
-        return true;
-      auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), out);
-      if (ec != std::errc{} || end != v->data() + v->size() || out < lo ||
-          out > hi) {
-        reply_error(*h, 400, "invalid_request",
-                    std::string{name} + " must be an integer from " +
-                      std::to_string(lo) + " to " + std::to_string(hi),
-                    {{"field", name}});
-        return false;
-      }
-      return true;
-    };
     std::int64_t since = -1, limit = 100;
-    if (!integer("since", since, 0, INT64_MAX) ||
-        !integer("limit", limit, 1, 1000))
+    if (!integer_param(*h, target, "since", since, 0, INT64_MAX) ||
+        !integer_param(*h, target, "limit", limit, 1, 1000))
       return;
     if (since >= 0)
       filter.since_ms = since;

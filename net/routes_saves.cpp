@@ -79,33 +79,38 @@ void materialize_save(api_context& ctx, handle_ptr h) {
       }
       turn_id = *value;
     }
+    std::optional<std::string> archive_id;
     if (body->contains("archive_id")) {
-      reply_error(*h, 400, "invalid_request",
-                  "materializing an archived branch is not served yet; it "
-                  "comes with conflict arbitration",
-                  {{"field", "archive_id"}});
-      return;
+      archive_id = string_field(*h, *body, "archive_id", 64, std::nullopt);
+      if (!archive_id)
+        return;
     }
-    ctx.bridge->ask<actors::materialized_turn>(
-      [h](caf::expected<actors::materialized_turn> res) {
-        if (!res) {
-          reply_engine_error(*h, res.error());
-          return;
-        }
-        bool empty = res->turn_id == 0;
-        reply_outcome(
-          *h, {200,
-               {{"save_id", res->save_id},
-                {"turn_id", res->turn_id},
-                {"state", empty ? nlohmann::json(nullptr)
-                                : nlohmann::json::parse(res->canonical)},
-                {"state_hash", empty ? nlohmann::json(nullptr)
-                                     : nlohmann::json(res->state_hash)},
-                {"chain_hash", res->chain_hash}},
-               0,
-               {}});
-      },
-      actors::materialize_atom_v, *save_id, turn_id, who.user_id_hash);
+    auto answer = [h](caf::expected<actors::materialized_turn> res) {
+      if (!res) {
+        reply_engine_error(*h, res.error());
+        return;
+      }
+      bool empty = res->turn_id == 0;
+      reply_outcome(*h,
+                    {200,
+                     {{"save_id", res->save_id},
+                      {"turn_id", res->turn_id},
+                      {"state", empty ? nlohmann::json(nullptr)
+                                      : nlohmann::json::parse(res->canonical)},
+                      {"state_hash", empty ? nlohmann::json(nullptr)
+                                           : nlohmann::json(res->state_hash)},
+                      {"chain_hash", res->chain_hash}},
+                     0,
+                     {}});
+    };
+    if (archive_id)
+      ctx.bridge->ask<actors::materialized_turn>(
+        std::move(answer), actors::materialize_atom_v, *save_id, *archive_id,
+        turn_id, who.user_id_hash);
+    else
+      ctx.bridge->ask<actors::materialized_turn>(
+        std::move(answer), actors::materialize_atom_v, *save_id, turn_id,
+        who.user_id_hash);
   });
 }
 

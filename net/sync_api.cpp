@@ -156,10 +156,15 @@ std::uint64_t micros_since(clock_type::time_point start) {
       .count());
 }
 
-/// Sends one audit record for a sync request. Overload answers (429, 503)
-/// are not recorded: writing under overload would feed the overload.
-void audit(api_context& ctx, const std::string& save_id, const caller& who,
-           const std::string& operation, nlohmann::json details) {
+bool recordable(int status) {
+  return status != 429 && status != 503;
+}
+
+} // namespace
+
+void audit_request(api_context& ctx, const std::string& save_id,
+                   const caller& who, const std::string& operation,
+                   nlohmann::json details) {
   details["user_id_hash"] = who.user_id_hash;
   persistence::audit_entry entry;
   if (!save_id.empty())
@@ -171,12 +176,6 @@ void audit(api_context& ctx, const std::string& save_id, const caller& who,
   ctx.bridge->tell(actors::audit_atom_v,
                    std::vector<persistence::audit_entry>{std::move(entry)});
 }
-
-bool recordable(int status) {
-  return status != 429 && status != 503;
-}
-
-} // namespace
 
 api_outcome error_outcome(int status, std::string code, std::string message,
                           nlohmann::json details) {
@@ -252,9 +251,9 @@ void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
   actors::sync_up_request req;
   if (auto rejected = parse_sync_up(ctx, who, body, req)) {
     ++ctx.metrics.sync_up_rejected;
-    audit(ctx, req.save_id, who, "sync_up_rejected",
-          {{"status", rejected->status},
-           {"code", rejected->body["error"]["code"]}});
+    audit_request(ctx, req.save_id, who, "sync_up_rejected",
+                  {{"status", rejected->status},
+                   {"code", rejected->body["error"]["code"]}});
     done(std::move(*rejected));
     return;
   }
@@ -268,41 +267,49 @@ void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
         auto out = engine_error_outcome(res.error());
         ++ctx.metrics.sync_up_rejected;
         if (recordable(out.status))
-          audit(ctx, save_id, who, "sync_up_rejected",
-                {{"status", out.status}, {"code", out.body["error"]["code"]}});
+          audit_request(
+            ctx, save_id, who, "sync_up_rejected",
+            {{"status", out.status}, {"code", out.body["error"]["code"]}});
         done(std::move(out));
         return;
       }
-      if (res->status == "conflict_manual") {
+      std::optional<nlohmann::json> report;
+      if (!res->conflict_json.empty()) {
         ++ctx.metrics.conflicts;
-        auto report = nlohmann::json::parse(res->conflict_json);
-        audit(ctx, save_id, who, "sync_conflict",
-              {{"conflict_id", report["conflict_id"]},
-               {"archive_id", report["resolution"]["archive_id"]},
-               {"fork_turn", report["fork_turn"]}});
+        report = nlohmann::json::parse(res->conflict_json);
+        const auto& resolution = (*report)["resolution"];
+        audit_request(ctx, save_id, who, "sync_conflict",
+                      {{"conflict_id", (*report)["conflict_id"]},
+                       {"strategy", (*report)["strategy"]},
+                       {"chosen_branch", resolution["chosen_branch"]},
+                       {"reason", resolution["reason"]},
+                       {"archive_id", resolution["archive_id"]},
+                       {"fork_turn", (*report)["fork_turn"]}});
+      }
+      if (res->status == "conflict_manual") {
         done(error_outcome(
           409, "conflict_manual",
           "the save moved on since the device's base; its "
           "turns are archived until someone chooses",
-          {{"conflict", std::move(report)}, {"head", head_json(res->head)}}));
+          {{"conflict", std::move(*report)}, {"head", head_json(res->head)}}));
         return;
       }
       ++ctx.metrics.sync_up_ok;
-      ctx.metrics.turns_accepted += res->appended.size();
+      ctx.metrics.turns_accepted += res->accepted.size();
       if (!res->appended.empty()) {
         auto event = std::make_shared<push_event>(
           push_event{save_id, res->base, res->head, turns_json(res->appended)});
         ctx.hub.publish(std::move(event), origin);
       }
-      audit(ctx, save_id, who, "sync_up",
-            {{"status", res->status},
-             {"turns", res->accepted.size()},
-             {"head_turn", res->head.turn_id}});
+      audit_request(ctx, save_id, who, "sync_up",
+                    {{"status", res->status},
+                     {"turns", res->accepted.size()},
+                     {"head_turn", res->head.turn_id}});
       api_outcome out;
       out.body = {{"status", res->status},
                   {"head", head_json(res->head)},
                   {"accepted", res->accepted},
-                  {"conflict", nullptr}};
+                  {"conflict", report ? std::move(*report) : nullptr}};
       out.etag = res->head.chain_hash;
       done(std::move(out));
     },
@@ -333,8 +340,9 @@ void sync_down(api_context& ctx, const caller& who, sync_down_params params,
         auto out = engine_error_outcome(res.error());
         ++ctx.metrics.sync_down_rejected;
         if (recordable(out.status))
-          audit(ctx, save_id, who, "sync_down_rejected",
-                {{"status", out.status}, {"code", out.body["error"]["code"]}});
+          audit_request(
+            ctx, save_id, who, "sync_down_rejected",
+            {{"status", out.status}, {"code", out.body["error"]["code"]}});
         done(std::move(out));
         return;
       }
@@ -346,10 +354,10 @@ void sync_down(api_context& ctx, const caller& who, sync_down_params params,
         done(std::move(out));
         return;
       }
-      audit(ctx, save_id, who, "sync_down",
-            {{"turns", res->turns.size()},
-             {"snapshot", res->has_snapshot},
-             {"head_turn", res->head.turn_id}});
+      audit_request(ctx, save_id, who, "sync_down",
+                    {{"turns", res->turns.size()},
+                     {"snapshot", res->has_snapshot},
+                     {"head_turn", res->head.turn_id}});
       out.body = sync_down_json(*res);
       done(std::move(out));
     },

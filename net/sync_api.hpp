@@ -44,6 +44,13 @@ api_outcome error_outcome(int status, std::string code, std::string message,
 /// Retry-After: 1).
 api_outcome engine_error_outcome(const caf::error& err);
 
+/// Sends one audit record of a request on behalf of `who` (the user goes
+/// into the details). Overload answers (429, 503) are not recorded: writing
+/// under overload would feed the overload.
+void audit_request(api_context& ctx, const std::string& save_id,
+                   const caller& who, const std::string& operation,
+                   nlohmann::json details);
+
 /// Authenticates `token` (a user token `awf1.…` or a device sync token).
 /// Answers the caller, or an error outcome (401 unauthorized/token_expired).
 void authenticate(api_context& ctx, std::string_view token,

@@ -50,18 +50,12 @@ struct device_row {
 std::vector<device_record> query_devices(database& db, const std::string& where,
                                          const std::string& key) {
   device_row row;
-  std::vector<device_record> out;
   soci::statement st(session_of(db));
   st.alloc();
   st.prepare("SELECT " + device_row::columns(db) + " FROM awf_devices WHERE " +
              where);
   st.exchange(soci::use(key));
-  row.bind(st);
-  st.define_and_bind();
-  st.execute(false);
-  while (st.fetch())
-    out.push_back(row.take());
-  return out;
+  return detail::fetch_all(st, row);
 }
 
 stored<device_record> one_device(database& db, const std::string& where,

@@ -234,6 +234,38 @@ const std::vector<migration>& all_migrations() {
             state_bytes BIGINT NOT NULL,
             PRIMARY KEY (archive_id, turn_id)))sql",
      }},
+    {3,
+     "conflicts",
+     {
+       R"sql(CREATE TABLE awf_conflicts (
+            conflict_id TEXT PRIMARY KEY,
+            save_id TEXT NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            fork_turn INTEGER NOT NULL,
+            strategy TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            chosen_branch TEXT NOT NULL CHECK (chosen_branch IN ('server', 'client', 'merged')),
+            archive_id TEXT REFERENCES awf_save_archives (archive_id) ON DELETE SET NULL,
+            conflicting_paths INTEGER NOT NULL DEFAULT 0,
+            device_id TEXT,
+            report TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))))sql",
+       "CREATE INDEX awf_conflicts_save ON awf_conflicts (save_id, created_at)",
+     },
+     {
+       R"sql(CREATE TABLE awf_conflicts (
+            conflict_id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+            save_id UUID NOT NULL REFERENCES awf_saves (save_id) ON DELETE CASCADE,
+            fork_turn BIGINT NOT NULL,
+            strategy TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            chosen_branch TEXT NOT NULL CHECK (chosen_branch IN ('server', 'client', 'merged')),
+            archive_id UUID REFERENCES awf_save_archives (archive_id) ON DELETE SET NULL,
+            conflicting_paths BIGINT NOT NULL DEFAULT 0,
+            device_id TEXT,
+            report JSONB NOT NULL DEFAULT '{}'::jsonb,
+            created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
+       "CREATE INDEX awf_conflicts_save ON awf_conflicts (save_id, created_at)",
+     }},
   };
   return list;
 }

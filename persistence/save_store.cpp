@@ -54,17 +54,11 @@ stored<std::vector<save_record>>
 query_saves(database& db, const std::string& where, const std::string& key) {
   auto& s = session_of(db);
   save_row row;
-  std::vector<save_record> out;
   soci::statement st(s);
   st.alloc();
   st.prepare("SELECT " + save_columns(db) + " FROM awf_saves WHERE " + where);
   st.exchange(soci::use(key));
-  row.bind(st);
-  st.define_and_bind();
-  st.execute(false);
-  while (st.fetch())
-    out.push_back(row.take());
-  return out;
+  return detail::fetch_all(st, row);
 }
 
 } // namespace

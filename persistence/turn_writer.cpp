@@ -4,6 +4,7 @@
 #include "persistence/detail/audit_writes.hpp"
 #include "persistence/detail/blob_writes.hpp"
 #include "persistence/detail/session.hpp"
+#include "persistence/detail/turn_rows.hpp"
 
 namespace awf::persistence {
 
@@ -33,19 +34,17 @@ storage_status check_entry(const turn_commit& c) {
 /// would cost more than executing it.
 struct turn_writer::statements {
   // Bound values.
-  std::string now, save_id, chain_hash, expected_chain, snapshot_hash,
-    blob_hash, state_hash, kind;
-  long long turn_id = 0, expected_turn = 0, from_turn = 0, base_turn = 0,
-            state_bytes = 0, has_snapshot = 0;
+  std::string now, save_id, chain_hash, expected_chain, snapshot_hash;
+  long long turn_id = 0, expected_turn = 0, has_snapshot = 0;
 
   soci::statement update_head;
-  soci::statement insert_turn;
   detail::blob_writes blobs;
+  detail::turn_row_writes turn_rows;
   detail::audit_writes audits;
 
   explicit statements(database& db)
-    : update_head(detail::session_of(db)), insert_turn(detail::session_of(db)),
-      blobs(db), audits(db) {
+    : update_head(detail::session_of(db)), blobs(db),
+      turn_rows(db, detail::save_turn_table, blobs), audits(db) {
     auto& s = detail::session_of(db);
     update_head =
       (s.prepare << "UPDATE awf_saves SET turn_id = :t, "
@@ -57,14 +56,6 @@ struct turn_writer::statements {
        soci::use(turn_id), soci::use(chain_hash), soci::use(has_snapshot),
        soci::use(snapshot_hash), soci::use(now), soci::use(save_id),
        soci::use(expected_turn), soci::use(expected_chain));
-    insert_turn =
-      (s.prepare << "INSERT INTO awf_save_diffs (save_id, "
-                    "from_turn, to_turn, diff_hash, chain_hash, "
-                    "state_hash, kind, base_turn, state_bytes) "
-                    "VALUES (:s, :f, :t, :d, :c, :h, :k, :b, :sb)",
-       soci::use(save_id), soci::use(from_turn), soci::use(turn_id),
-       soci::use(blob_hash), soci::use(chain_hash), soci::use(state_hash),
-       soci::use(kind), soci::use(base_turn), soci::use(state_bytes));
   }
 
   // Returns false when the head moved (nothing written for this entry).
@@ -89,19 +80,8 @@ struct turn_writer::statements {
     update_head.execute(true);
     if (update_head.get_affected_rows() != 1)
       return false;
-    for (const auto& t : c.turns) {
-      blobs.store(c.save_id, t.blob);
-      turn_id = t.turn_id;
-      from_turn = t.turn_id - 1;
-      blob_hash = t.blob.hash;
-      chain_hash = t.chain_hash;
-      state_hash = t.state_hash;
-      kind = core::to_string(t.kind);
-      base_turn = t.base_turn;
-      state_bytes = static_cast<long long>(t.state_bytes);
-      insert_turn.execute(true);
-      detail::blob_writes::note_key_use(uses, t.blob);
-    }
+    for (const auto& t : c.turns)
+      turn_rows.insert(c.save_id, c.save_id, t, uses);
     return true;
   }
 };

@@ -6,3 +6,9 @@ if(TARGET awfsync)
                    $<TARGET_FILE:awfsync> ${PROJECT_SOURCE_DIR})
   set_tests_properties(awfsync PROPERTIES TIMEOUT 120)
 endif()
+
+# The pure parts of awf-load: options, the conflict model, reply checks.
+if(TARGET awf_load_model)
+  awf_add_test_binary(awf_load_tests load awf_load_model)
+  add_test(NAME load_model COMMAND awf_load_tests -n)
+endif()

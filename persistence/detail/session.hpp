@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include <soci/soci.h>
 
@@ -34,6 +36,27 @@ auto guarded(const char* what, F&& fn) -> decltype(fn()) {
     return storage_error{storage_errc::failure,
                          std::string{what} + ": " + e.what()};
   }
+}
+
+/// A write refused before anything was written (a malformed id, a
+/// change of the wrong shape): a `failure` saying why.
+inline storage_error invalid(std::string message) {
+  return storage_error{storage_errc::failure, std::move(message)};
+}
+
+/// Binds the columns of `row` (a reader with `bind(statement&)` and
+/// `take()`) to `st`, whose parameters are bound, runs it and returns every
+/// row taken.
+template<class Row>
+auto fetch_all(soci::statement& st, Row& row)
+  -> std::vector<decltype(row.take())> {
+  row.bind(st);
+  st.define_and_bind();
+  st.execute(false);
+  std::vector<decltype(row.take())> out;
+  while (st.fetch())
+    out.push_back(row.take());
+  return out;
 }
 
 /// SQL that reads a byte column portably (PostgreSQL BYTEA travels as hex).

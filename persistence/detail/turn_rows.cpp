@@ -67,3 +67,54 @@ load_turn_rows(database& db, const turn_table& table,
 }
 
 } // namespace awf::persistence::detail
+
+namespace awf::persistence::detail {
+
+turn_row_writes::turn_row_writes(database& db, const turn_table& table,
+                                 blob_writes& blobs)
+  : blobs_(blobs), insert_(session_of(db)) {
+  std::string columns = table.owner_column;
+  std::string values = ":o";
+  if (table.has_from_turn) {
+    columns += ", from_turn";
+    values += ", :f";
+  }
+  columns += std::string{", "} + table.turn_column +
+             ", diff_hash, chain_hash, state_hash, kind, base_turn, "
+             "state_bytes";
+  values += ", :t, :d, :c, :h, :k, :b, :sb";
+  insert_.alloc();
+  insert_.prepare(std::string{"INSERT INTO "} + table.name + " (" + columns +
+                  ") VALUES (" + values + ")");
+  insert_.exchange(soci::use(owner_id_));
+  if (table.has_from_turn)
+    insert_.exchange(soci::use(from_turn_));
+  insert_.exchange(soci::use(turn_id_));
+  insert_.exchange(soci::use(diff_hash_));
+  insert_.exchange(soci::use(chain_hash_));
+  insert_.exchange(soci::use(state_hash_));
+  insert_.exchange(soci::use(kind_));
+  insert_.exchange(soci::use(base_turn_));
+  insert_.exchange(soci::use(state_bytes_));
+  insert_.define_and_bind();
+}
+
+void turn_row_writes::insert(const std::string& owner_id,
+                             const std::string& save_id,
+                             const core::stored_turn& turn,
+                             key_use_counts& uses) {
+  blobs_.store(save_id, turn.blob);
+  owner_id_ = owner_id;
+  turn_id_ = turn.turn_id;
+  from_turn_ = turn.turn_id - 1;
+  diff_hash_ = turn.blob.hash;
+  chain_hash_ = turn.chain_hash;
+  state_hash_ = turn.state_hash;
+  kind_ = core::to_string(turn.kind);
+  base_turn_ = turn.base_turn;
+  state_bytes_ = static_cast<long long>(turn.state_bytes);
+  insert_.execute(true);
+  blob_writes::note_key_use(uses, turn.blob);
+}
+
+} // namespace awf::persistence::detail

@@ -1,5 +1,5 @@
-// Private to persistence/: reads stored turns from the tables laid out like
-// awf_save_diffs (a save's head chain, an archive's branch).
+// Private to persistence/: reads and writes stored turns in the tables laid
+// out like awf_save_diffs (a save's head chain, an archive's branch).
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/turn_codec.hpp"
+#include "persistence/detail/blob_writes.hpp"
 #include "persistence/detail/session.hpp"
 
 namespace awf::persistence::detail {
@@ -16,12 +17,13 @@ struct turn_table {
   const char* name;         ///< the table
   const char* owner_column; ///< the save or archive the turns belong to
   const char* turn_column;  ///< the turn id
+  bool has_from_turn;       ///< also stores `from_turn = turn id - 1`
 };
 
 inline constexpr turn_table save_turn_table{"awf_save_diffs", "save_id",
-                                            "to_turn"};
+                                            "to_turn", true};
 inline constexpr turn_table archive_turn_table{"awf_archive_turns",
-                                               "archive_id", "turn_id"};
+                                               "archive_id", "turn_id", false};
 
 /// Returns the turns `from`..`to` (inclusive) of `owner_id` in order, with
 /// their blobs when `with_blobs`. `owner_id` must be a UUID. Throws on
@@ -30,5 +32,26 @@ stored<std::vector<core::stored_turn>>
 load_turn_rows(database& db, const turn_table& table,
                const std::string& owner_id, std::int64_t from, std::int64_t to,
                bool with_blobs);
+
+/// The insert of one turn row into a turn table, prepared once and bound by
+/// reference to the fields below, so every writer stores turns alike. Calls
+/// throw on database errors: callers run inside a transaction under
+/// `guarded`.
+class turn_row_writes {
+public:
+  /// Prepares the insert into `table`; blobs go through `blobs`.
+  turn_row_writes(database& db, const turn_table& table, blob_writes& blobs);
+
+  /// Stores the blob of `turn` (deduplicated, referenced from `save_id`),
+  /// then the turn row of `owner_id`, and notes the key use in `uses`.
+  void insert(const std::string& owner_id, const std::string& save_id,
+              const core::stored_turn& turn, key_use_counts& uses);
+
+private:
+  blob_writes& blobs_;
+  std::string owner_id_, diff_hash_, chain_hash_, state_hash_, kind_;
+  long long turn_id_ = 0, from_turn_ = 0, base_turn_ = 0, state_bytes_ = 0;
+  soci::statement insert_;
+};
 
 } // namespace awf::persistence::detail

@@ -10,8 +10,6 @@
 #include <thread>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "core/uuid.hpp"
 #include "persistence/save_store.hpp"
 #include "tests/persistence/store_fixture.hpp"
@@ -24,22 +22,6 @@ namespace {
 /// Sleeps long enough that SQLite's millisecond timestamps differ.
 void let_time_pass() {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
-
-/// Parses JSON text and prints it back with sorted keys and no spaces, so
-/// two texts of the same value compare equal (PostgreSQL's JSONB reformats).
-std::string parse(const std::string& text) {
-  try {
-    return nlohmann::json::parse(text).dump();
-  } catch (const std::exception&) {
-    return "unparsable: " + text;
-  }
 }
 
 struct fixture : database_fixture {
@@ -101,7 +83,8 @@ CAF_TEST(append without save or device stores nulls) {
   CAF_CHECK(!rec.save_id.has_value());
   CAF_CHECK(!rec.device_id.has_value());
   CAF_CHECK_EQUAL(rec.operation, "server_start");
-  CAF_CHECK_EQUAL(parse(rec.details_json), parse(R"({"version":"0.1.0"})"));
+  CAF_CHECK_EQUAL(json_text(rec.details_json),
+                  json_text(R"({"version":"0.1.0"})"));
   CAF_CHECK_GREATER(rec.created_at_ms, before - 60'000);
   CAF_CHECK_LESS(rec.created_at_ms, now_ms() + 60'000);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit WHERE save_id "
@@ -122,7 +105,7 @@ CAF_TEST(append with save and device stores both) {
   CAF_REQUIRE(rec.device_id.has_value());
   CAF_CHECK_EQUAL(*rec.device_id, "device-1");
   CAF_CHECK_EQUAL(rec.operation, "sync_up");
-  CAF_CHECK_EQUAL(parse(rec.details_json), parse(R"({"turns":3})"));
+  CAF_CHECK_EQUAL(json_text(rec.details_json), json_text(R"({"turns":3})"));
 }
 
 CAF_TEST(append with only a device id keeps the save null) {
@@ -208,16 +191,16 @@ CAF_TEST(details json round trips) {
   append(std::nullopt, std::nullopt, "restore", details);
   auto records = list(std::nullopt);
   CAF_REQUIRE_EQUAL(records.size(), 1u);
-  CAF_CHECK_EQUAL(parse(records.front().details_json), parse(details));
-  CAF_CHECK_NOT_EQUAL(parse(records.front().details_json),
-                      parse(R"({"reason":"conflict"})"));
+  CAF_CHECK_EQUAL(json_text(records.front().details_json), json_text(details));
+  CAF_CHECK_NOT_EQUAL(json_text(records.front().details_json),
+                      json_text(R"({"reason":"conflict"})"));
 }
 
 CAF_TEST(an empty details object round trips) {
   append(std::nullopt, std::nullopt, "noop", "{}");
   auto records = list(std::nullopt);
   CAF_REQUIRE_EQUAL(records.size(), 1u);
-  CAF_CHECK_EQUAL(parse(records.front().details_json), "{}");
+  CAF_CHECK_EQUAL(json_text(records.front().details_json), "{}");
 }
 
 CAF_TEST(append for an unknown save fails without throwing) {
@@ -253,12 +236,14 @@ CAF_TEST(append_many stores every record in order) {
   CAF_CHECK_EQUAL(*records[2].save_id, s1);
   CAF_REQUIRE(records[2].device_id.has_value());
   CAF_CHECK_EQUAL(*records[2].device_id, "device-1");
-  CAF_CHECK_EQUAL(parse(records[2].details_json), parse(R"({"turns":2})"));
+  CAF_CHECK_EQUAL(json_text(records[2].details_json),
+                  json_text(R"({"turns":2})"));
   CAF_CHECK_EQUAL(records[1].operation, "register");
   CAF_CHECK(!records[1].save_id.has_value());
   CAF_CHECK_EQUAL(records[1].device_id.value_or(""), "device-2");
   CAF_CHECK_EQUAL(records[0].operation, "sweep");
-  CAF_CHECK_EQUAL(parse(records[0].details_json), parse(R"({"saves":[1,2]})"));
+  CAF_CHECK_EQUAL(json_text(records[0].details_json),
+                  json_text(R"({"saves":[1,2]})"));
   for (const auto& rec : records)
     CAF_CHECK(core::is_uuid(rec.audit_id));
   CAF_CHECK_NOT_EQUAL(records[0].audit_id, records[1].audit_id);
@@ -276,14 +261,14 @@ CAF_TEST(append_many keeps a missing save id in the details) {
   CAF_REQUIRE_EQUAL(records.size(), 3u);
   CAF_CHECK(!records[2].save_id.has_value());
   CAF_CHECK_EQUAL(
-    parse(records[2].details_json),
-    parse(R"({"reason":"not_found","save_id":")" + ghost + "\"}"));
+    json_text(records[2].details_json),
+    json_text(R"({"reason":"not_found","save_id":")" + ghost + "\"}"));
   CAF_CHECK(!records[1].save_id.has_value());
-  CAF_CHECK_EQUAL(parse(records[1].details_json),
-                  parse(R"({"save_id":"not-a-uuid"})"));
+  CAF_CHECK_EQUAL(json_text(records[1].details_json),
+                  json_text(R"({"save_id":"not-a-uuid"})"));
   // A save that exists is referenced, and its details stay as given.
   CAF_CHECK_EQUAL(records[0].save_id.value_or("NULL"), s1);
-  CAF_CHECK_EQUAL(parse(records[0].details_json), parse(R"({"v":1})"));
+  CAF_CHECK_EQUAL(json_text(records[0].details_json), json_text(R"({"v":1})"));
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit WHERE save_id "
                         "IS NULL"),
                   2);

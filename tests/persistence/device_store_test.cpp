@@ -17,12 +17,6 @@ using namespace awf::test;
 
 namespace {
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
-
 /// Sleeps long enough that millisecond timestamps differ.
 void let_time_pass() {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));

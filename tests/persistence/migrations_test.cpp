@@ -18,29 +18,32 @@ const std::vector<std::string> spec_tables{
   "awf_saves",         "awf_save_blobs", "awf_save_diffs",       "awf_devices",
   "awf_save_archives", "awf_sync_audit", "awf_cloud_sync_config"};
 
-const std::vector<std::string> internal_tables{"awf_blob_refs", "awf_key_usage",
-                                               "awf_archive_turns"};
+const std::vector<std::string> internal_tables{
+  "awf_blob_refs", "awf_key_usage", "awf_archive_turns", "awf_conflicts"};
 
-const std::vector<int> all_versions{1, 2};
+const std::vector<int> all_versions{1, 2, 3};
 
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(migrations_tests, raw_database_fixture)
 
-CAF_TEST(the latest schema version is 2) {
-  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 2);
+CAF_TEST(the latest schema version is 3) {
+  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 3);
 }
 
 CAF_TEST(a fresh database gets every migration and records them) {
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
   CAF_CHECK_EQUAL(*applied, all_versions);
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 2);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 3);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
                         "WHERE version = 1 AND name = 'save store'"),
                   1);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
                         "WHERE version = 2 AND name = 'devices and archives'"),
+                  1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
+                        "WHERE version = 3 AND name = 'conflicts'"),
                   1);
 }
 
@@ -51,18 +54,18 @@ CAF_TEST(a target version stops the migrations there) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
   auto rest = persistence::migrate(*db);
   CAF_REQUIRE(rest);
-  CAF_CHECK_EQUAL(*rest, std::vector<int>{2});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 2);
+  CAF_CHECK_EQUAL(*rest, (std::vector<int>{2, 3}));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 3);
 }
 
 CAF_TEST(migrating again applies nothing) {
   auto first = persistence::migrate(*db);
   CAF_REQUIRE(first);
-  CAF_CHECK_EQUAL(first->size(), 2u);
+  CAF_CHECK_EQUAL(first->size(), 3u);
   auto second = persistence::migrate(*db);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 2);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 3);
 }
 
 CAF_TEST(another connection to a migrated database applies nothing) {
@@ -73,7 +76,7 @@ CAF_TEST(another connection to a migrated database applies nothing) {
   auto second = persistence::migrate(*other);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 2);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 3);
 }
 
 CAF_TEST(a fresh database has none of the tables) {
@@ -187,7 +190,7 @@ CAF_TEST(migration 2 upgrades a version 1 database and keeps its rows) {
   sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason) "
            "VALUES (:a, :s, 'conflict')",
     soci::use(archive), soci::use(save);
-  auto second = persistence::migrate(*db);
+  auto second = persistence::migrate(*db, 2);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{2});
   // The new columns exist with their defaults on the old rows.
@@ -264,6 +267,85 @@ CAF_TEST(an archived turn needs an existing archive) {
   }
   CAF_CHECK(refused);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 0);
+}
+
+// -- migration 3
+// ---------------------------------------------------------------
+
+namespace {
+
+const std::string save_1 = "00000000-0000-4000-8000-000000000001";
+const std::string archive_1 = "00000000-0000-4000-8000-0000000000a1";
+
+/// Inserts a conflict row of `save_1`; false when the database refuses it.
+bool insert_conflict(raw_database_fixture& fx, const std::string& id,
+                     const std::string& branch, bool with_archive) {
+  std::string report = "{\"conflict_id\":\"" + id + "\"}";
+  std::string archive = with_archive ? archive_1 : "";
+  auto archive_ind = with_archive ? soci::i_ok : soci::i_null;
+  std::string report_param =
+    fx.is_postgresql() ? "CAST(:r AS JSONB)" : std::string{":r"};
+  try {
+    fx.sql() << "INSERT INTO awf_conflicts (conflict_id, save_id, fork_turn, "
+                "strategy, reason, chosen_branch, archive_id, "
+                "conflicting_paths, report) VALUES (:id, :s, 2, "
+                "'server_wins', 'server_wins', :b, :a, 0, " +
+                  report_param + ")",
+      soci::use(id), soci::use(save_1), soci::use(branch),
+      soci::use(archive, archive_ind), soci::use(report);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+} // namespace
+
+CAF_TEST(migration 3 upgrades a version 2 database and keeps its rows) {
+  CAF_REQUIRE(persistence::migrate(*db, 2));
+  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
+           "VALUES (:id, 's', 'u')",
+    soci::use(save_1);
+  sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason, "
+           "fork_turn, turn_count) VALUES (:a, :s, 'conflict', 2, 0)",
+    soci::use(archive_1), soci::use(save_1);
+  auto third = persistence::migrate(*db);
+  CAF_REQUIRE(third);
+  CAF_CHECK_EQUAL(*third, std::vector<int>{3});
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_saves"), 1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_archives"), 1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_conflicts"), 0);
+  CAF_CHECK(insert_conflict(*this, "00000000-0000-4000-8000-0000000000c1",
+                            "server", true));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_conflicts WHERE "
+                        "conflicting_paths = 0 AND device_id IS NULL AND "
+                        "fork_turn = 2"),
+                  1);
+}
+
+CAF_TEST(conflict rows name a known branch and follow their archive and save) {
+  CAF_REQUIRE(persistence::migrate(*db));
+  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
+           "VALUES (:id, 's', 'u')",
+    soci::use(save_1);
+  sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason) "
+           "VALUES (:a, :s, 'conflict')",
+    soci::use(archive_1), soci::use(save_1);
+  CAF_CHECK(insert_conflict(*this, "00000000-0000-4000-8000-0000000000c1",
+                            "client", true));
+  CAF_CHECK(insert_conflict(*this, "00000000-0000-4000-8000-0000000000c2",
+                            "merged", false));
+  CAF_CHECK(!insert_conflict(*this, "00000000-0000-4000-8000-0000000000c3",
+                             "both", false));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_conflicts"), 2);
+  // An archive that goes leaves its conflict without one.
+  sql() << "DELETE FROM awf_save_archives WHERE archive_id = :a",
+    soci::use(archive_1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_conflicts WHERE "
+                        "archive_id IS NULL"),
+                  2);
+  sql() << "DELETE FROM awf_saves WHERE save_id = :id", soci::use(save_1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_conflicts"), 0);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

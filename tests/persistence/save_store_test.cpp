@@ -41,12 +41,6 @@ bool has_nul_and_high_bytes(const core::stored_blob& blob) {
   return high && blob.bytes.find('\0') != std::string::npos;
 }
 
-std::int64_t now_ms() {
-  using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
-}
-
 /// Sleeps long enough that SQLite's millisecond timestamps differ.
 void let_time_pass() {
   std::this_thread::sleep_for(std::chrono::milliseconds(20));

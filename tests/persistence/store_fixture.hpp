@@ -2,13 +2,16 @@
 // under test for every test case, and real sealed turns to store in it.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include <nlohmann/json.hpp>
 #include <soci/soci.h>
 
 #include "caf/test/unit_test.hpp"
@@ -17,6 +20,8 @@
 #include "core/chain.hpp"
 #include "core/key_ring.hpp"
 #include "core/turn_codec.hpp"
+#include "core/uuid.hpp"
+#include "persistence/conflict_store.hpp"
 #include "persistence/database.hpp"
 #include "persistence/detail/session.hpp"
 #include "persistence/migrations.hpp"
@@ -31,6 +36,56 @@ namespace awf::test {
 template<class T>
 std::string code_of(const persistence::stored<T>& x) {
   return x ? "ok" : persistence::to_string(x.error().code);
+}
+
+/// The current time in Unix milliseconds, to bound stored timestamps.
+inline std::int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// JSON text in one normal form (keys sorted, no spaces), so stored JSON
+/// compares with what was written whatever form the database gave back.
+inline std::string json_text(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text).dump();
+  } catch (const std::exception&) {
+    return "unparsable: " + text;
+  }
+}
+
+/// A conflict report of `save_id` as the save actor writes one (contract
+/// §6), with a fresh id; `reason` defaults to the strategy.
+inline persistence::conflict_record
+make_conflict(const std::string& save_id, std::int64_t fork_turn,
+              const std::string& strategy, const std::string& chosen,
+              const std::string& archive_id = {}, std::int64_t paths = 0,
+              const std::string& reason = {},
+              const std::string& device_id = "dev-b") {
+  persistence::conflict_record out;
+  out.conflict_id = core::random_uuid();
+  out.save_id = save_id;
+  out.fork_turn = fork_turn;
+  out.strategy = strategy;
+  out.reason = reason.empty() ? strategy : reason;
+  out.chosen_branch = chosen;
+  out.archive_id = archive_id;
+  out.conflicting_paths = paths;
+  out.device_id = device_id;
+  nlohmann::json report{
+    {"conflict_id", out.conflict_id},
+    {"save_id", save_id},
+    {"fork_turn", fork_turn},
+    {"strategy", strategy},
+    {"resolution",
+     {{"chosen_branch", chosen},
+      {"archive_id", archive_id},
+      {"reason", out.reason},
+      {"conflicting_paths",
+       std::vector<std::string>(static_cast<std::size_t>(paths), "/x")}}}};
+  out.report_json = report.dump();
+  return out;
 }
 
 /// Opens the test database without migrating it.
@@ -73,6 +128,15 @@ struct raw_database_fixture {
       CAF_CHECK(!"query failed");
       return -1;
     }
+  }
+
+  /// The base_snapshot_hash of a save, "NULL" when it has none.
+  std::string base_snapshot_hash(const std::string& save_id) {
+    std::string hash;
+    soci::indicator ind = soci::i_null;
+    sql() << "SELECT base_snapshot_hash FROM awf_saves WHERE save_id = :id",
+      soci::use(save_id), soci::into(hash, ind);
+    return ind == soci::i_ok ? hash : "NULL";
   }
 
   /// Like `count`, with one text parameter bound to `:p`.

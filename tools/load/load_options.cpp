@@ -78,6 +78,18 @@ void add_options(CLI::App& app, load_options& o, std::string& mode) {
   app.add_flag("--verify-states", o.verify_states,
                "receivers also apply every pushed patch and hash the state "
                "(costs client CPU)");
+  app
+    .add_option("--conflict-rate", o.conflict_rate,
+                "chance (0..1) that a device goes offline at its turn, while "
+                "the other devices of its save play on, and comes back with "
+                "1-3 turns of its own: a conflict (default 0)")
+    ->check(CLI::Range(0.0, 1.0));
+  app
+    .add_option("--conflict-strategy", o.conflict_strategy,
+                "the sync ups' strategy with --conflict-rate: server_wins, "
+                "client_wins, longest_chain (default), three_way_merge or "
+                "manual")
+    ->check(CLI::IsMember(conflict_strategies));
   app.add_flag("--json", o.json, "print one JSON summary on stdout");
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/result.hpp"
 #include "tools/load/server_url.hpp"
@@ -34,8 +35,17 @@ struct load_options {
   int setup_concurrency = 32; ///< Saves registering at once.
   double timeout_s = 30;      ///< Bound of every request and push wait.
   bool verify_states = false; ///< Receivers apply patches and hash states.
+  /// Chance (0..1) that a device, at its turn, goes offline and comes back
+  /// with a branch of its own; 0 keeps the devices of a save in step.
+  double conflict_rate = 0;
+  /// The sync ups' "strategy" (contract §5), sent only with a conflict rate.
+  std::string conflict_strategy = "longest_chain";
   bool json = false;
 };
+
+/// The strategies of contract §6, as --conflict-strategy accepts them.
+inline const std::vector<std::string> conflict_strategies = {
+  "server_wins", "client_wins", "longest_chain", "three_way_merge", "manual"};
 
 /// Time limit when neither --duration nor --turns is given.
 inline constexpr double default_duration_s = 10;

@@ -31,23 +31,36 @@ nlohmann::json summary_json(const load_summary& s) {
   auto samples = nlohmann::json::array();
   for (const auto& [message, count] : s.error_samples)
     samples.push_back({{"message", message}, {"count", count}});
-  return {{"turns", s.turns},
-          {"duration_s", std::round(s.duration_s * 1000.0) / 1000.0},
-          {"turns_per_s", std::round(s.turns_per_s() * 10.0) / 10.0},
-          {"sync_up_p50_ms", ms_or_null(s.sync_up, 50)},
-          {"sync_up_p95_ms", ms_or_null(s.sync_up, 95)},
-          {"sync_up_p99_ms", ms_or_null(s.sync_up, 99)},
-          {"sync_up_max_ms", ms_or_null(s.sync_up, 100)},
-          {"push_p50_ms", ms_or_null(s.push, 50)},
-          {"push_p95_ms", ms_or_null(s.push, 95)},
-          {"push_p99_ms", ms_or_null(s.push, 99)},
-          {"push_samples", s.push.count()},
-          {"errors", s.errors},
-          {"failed_saves", s.failed_saves},
-          {"devices", s.devices},
-          {"saves", s.saves},
-          {"mode", s.mode},
-          {"error_samples", std::move(samples)}};
+  nlohmann::json out = {
+    {"turns", s.turns},
+    {"duration_s", std::round(s.duration_s * 1000.0) / 1000.0},
+    {"turns_per_s", std::round(s.turns_per_s() * 10.0) / 10.0},
+    {"sync_up_p50_ms", ms_or_null(s.sync_up, 50)},
+    {"sync_up_p95_ms", ms_or_null(s.sync_up, 95)},
+    {"sync_up_p99_ms", ms_or_null(s.sync_up, 99)},
+    {"sync_up_max_ms", ms_or_null(s.sync_up, 100)},
+    {"push_p50_ms", ms_or_null(s.push, 50)},
+    {"push_p95_ms", ms_or_null(s.push, 95)},
+    {"push_p99_ms", ms_or_null(s.push, 99)},
+    {"push_samples", s.push.count()},
+    {"errors", s.errors},
+    {"failed_saves", s.failed_saves},
+    {"devices", s.devices},
+    {"saves", s.saves},
+    {"mode", s.mode},
+    {"error_samples", std::move(samples)}};
+  if (s.conflict_rate > 0) {
+    const auto& w = s.conflict_winners;
+    out["conflict_rate"] = s.conflict_rate;
+    out["conflict_strategy"] = s.conflict_strategy;
+    out["conflicts"] = s.conflict_resolve.count();
+    out["conflicts_manual"] = s.manual_conflicts;
+    out["conflict_heads"] = {
+      {"server", w[0]}, {"client", w[1]}, {"merged", w[2]}};
+    out["conflict_resolve_p50_ms"] = ms_or_null(s.conflict_resolve, 50);
+    out["conflict_resolve_p95_ms"] = ms_or_null(s.conflict_resolve, 95);
+  }
+  return out;
 }
 
 std::string summary_text(const load_summary& s) {
@@ -59,6 +72,18 @@ std::string summary_text(const load_summary& s) {
                 static_cast<long long>(s.turns), s.duration_s, s.turns_per_s());
   auto text = std::string{head} + latency_line("  sync up", s.sync_up) +
               latency_line("  push   ", s.push);
+  if (s.conflict_rate > 0) {
+    char line[200];
+    const auto& w = s.conflict_winners;
+    std::snprintf(line, sizeof line,
+                  "  conflicts %lld (%s; head afterwards: server %lld, "
+                  "client %lld, merged %lld; 409 conflict_manual %lld)\n",
+                  static_cast<long long>(s.conflict_resolve.count()),
+                  s.conflict_strategy.c_str(), static_cast<long long>(w[0]),
+                  static_cast<long long>(w[1]), static_cast<long long>(w[2]),
+                  static_cast<long long>(s.manual_conflicts));
+    text += line + latency_line("  conflict resolve", s.conflict_resolve);
+  }
   text += "  errors  " + std::to_string(s.errors);
   if (s.failed_saves > 0)
     text += " (" + std::to_string(s.failed_saves) + " saves stopped early)";

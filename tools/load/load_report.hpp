@@ -2,6 +2,7 @@
 // object, the text summary and the live progress line.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -25,6 +26,14 @@ struct load_summary {
   std::string mode;     ///< "ws" or "rest".
   /// The first distinct error messages and how often each occurred.
   std::vector<std::pair<std::string, std::int64_t>> error_samples;
+  /// --conflict-rate; the conflict figures below are reported only when it
+  /// is above 0.
+  double conflict_rate = 0;
+  std::string conflict_strategy;
+  latency_histogram conflict_resolve; ///< One sample per conflict report.
+  /// Conflicts by the state at the head afterwards: server, client, merged.
+  std::array<std::int64_t, 3> conflict_winners{};
+  std::int64_t manual_conflicts = 0; ///< Answered 409 conflict_manual.
 
   double turns_per_s() const {
     return duration_s > 0 ? static_cast<double>(turns) / duration_s : 0;
@@ -35,7 +44,9 @@ struct load_summary {
 /// sync_up_p95_ms, sync_up_p99_ms, push_p95_ms, errors, devices, saves,
 /// mode, plus a few more (error_samples: [{"message", "count"}]). A latency
 /// without samples is null (push latency in rest mode, or with one device per
-/// save).
+/// save). With a conflict rate also conflict_rate, conflict_strategy,
+/// conflicts, conflicts_manual, conflict_heads: {"server", "client",
+/// "merged"}, conflict_resolve_p50_ms and conflict_resolve_p95_ms.
 nlohmann::json summary_json(const load_summary& summary);
 
 /// A few lines for people.

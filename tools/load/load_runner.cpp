@@ -179,6 +179,11 @@ private:
     s.saves = options_.saves;
     s.failed_saves = failed_saves_.load();
     s.mode = to_string(options_.mode);
+    s.conflict_rate = options_.conflict_rate;
+    s.conflict_strategy = options_.conflict_strategy;
+    s.conflict_resolve = ctx_.stats.conflict_resolve();
+    s.conflict_winners = ctx_.stats.conflict_winners();
+    s.manual_conflicts = ctx_.stats.manual_conflicts();
     return s;
   }
 

@@ -14,6 +14,15 @@ void load_stats::record_push(double ms) {
   push_.record(ms);
 }
 
+void load_stats::record_conflict(const conflict_outcome& outcome, double ms) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  conflict_resolve_.record(ms);
+  ++conflict_winners_[static_cast<std::size_t>(outcome.winner)];
+  if (outcome.manual)
+    ++manual_conflicts_;
+  turns_ += outcome.accepted_turns;
+}
+
 void load_stats::record_error(std::string_view message) {
   ++errors_;
   std::lock_guard<std::mutex> guard{mutex_};
@@ -41,6 +50,21 @@ latency_histogram load_stats::sync_up() const {
 latency_histogram load_stats::push() const {
   std::lock_guard<std::mutex> guard{mutex_};
   return push_;
+}
+
+latency_histogram load_stats::conflict_resolve() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return conflict_resolve_;
+}
+
+std::array<std::int64_t, 3> load_stats::conflict_winners() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return conflict_winners_;
+}
+
+std::int64_t load_stats::manual_conflicts() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return manual_conflicts_;
 }
 
 std::vector<std::pair<std::string, std::int64_t>>

@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "core/canonical_json.hpp"
+#include "tools/load/patch_fitting.hpp"
 
 namespace awf::load {
 
@@ -25,7 +26,12 @@ played_turns save_timeline::play(int count) {
   for (int i = 0; i < count; ++i) {
     nlohmann::json patch;
     model_.advance(settings_.change_fraction, &patch);
-    const auto& canonical = model_.canonical();
+    std::string adopted_canonical;
+    if (adopted_) {
+      patch = apply_fitting_operations(*adopted_, patch);
+      adopted_canonical = core::canonicalize(*adopted_);
+    }
+    const auto& canonical = adopted_ ? adopted_canonical : model_.canonical();
     auto hash = core::state_hash(canonical);
     auto turn_id = chain_.head().turn_id + 1;
     if (i > 0)
@@ -34,7 +40,7 @@ played_turns save_timeline::play(int count) {
     out += std::to_string(turn_id);
     if (turn_id == 1 || turn_id % settings_.full_every == 0) {
       // Now and then, the model's piecewise bytes against a whole walk.
-      if (canonical != core::canonicalize(model_.state()))
+      if (!adopted_ && canonical != core::canonicalize(model_.state()))
         throw std::logic_error{"the game state model's canonical bytes "
                                "differ from core::canonicalize"};
       out += ",\"state\":";
@@ -55,6 +61,43 @@ played_turns save_timeline::play(int count) {
   }
   out += ']';
   return played;
+}
+
+save_timeline save_timeline::fork(unsigned seed) const {
+  save_timeline branch{session_id_, seed, settings_};
+  branch.chain_ = chain_;
+  branch.adopted_ = state();
+  branch.forked_from_ = head();
+  return branch;
+}
+
+void save_timeline::adopt(save_timeline branch) {
+  if (!branch.forked_from_ || !branch.adopted_)
+    throw std::logic_error{"a timeline adopts only a fork of itself"};
+  auto fork_turn = branch.forked_from_->turn_id;
+  while (!recent_.empty() && recent_.back().turn_id > fork_turn)
+    recent_.pop_back();
+  // find() relies on consecutive turn ids: the fork point must be known.
+  if (!recent_.empty() && recent_.back().turn_id != fork_turn)
+    throw std::logic_error{"the timeline forgot the turn a branch forked "
+                           "from"};
+  for (auto& turn : branch.recent_)
+    recent_.push_back(std::move(turn));
+  chain_ = std::move(branch.chain_);
+  adopted_ = std::move(branch.adopted_);
+}
+
+check_result save_timeline::append_merged(const core::chain_head& head,
+                                          nlohmann::json state,
+                                          const std::string& state_hash,
+                                          load_clock::time_point sent_at,
+                                          int device) {
+  if (auto ok = chain_.append(head.turn_id, state_hash, head.chain_hash); !ok)
+    return ok.error();
+  recent_.push_back(
+    {head.turn_id, state_hash, head.chain_hash, sent_at, device});
+  adopted_ = std::move(state);
+  return passed();
 }
 
 void save_timeline::mark_sent(std::int64_t first, std::int64_t last,

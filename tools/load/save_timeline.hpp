@@ -1,12 +1,15 @@
 // The game a simulated save plays: the states its devices send, turn after
 // turn, and what the client expects the server to hold for each recent turn
 // (state hash, chain hash, when and by which device it was sent). The
-// devices of one save share one timeline and take turns extending it.
+// devices of one save share one timeline and take turns extending it; a
+// device that goes offline plays a fork of it, which the timeline adopts
+// when the server lets that branch win a conflict.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include "core/chain.hpp"
 #include "tools/game_state_model.hpp"
 #include "tools/load/chain_tracker.hpp"
+#include "tools/load/check_result.hpp"
 #include "tools/load/load_clock.hpp"
 
 namespace awf::load {
@@ -55,7 +59,9 @@ public:
 
   /// The state of the head turn (the model's first state before turn 1,
   /// which no device ever sees: turn 1 always carries a whole state).
-  const nlohmann::json& state() const { return model_.state(); }
+  const nlohmann::json& state() const {
+    return adopted_ ? *adopted_ : model_.state();
+  }
 
   /// Plays `count` turns and returns their sync-up entries (contract §5):
   /// `{"turn_id", "state"}` on turn 1 and on every turn divisible by
@@ -63,8 +69,28 @@ public:
   /// JSON Patch of the model's edits. The head moves to the last one. Each
   /// state is hashed once from the model's canonical bytes; a whole state
   /// is sent as those bytes, after checking them against
-  /// core::canonicalize (throws std::logic_error if they differ).
+  /// core::canonicalize (throws std::logic_error if they differ). When the
+  /// head's state is not the model's own (a fork, or a state a conflict
+  /// put there), the model's edits that fit are applied to that state.
   played_turns play(int count);
+
+  /// A branch from the head, as a device that goes offline plays it: the
+  /// edits of another game (seeded with `seed`) on a copy of the head's
+  /// state. It knows the turns it plays, not those before the head.
+  save_timeline fork(unsigned seed) const;
+
+  /// Makes `branch`, a fork of this timeline, the timeline (the server let
+  /// the branch win): its turns replace those after the turn it forked
+  /// from, and play() goes on from its state.
+  void adopt(save_timeline branch);
+
+  /// Appends `head`, the turn the server merged on top of the head
+  /// (contract §6), with its `state` as read back from the server and that
+  /// state's hash. `head` must follow the head and chain from it with
+  /// `state_hash`; play() goes on from `state`.
+  check_result append_merged(const core::chain_head& head, nlohmann::json state,
+                             const std::string& state_hash,
+                             load_clock::time_point sent_at, int device);
 
   /// Notes that turns `first`..`last` were sent at `at` by device `device`.
   void mark_sent(std::int64_t first, std::int64_t last,
@@ -84,6 +110,10 @@ private:
   chain_tracker chain_;
   planned_turn genesis_;
   std::deque<planned_turn> recent_; ///< Consecutive turn ids.
+  /// The head's state when it is not the model's (see play()).
+  std::optional<nlohmann::json> adopted_;
+  /// A fork's starting point: the head it was forked from.
+  std::optional<core::chain_head> forked_from_;
 };
 
 } // namespace awf::load

@@ -7,6 +7,7 @@
 #include <boost/beast/http/verb.hpp>
 
 #include "core/json_patch.hpp"
+#include "tools/load/conflict_checks.hpp"
 #include "tools/load/sync_checks.hpp"
 #include "tools/load/sync_messages.hpp"
 
@@ -32,6 +33,9 @@ simulated_device::simulated_device(load_context& ctx, const executor& strand,
     changed_(strand), known_(chain_tracker::genesis(timeline.session_id())) {
   if (ctx.options.verify_states)
     replica_.emplace(nullptr);
+  // A client that may meet conflicts says how it wants them settled.
+  if (ctx.options.conflict_rate > 0)
+    strategy_ = ctx.options.conflict_strategy;
 }
 
 void simulated_device::fail(const std::string& message) {
@@ -95,20 +99,40 @@ task<bool> simulated_device::subscribe() {
   // The reader lives until close(); the save outlives it (see close()).
   reader_running_ = true;
   net::co_spawn(strand_, read_loop(), net::detached);
+  bool sent = co_await send_subscribe();
+  if (!sent)
+    co_return false;
+  // Everything else goes over the WebSocket: free the server's connection.
+  http_.close();
+  bool subscribed = co_await await_subscribed();
+  co_return subscribed;
+}
+
+task<bool> simulated_device::await_subscribed() {
+  bool subscribed = co_await wait_for([this] { return subscribed_; },
+                                      load_clock::now() + ctx_.timeout,
+                                      "sync_down reply to subscribe");
+  co_return subscribed;
+}
+
+task<bool> simulated_device::send_subscribe() {
   awaiting_subscribe_ = true;
-  failed = co_await ws_->send(subscribe_frame(save_id_, known_.head()).dump());
+  auto failed =
+    co_await ws_->send(subscribe_frame(save_id_, known_.head()).dump());
   if (!failed.empty()) {
     fail(failed);
     co_return false;
   }
-  // Everything else goes over the WebSocket: free the server's connection.
-  http_.close();
-  auto deadline = load_clock::now() + ctx_.timeout;
-  while (!subscribed_ && !failed_) {
+  co_return true;
+}
+
+task<bool> simulated_device::wait_for(const std::function<bool()>& done,
+                                      load_clock::time_point deadline,
+                                      const std::string& what) {
+  while (!done() && !failed_) {
     bool woken = co_await changed_.wait_until(deadline);
     if (!woken) {
-      fail("no sync_down reply to subscribe within " +
-           seconds_text(ctx_.timeout));
+      fail("no " + what + " within " + seconds_text(ctx_.timeout));
       co_return false;
     }
   }
@@ -123,21 +147,52 @@ simulated_device::sync_up_name(const core::chain_head& base,
 }
 
 task<bool> simulated_device::await_reply(std::string_view what, json& reply) {
-  auto deadline = load_clock::now() + ctx_.timeout;
-  while (!reply_ && !failed_) {
-    bool woken = co_await changed_.wait_until(deadline);
-    if (!woken) {
-      fail("no reply to " + std::string{what} + " within " +
-           seconds_text(ctx_.timeout));
-      co_return false;
-    }
-  }
+  bool answered = co_await wait_for([this] { return reply_.has_value(); },
+                                    load_clock::now() + ctx_.timeout,
+                                    "reply to " + std::string{what});
   pending_req_id_.clear();
-  if (failed_)
+  if (!answered)
     co_return false;
   reply = std::move(*reply_);
   reply_.reset();
   co_return true;
+}
+
+task<std::optional<json>> simulated_device::send_sync_up(
+  const std::string& name, const core::chain_head& base,
+  std::string_view entries, bool conflict_expected) {
+  json reply;
+  if (ws_) {
+    pending_req_id_ =
+      std::to_string(index_) + "." + std::to_string(++requests_);
+    reply_.reset();
+    auto failed = co_await ws_->send(sync_up_text(
+      pending_req_id_, save_id_, device_id_, base, strategy_, entries));
+    if (!failed.empty()) {
+      fail(name + ": " + failed);
+      co_return std::nullopt;
+    }
+    bool answered = co_await await_reply(name, reply);
+    if (!answered)
+      co_return std::nullopt;
+    if (reply.value("type", "") == "error" &&
+        !(conflict_expected && is_conflict_manual(reply))) {
+      fail(name + ": error frame " + describe_error(reply));
+      co_return std::nullopt;
+    }
+  } else {
+    auto answer = co_await http_.request(
+      verb::post, ctx_.options.server.target(sync_up_path), sync_token_,
+      sync_up_text({}, save_id_, device_id_, base, strategy_, entries));
+    bool manual = conflict_expected && answer.transport_error.empty() &&
+                  answer.status == 409 && is_conflict_manual(answer.body);
+    if (!answer.is_2xx() && !manual) {
+      fail(name + ": " + answer.describe());
+      co_return std::nullopt;
+    }
+    reply = std::move(answer.body);
+  }
+  co_return reply;
 }
 
 task<bool> simulated_device::sync_up(const core::chain_head& base,
@@ -150,34 +205,10 @@ task<bool> simulated_device::sync_up(const core::chain_head& base,
          std::to_string(known_.head().turn_id) + ", not at the base");
     co_return false;
   }
-  json reply;
-  if (ws_) {
-    pending_req_id_ =
-      std::to_string(index_) + "." + std::to_string(++requests_);
-    reply_.reset();
-    auto failed = co_await ws_->send(
-      sync_up_text(pending_req_id_, save_id_, device_id_, base, turns.entries));
-    if (!failed.empty()) {
-      fail(name + ": " + failed);
-      co_return false;
-    }
-    bool answered = co_await await_reply(name, reply);
-    if (!answered)
-      co_return false;
-    if (reply.value("type", "") == "error") {
-      fail(name + ": error frame " + describe_error(reply));
-      co_return false;
-    }
-  } else {
-    auto answer = co_await http_.request(
-      verb::post, ctx_.options.server.target(sync_up_path), sync_token_,
-      sync_up_text({}, save_id_, device_id_, base, turns.entries));
-    if (!answer.is_2xx()) {
-      fail(name + ": " + answer.describe());
-      co_return false;
-    }
-    reply = std::move(answer.body);
-  }
+  auto answer = co_await send_sync_up(name, base, turns.entries, false);
+  if (!answer)
+    co_return false;
+  const auto& reply = *answer;
   auto elapsed_ms = ms_between(started, load_clock::now());
   if (auto ok = check_sync_up_result(reply, base, expected); !ok) {
     fail(name + ": " + ok.error());
@@ -202,6 +233,98 @@ task<bool> simulated_device::sync_up(const core::chain_head& base,
   ctx_.stats.record_sync_up(static_cast<int>(expected.turn_id - base.turn_id),
                             elapsed_ms);
   co_return true;
+}
+
+task<std::optional<conflict_outcome>> simulated_device::sync_up_branch(
+  const core::chain_head& base, played_turns turns,
+  const core::chain_head& branch_head, const core::chain_head& server_head) {
+  auto started = load_clock::now();
+  auto name = "offline branch: " + sync_up_name(base, branch_head);
+  if (known_.head() != base) {
+    fail(name + ": the device is at turn " +
+         std::to_string(known_.head().turn_id) + ", not at the base");
+    co_return std::nullopt;
+  }
+  auto reply = co_await send_sync_up(name, base, turns.entries, true);
+  if (!reply)
+    co_return std::nullopt;
+  auto elapsed_ms = ms_between(started, load_clock::now());
+  branch_sync sync{save_id_, device_id_,  ctx_.options.conflict_strategy,
+                   base,     server_head, branch_head};
+  auto outcome = read_conflict_outcome(*reply, sync);
+  if (!outcome) {
+    fail(name + ": " + outcome.error());
+    co_return std::nullopt;
+  }
+  ctx_.stats.record_conflict(*outcome, elapsed_ms);
+  co_return std::move(*outcome);
+}
+
+task<std::optional<merged_state>>
+simulated_device::fetch_merged_turn(const core::chain_head& from,
+                                    const json& from_state,
+                                    const core::chain_head& merged) {
+  auto target = sync_down_target(ctx_.options.server.base_path, save_id_, from);
+  auto reply = co_await http_.request(verb::get, target, sync_token_, "");
+  // A WebSocket device keeps no HTTP connection open on the server.
+  if (ws_)
+    http_.close();
+  if (!reply.is_2xx()) {
+    fail("GET sync/down of the merged turn: " + reply.describe());
+    co_return std::nullopt;
+  }
+  auto state = read_merged_turn(reply.body, from, from_state, merged);
+  if (!state) {
+    fail(state.error());
+    co_return std::nullopt;
+  }
+  co_return std::move(*state);
+}
+
+void simulated_device::hold_head(const core::chain_head& head,
+                                 const json& state) {
+  known_.reset(head);
+  if (replica_)
+    *replica_ = state;
+}
+
+task<bool> simulated_device::go_offline() {
+  if (!ws_)
+    co_return true;
+  awaiting_unsubscribe_ = true;
+  auto failed = co_await ws_->send(unsubscribe_frame(save_id_).dump());
+  if (!failed.empty()) {
+    fail(failed);
+    co_return false;
+  }
+  bool done =
+    co_await wait_for([this] { return !awaiting_unsubscribe_; },
+                      load_clock::now() + ctx_.timeout, "unsubscribed reply");
+  co_return done;
+}
+
+task<bool> simulated_device::go_online() {
+  if (!ws_) {
+    if (known_.head() == timeline_.head())
+      co_return true;
+    bool current = co_await catch_up();
+    co_return current;
+  }
+  bool sent = co_await send_subscribe();
+  if (!sent)
+    co_return false;
+  bool subscribed = co_await await_subscribed();
+  co_return subscribed;
+}
+
+bool simulated_device::release_pushes() {
+  holding_pushes_ = false;
+  auto held = std::move(held_);
+  held_.clear();
+  for (const auto& [message, received_at] : held)
+    handle_sync_down(message, true, received_at);
+  changed_.notify();
+  return !failed_;
 }
 
 bool simulated_device::advance_replica(
@@ -243,17 +366,15 @@ task<bool> simulated_device::catch_up() {
   }
 }
 
-task<bool> simulated_device::wait_until_known(std::int64_t turn_id,
-                                              load_clock::time_point deadline) {
-  while (known_.head().turn_id < turn_id && !failed_) {
-    bool woken = co_await changed_.wait_until(deadline);
-    if (!woken) {
-      fail("no push of turn " + std::to_string(turn_id) + " within " +
-           seconds_text(ctx_.timeout));
-      co_return false;
-    }
-  }
-  co_return !failed_;
+task<bool>
+simulated_device::wait_until_current(const core::chain_head& head,
+                                     load_clock::time_point deadline) {
+  // The whole head, not just its turn: after a conflict a device may know
+  // a turn of the same number on a branch the server dropped.
+  bool current =
+    co_await wait_for([this, &head] { return known_.head() == head; }, deadline,
+                      "push of turn " + std::to_string(head.turn_id));
+  co_return current;
 }
 
 task<void> simulated_device::read_loop() {
@@ -292,6 +413,10 @@ void simulated_device::handle_frame(const std::string& text) {
     handle_sync_down(message, false);
   } else if (type == "turns") {
     handle_sync_down(message, true);
+  } else if (type == "unsubscribed" && awaiting_unsubscribe_ &&
+             message.value("save_id", "") == save_id_) {
+    awaiting_unsubscribe_ = false;
+    subscribed_ = false;
   } else if (type == "sync_up_result") {
     fail("sync_up_result for a request not in flight");
   } else {
@@ -299,7 +424,9 @@ void simulated_device::handle_frame(const std::string& text) {
   }
 }
 
-void simulated_device::handle_sync_down(const json& message, bool push) {
+void simulated_device::handle_sync_down(
+  const json& message, bool push,
+  std::optional<load_clock::time_point> received_at) {
   if (push ? !subscribed_ : !awaiting_subscribe_) {
     fail(push ? "a turns push before the subscription"
               : "a sync_down frame without a subscribe");
@@ -307,6 +434,10 @@ void simulated_device::handle_sync_down(const json& message, bool push) {
   }
   if (push && message.value("save_id", "") != save_id_) {
     fail("a turns push for another save");
+    return;
+  }
+  if (push && holding_pushes_) {
+    held_.emplace_back(message, load_clock::now());
     return;
   }
   auto lookup = [this](std::int64_t t) { return sent(t); };
@@ -321,7 +452,7 @@ void simulated_device::handle_sync_down(const json& message, bool push) {
     subscribed_ = true;
     return;
   }
-  auto now = load_clock::now();
+  auto now = received_at.value_or(load_clock::now());
   for (auto turn_id : applied->turn_ids) {
     auto* planned = sent(turn_id);
     if (planned != nullptr && planned->sent_by >= 0 &&

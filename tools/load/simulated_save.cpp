@@ -14,8 +14,10 @@ namespace awf::load {
 simulated_save::simulated_save(load_context& ctx, net::io_context& ioc,
                                int index, std::vector<int> devices)
   : ctx_(ctx), strand_(net::make_strand(ioc)), index_(index),
-    device_indexes_(std::move(devices)), admitted_(strand_), started_(strand_),
-    stop_requested_(strand_) {}
+    device_indexes_(std::move(devices)),
+    rotation_(device_indexes_.size(), ctx.options.conflict_rate,
+              static_cast<unsigned>(index) * 2654435761u + 1),
+    admitted_(strand_), started_(strand_), stop_requested_(strand_) {}
 
 void simulated_save::spawn() {
   net::co_spawn(strand_, run(),
@@ -111,40 +113,142 @@ task<bool> simulated_save::set_up() {
 }
 
 task<bool> simulated_save::play() {
-  bool ws = ctx_.options.mode == sync_mode::ws;
-  std::size_t next = 0;
   while (!ctx_.stopping.load()) {
-    auto& device = *devices_[next];
+    auto step = rotation_.next();
+    auto& device = *devices_[step.device];
+    if (step.kind == step_kind::come_back) {
+      auto turns = co_await reserve_turns(step.turns);
+      if (turns == 0)
+        break;
+      bool settled = co_await come_back(device, turns);
+      if (!settled)
+        co_return false;
+      continue;
+    }
     auto head = timeline_->head();
     // The device bases its turns on the latest head, as a player who picks
     // up the game on another device would.
-    bool current = true;
-    if (ws)
-      current = co_await device.wait_until_known(
-        head.turn_id, load_clock::now() + ctx_.timeout);
-    else if (device.known() != head)
-      current = co_await device.catch_up();
+    bool current = co_await bring_up_to_date(device, head);
     if (!current)
       co_return false;
-    auto grant = ctx_.pacer.reserve(ctx_.options.turns_per_sync);
-    if (grant.turns == 0 || grant.due >= ctx_.deadline)
-      break;
-    if (grant.due > load_clock::now()) {
-      bool stop_asked = co_await stop_requested_.wait_until(grant.due);
-      if (stop_asked)
-        break;
+    if (step.kind == step_kind::go_offline) {
+      bool offline = co_await go_offline(step.device);
+      if (!offline)
+        co_return false;
+      continue;
     }
-    if (ctx_.stopping.load() || load_clock::now() >= ctx_.deadline)
+    auto turns = co_await reserve_turns(ctx_.options.turns_per_sync);
+    if (turns == 0)
       break;
-    auto turns = timeline_->play(grant.turns);
+    auto played = timeline_->play(turns);
     auto expected = timeline_->head();
     timeline_->mark_sent(head.turn_id + 1, expected.turn_id, load_clock::now(),
                          device.index());
-    bool accepted = co_await device.sync_up(head, std::move(turns), expected);
+    bool accepted = co_await device.sync_up(head, std::move(played), expected);
     if (!accepted)
       co_return false;
     forget_known_turns();
-    next = (next + 1) % devices_.size();
+  }
+  co_return true;
+}
+
+task<int> simulated_save::reserve_turns(int wanted) {
+  auto grant = ctx_.pacer.reserve(wanted);
+  if (grant.turns == 0 || grant.due >= ctx_.deadline)
+    co_return 0;
+  if (grant.due > load_clock::now()) {
+    bool stop_asked = co_await stop_requested_.wait_until(grant.due);
+    if (stop_asked)
+      co_return 0;
+  }
+  if (ctx_.stopping.load() || load_clock::now() >= ctx_.deadline)
+    co_return 0;
+  co_return grant.turns;
+}
+
+task<bool> simulated_save::bring_up_to_date(simulated_device& device,
+                                            const core::chain_head& head) {
+  if (ctx_.options.mode == sync_mode::ws) {
+    bool pushed = co_await device.wait_until_current(head, load_clock::now() +
+                                                             ctx_.timeout);
+    co_return pushed;
+  }
+  if (device.known() == head)
+    co_return true;
+  bool synced = co_await device.catch_up();
+  co_return synced;
+}
+
+task<bool> simulated_save::go_offline(std::size_t slot) {
+  bool offline = co_await devices_[slot]->go_offline();
+  if (!offline)
+    co_return false;
+  // The device keeps the head it knows and plays on from there; its edits
+  // are another game's, so its branch really diverges.
+  away_ = slot;
+  ++forks_;
+  branch_.emplace(timeline_->fork(static_cast<unsigned>(index_ + 1) * 40503u +
+                                  forks_ * 2246822519u));
+  co_return true;
+}
+
+task<bool> simulated_save::come_back(simulated_device& device, int turns) {
+  // Pushes of the turns before still in flight would be checked against a
+  // timeline the conflict may rewrite: let them all arrive first.
+  if (ctx_.options.mode == sync_mode::ws) {
+    bool current = co_await wait_all_current(away_);
+    if (!current)
+      co_return false;
+  }
+  auto base = device.known();
+  auto server_head = timeline_->head();
+  auto played = branch_->play(turns);
+  auto branch_head = branch_->head();
+  auto sent_at = load_clock::now();
+  branch_->mark_sent(base.turn_id + 1, branch_head.turn_id, sent_at,
+                     device.index());
+  // Pushes may show the new head before the reply says which it is.
+  for (auto& each : devices_)
+    each->hold_pushes();
+  auto outcome = co_await device.sync_up_branch(base, std::move(played),
+                                                branch_head, server_head);
+  if (!outcome)
+    co_return false;
+  bool settled = co_await settle(device, *outcome, server_head, sent_at);
+  if (!settled)
+    co_return false;
+  branch_.reset();
+  away_.reset();
+  for (auto& each : devices_)
+    if (!each->release_pushes())
+      co_return false;
+  bool online = co_await device.go_online();
+  if (!online)
+    co_return false;
+  forget_known_turns();
+  co_return true;
+}
+
+task<bool> simulated_save::settle(simulated_device& device,
+                                  const conflict_outcome& outcome,
+                                  const core::chain_head& server_head,
+                                  load_clock::time_point sent_at) {
+  if (outcome.winner == conflict_winner::client) {
+    timeline_->adopt(std::move(*branch_));
+    device.hold_head(timeline_->head(), timeline_->state());
+  } else if (outcome.winner == conflict_winner::merged) {
+    auto merged = co_await device.fetch_merged_turn(
+      server_head, timeline_->state(), outcome.head);
+    if (!merged)
+      co_return false;
+    auto appended =
+      timeline_->append_merged(outcome.head, std::move(merged->state),
+                               merged->state_hash, sent_at, device.index());
+    if (!appended) {
+      ctx_.stats.record_error("save " + std::to_string(index_) +
+                              ": merged turn: " + appended.error());
+      co_return false;
+    }
   }
   co_return true;
 }
@@ -154,10 +258,23 @@ task<bool> simulated_save::drain() {
   // in REST mode nobody is pushed, so there is nothing to wait for.
   if (ctx_.options.mode != sync_mode::ws)
     co_return true;
-  auto head = timeline_->head().turn_id;
+  // A device still offline follows the save again, its branch unsent.
+  if (away_) {
+    bool online = co_await devices_[*away_]->go_online();
+    if (!online)
+      co_return false;
+  }
+  bool current = co_await wait_all_current(std::nullopt);
+  co_return current;
+}
+
+task<bool> simulated_save::wait_all_current(std::optional<std::size_t> except) {
+  auto head = timeline_->head();
   auto deadline = load_clock::now() + ctx_.timeout;
-  for (auto& device : devices_) {
-    bool current = co_await device->wait_until_known(head, deadline);
+  for (std::size_t slot = 0; slot < devices_.size(); ++slot) {
+    if (slot == except)
+      continue;
+    bool current = co_await devices_[slot]->wait_until_current(head, deadline);
     if (!current)
       co_return false;
   }
@@ -171,8 +288,15 @@ task<void> simulated_save::close_devices() {
 
 void simulated_save::forget_known_turns() {
   auto oldest = timeline_->head().turn_id;
-  for (auto& device : devices_)
-    oldest = std::min(oldest, device->known().turn_id);
+  for (auto& device : devices_) {
+    const auto& known = device->known();
+    // A device still on a branch the server dropped will be sent a snapshot
+    // of a head that may have moved on since: forget nothing until then.
+    auto* turn = timeline_->find(known.turn_id);
+    if (turn == nullptr || turn->chain_hash != known.chain_hash)
+      return;
+    oldest = std::min(oldest, known.turn_id);
+  }
   // Keep the oldest known head itself: a snapshot may still name it.
   timeline_->forget_through(oldest - 1);
 }

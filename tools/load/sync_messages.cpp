@@ -17,13 +17,14 @@ nlohmann::json create_save_body(std::string_view session_id) {
 
 std::string sync_up_text(std::string_view req_id, std::string_view save_id,
                          std::string_view device_id,
-                         const core::chain_head& base, std::string_view turns) {
+                         const core::chain_head& base,
+                         std::string_view strategy, std::string_view turns) {
   auto quoted = [](std::string_view text) {
     return nlohmann::json(text).dump();
   };
   std::string out;
   out.reserve(turns.size() + save_id.size() + device_id.size() +
-              base.chain_hash.size() + req_id.size() + 128);
+              base.chain_hash.size() + req_id.size() + strategy.size() + 144);
   out += '{';
   if (!req_id.empty()) {
     out += "\"type\":\"sync_up\",\"req_id\":";
@@ -36,6 +37,10 @@ std::string sync_up_text(std::string_view req_id, std::string_view save_id,
   out += quoted(device_id);
   out += ",\"base\":";
   out += head_json(base).dump();
+  if (!strategy.empty()) {
+    out += ",\"strategy\":";
+    out += quoted(strategy);
+  }
   out += ",\"turns\":";
   out += turns;
   out += '}';
@@ -48,6 +53,10 @@ nlohmann::json subscribe_frame(std::string_view save_id,
           {"save_id", save_id},
           {"since_turn", since.turn_id},
           {"since_chain", since.chain_hash}};
+}
+
+nlohmann::json unsubscribe_frame(std::string_view save_id) {
+  return {{"type", "unsubscribe"}, {"save_id", save_id}};
 }
 
 std::string sync_down_target(std::string_view base_path,

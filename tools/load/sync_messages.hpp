@@ -28,17 +28,22 @@ nlohmann::json device_registration_body(std::string_view device_id,
 /// POST saves: {"session_id"}.
 nlohmann::json create_save_body(std::string_view session_id);
 
-/// POST sync/up: {"save_id", "device_id", "base", "turns"}, as text;
-/// `turns` is the JSON array text of the entries (save_timeline::play).
-/// With a `req_id`, the WebSocket frame {"type": "sync_up", "req_id", ...the
-/// same members...}. Built as text so a turn's state is never copied.
+/// POST sync/up: {"save_id", "device_id", "base", "strategy", "turns"}, as
+/// text, without "strategy" when `strategy` is empty; `turns` is the JSON
+/// array text of the entries (save_timeline::play). With a `req_id`, the
+/// WebSocket frame {"type": "sync_up", "req_id", ...the same members...}.
+/// Built as text so a turn's state is never copied.
 std::string sync_up_text(std::string_view req_id, std::string_view save_id,
                          std::string_view device_id,
-                         const core::chain_head& base, std::string_view turns);
+                         const core::chain_head& base,
+                         std::string_view strategy, std::string_view turns);
 
 /// WebSocket: {"type": "subscribe", "save_id", "since_turn", "since_chain"}.
 nlohmann::json subscribe_frame(std::string_view save_id,
                                const core::chain_head& since);
+
+/// WebSocket: {"type": "unsubscribe", "save_id"}.
+nlohmann::json unsubscribe_frame(std::string_view save_id);
 
 /// The target of GET sync/down for `save_id` since `since`, under
 /// `base_path` (the --url prefix).

@@ -1,0 +1,313 @@
+// A divergent sync up (contract §6), settled in four steps that keep every
+// other request of the save waiting: copy the server's branch from the fork
+// (checked, re-encoded so it can be archived), ask the arbiter for a
+// ruling, check the head chain the ruling produces, and commit it with the
+// losing branch's archive and the conflict report in one transaction.
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/save_state.hpp"
+#include "core/canonical_json.hpp"
+#include "core/chain_verifier.hpp"
+#include "core/json_patch.hpp"
+#include "core/uuid.hpp"
+
+namespace awf::actors {
+
+namespace {
+
+/// Everything known about one divergence, shared by its steps.
+struct divergence {
+  std::vector<std::int64_t> matched; ///< sent turns already on the chain
+  std::string device_id;
+  std::string strategy;
+  bool confirm_regression = false;
+  core::chain_head fork;
+  std::string fork_state; ///< canonical; empty at turn 0
+  core::chain_head server_head;
+  encoded_branch client;
+  branch_copy server;
+  conflict_ruling ruling;
+  std::string conflict_id = core::random_uuid();
+  std::string archive_id = core::random_uuid();
+};
+
+using divergence_ptr = std::shared_ptr<divergence>;
+
+/// Percent of a branch's turns that rebuilt with every hash right (see
+/// docs/conflicts.md); an empty branch has nothing wrong with it.
+std::int64_t integrity_score(std::int64_t verified, std::int64_t total) {
+  return total <= 0 ? 100 : verified * 100 / total;
+}
+
+bool server_intact(const divergence& d) {
+  return d.server.verified_turns == d.server.branch_turns;
+}
+
+nlohmann::json nullable(const std::string& text) {
+  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
+}
+
+nlohmann::json report_of(const divergence& d, const std::string& save_id) {
+  const auto& r = d.ruling;
+  return {
+    {"conflict_id", d.conflict_id},
+    {"save_id", save_id},
+    {"fork_turn", d.fork.turn_id},
+    {"strategy", d.strategy},
+    {"branches",
+     {{{"branch_id", "server"},
+       {"turn_id", d.server_head.turn_id},
+       {"chain_hash", d.server_head.chain_hash},
+       {"device_id", nullptr},
+       {"integrity_score",
+        integrity_score(d.server.verified_turns, d.server.branch_turns)}},
+      {{"branch_id", "client"},
+       {"turn_id", d.client.head.turn_id},
+       {"chain_hash", d.client.head.chain_hash},
+       {"device_id", nullable(d.device_id)},
+       // Every client turn was rebuilt and its hashes checked on arrival:
+       // a bad one fails the whole request before it gets here.
+       {"integrity_score",
+        integrity_score(static_cast<std::int64_t>(d.client.stored.size()),
+                        d.client.head.turn_id - d.fork.turn_id)}}}},
+    {"resolution",
+     {{"chosen_branch", r.chosen},
+      {"archived_branch", r.chosen == "client" ? "server" : "client"},
+      {"archive_id", d.archive_id},
+      {"reason", r.reason},
+      {"conflicting_paths", r.conflicting_paths}}},
+  };
+}
+
+/// The merged state as one turn on the head, or nothing when the merge
+/// changed nothing of the head.
+caf::expected<std::optional<encoded_branch>>
+merged_turn(save_state& st, const std::string& merged) {
+  if (st.head_state && merged == st.head_state->canonical)
+    return std::optional<encoded_branch>{};
+  auto value = nlohmann::json::parse(merged, nullptr, false);
+  if (value.is_discarded())
+    return make_save_error(save_errc::integrity_failure,
+                           "the merged state does not parse");
+  core::incoming_turn turn;
+  turn.turn_id = st.info.head.turn_id + 1;
+  turn.state = std::move(value);
+  std::vector<core::incoming_turn> turns;
+  turns.push_back(std::move(turn));
+  auto base = st.head_state;
+  auto branch = encode_branch(st, st.info.head, base ? &*base : nullptr,
+                              st.base_turn, std::move(turns), false);
+  if (!branch)
+    return branch.error();
+  // Pushed as a patch where that is smaller than the state.
+  auto& wire = branch->wire.front();
+  if (st.head_state) {
+    auto before = nlohmann::json::parse(st.head_state->canonical);
+    auto after = nlohmann::json::parse(merged);
+    auto patch = core::canonicalize(core::diff(before, after));
+    if (patch.size() < wire.body.size()) {
+      wire.full_state = false;
+      wire.body = std::move(patch);
+    }
+  }
+  return std::optional<encoded_branch>{std::move(*branch)};
+}
+
+/// Rebuilds `turns` from `start` (state `start_state`) and checks every
+/// hash: the head chain a ruling produces is verified before it commits.
+caf::error verify_segment(const save_state& st, const core::chain_head& start,
+                          std::optional<core::state_image> start_state,
+                          const std::vector<core::stored_turn>& turns) {
+  core::chain_verifier verifier{start, std::move(start_state), *st.ctx->keys,
+                                st.ctx->options.max_state_bytes};
+  for (const auto& turn : turns)
+    if (!verifier.feed(turn, true))
+      return make_save_error(save_errc::integrity_failure,
+                             "the new head chain does not verify: " +
+                               verifier.errors().front());
+  return {};
+}
+
+std::optional<core::state_image> image_of(const std::string& canonical) {
+  if (canonical.empty())
+    return std::nullopt;
+  return core::state_image{canonical, {}};
+}
+
+/// Commits the ruling and answers.
+void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
+  auto& st = self->state;
+  const auto& r = d->ruling;
+  persistence::branch_change change;
+  change.save_id = st.save_id;
+  change.expected_head = st.info.head;
+  change.keep_through = st.info.head.turn_id;
+  sync_up_reply reply;
+  // Without a decision made here, the device hears 409 conflict_manual.
+  reply.status = r.reason == "manual" || r.reason == "integrity_guard"
+                   ? "conflict_manual"
+                   : "resolved";
+  reply.base = st.info.head;
+  reply.accepted = d->matched;
+  core::state_image new_state;
+  std::string new_state_hash;
+  std::int64_t new_base_turn = st.base_turn;
+  std::vector<core::stored_turn>* archived = &d->client.stored;
+  if (r.chosen == "client") {
+    change.keep_through = d->fork.turn_id;
+    if (auto err = verify_segment(st, d->fork, image_of(d->fork_state),
+                                  d->client.stored)) {
+      rp.deliver(std::move(err));
+      return;
+    }
+    change.new_turns = d->client.stored;
+    archived = &d->server.turns;
+    reply.base = d->fork;
+    reply.appended = d->client.wire;
+    for (const auto& t : d->client.wire)
+      reply.accepted.push_back(t.turn_id);
+    new_state = std::move(*d->client.state);
+    new_state_hash = d->client.state_hash;
+    new_base_turn = change.new_turns.back().base_turn;
+  } else if (r.chosen == "merged") {
+    auto merged = merged_turn(st, r.merged_state);
+    if (!merged) {
+      rp.deliver(std::move(merged.error()));
+      return;
+    }
+    if (*merged) {
+      auto& turn = **merged;
+      if (auto err = verify_segment(
+            st, st.info.head,
+            image_of(st.head_state ? st.head_state->canonical : std::string{}),
+            turn.stored)) {
+        rp.deliver(std::move(err));
+        return;
+      }
+      change.new_turns = turn.stored;
+      reply.appended = std::move(turn.wire);
+      new_state = std::move(*turn.state);
+      new_state_hash = turn.state_hash;
+      new_base_turn = change.new_turns.back().base_turn;
+    }
+  }
+  auto report = report_of(*d, st.save_id);
+  nlohmann::json meta{{"conflict_id", d->conflict_id},
+                      {"branch", r.chosen == "client" ? "server" : "client"},
+                      {"device_id", nullable(d->device_id)},
+                      {"strategy", d->strategy}};
+  change.archive =
+    persistence::archive_record{d->archive_id,
+                                st.save_id,
+                                "conflict",
+                                meta.dump(),
+                                d->fork.turn_id,
+                                static_cast<std::int64_t>(archived->size()),
+                                0};
+  change.archive_turns = std::move(*archived);
+  change.conflict = persistence::conflict_record{
+    d->conflict_id,
+    st.save_id,
+    d->fork.turn_id,
+    d->strategy,
+    r.reason,
+    r.chosen,
+    d->archive_id,
+    static_cast<std::int64_t>(r.conflicting_paths.size()),
+    d->device_id,
+    report.dump(),
+    0};
+  reply.conflict_json = report.dump();
+  bool head_changes = !change.new_turns.empty();
+  auto state = std::make_shared<core::state_image>(std::move(new_state));
+  self->request(st.writer, caf::infinite, settle_atom_v, std::move(change))
+    .await(
+      [=](core::chain_head& head) mutable {
+        auto& s = self->state;
+        if (head_changes) {
+          s.info.head = head;
+          s.head_state = std::move(*state);
+          s.head_state_hash = new_state_hash;
+          s.base_turn = new_base_turn;
+        }
+        reply.head = s.info.head;
+        rp.deliver(std::move(reply));
+      },
+      [=](caf::error& err) mutable {
+        if (error_code(err) == save_errc::head_moved)
+          self->quit(); // our memory is stale: reload on the next request
+        rp.deliver(std::move(err));
+      });
+}
+
+/// Asks the arbiter, then commits its ruling.
+void arbitrate(save_pointer self, divergence_ptr d, sync_up_promise rp) {
+  auto& st = self->state;
+  conflict_case c{st.save_id,
+                  d->strategy,
+                  d->confirm_regression,
+                  d->fork.turn_id,
+                  d->fork_state,
+                  d->server_head.turn_id,
+                  st.head_state ? st.head_state->canonical : std::string{},
+                  d->client.head.turn_id,
+                  d->client.state ? d->client.state->canonical
+                                  : std::string{"null"}};
+  self->request(st.arbiter, caf::infinite, arbitrate_atom_v, std::move(c))
+    .await(
+      [=](conflict_ruling& ruling) mutable {
+        d->ruling = std::move(ruling);
+        // A damaged server branch is never thrown out of the head chain:
+        // nothing could rebuild it from its archive. A person decides.
+        if (d->ruling.chosen == "client" && !server_intact(*d)) {
+          d->ruling = {"server", "integrity_guard", {}, {}};
+        }
+        commit_ruling(self, d, rp);
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+} // namespace
+
+void settle_divergence(save_pointer self, const sync_up_request& req,
+                       const core::chain_head& fork,
+                       const core::state_image* fork_state,
+                       std::vector<core::incoming_turn> turns,
+                       sync_up_promise rp) {
+  auto& st = self->state;
+  auto d = std::make_shared<divergence>();
+  for (auto id = req.base.turn_id + 1; id <= fork.turn_id; ++id)
+    d->matched.push_back(id);
+  d->device_id = req.device_id;
+  d->strategy = req.strategy;
+  d->confirm_regression = req.confirm_regression;
+  d->fork = fork;
+  d->server_head = st.info.head;
+  std::optional<core::state_image> start;
+  if (fork_state != nullptr) {
+    d->fork_state = fork_state->canonical;
+    start = core::state_image{fork_state->canonical, {}};
+  }
+  // Stored whole from its first turn, the client's branch can be archived
+  // or become the head chain as it is.
+  auto client = encode_branch(st, fork, start ? &*start : nullptr, 0,
+                              std::move(turns), true);
+  if (!client) {
+    rp.deliver(std::move(client.error()));
+    return;
+  }
+  d->client = std::move(*client);
+  self
+    ->request(st.reader, caf::infinite, copy_atom_v, st.save_id, fork.turn_id,
+              st.info.head.turn_id)
+    .await(
+      [=](branch_copy& copy) mutable {
+        d->server = std::move(copy);
+        arbitrate(self, d, rp);
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+} // namespace awf::actors

@@ -1,0 +1,156 @@
+// save/restore (contract §7): a turn of the head chain or of an archive
+// becomes the state of one new turn on the head. History is never
+// rewritten: the replaced head is copied into an archive (reason
+// manual_restore) in the same transaction.
+#include <memory>
+
+#include <nlohmann/json.hpp>
+
+#include "actors/save_state.hpp"
+#include "core/uuid.hpp"
+
+namespace awf::actors {
+
+namespace {
+
+using restore_promise = caf::typed_response_promise<restore_reply>;
+
+/// The new turn and the archive of the replaced head, committed together.
+void commit_restore(save_pointer self, const restore_request& req,
+                    materialized_turn chosen, branch_copy replaced,
+                    restore_promise rp) {
+  auto& st = self->state;
+  const auto head = st.info.head;
+  core::incoming_turn turn;
+  turn.turn_id = head.turn_id + 1;
+  turn.state = nlohmann::json::parse(chosen.canonical, nullptr, false);
+  if (turn.state->is_discarded()) {
+    rp.deliver(make_save_error(save_errc::integrity_failure,
+                               "the chosen state does not parse"));
+    return;
+  }
+  std::vector<core::incoming_turn> turns;
+  turns.push_back(std::move(turn));
+  auto base = st.head_state;
+  auto branch = encode_branch(st, head, base ? &*base : nullptr, st.base_turn,
+                              std::move(turns), false);
+  if (!branch) {
+    rp.deliver(std::move(branch.error()));
+    return;
+  }
+  restore_reply reply;
+  reply.base = head;
+  reply.restored_turn = chosen.turn_id;
+  reply.archive_id = req.archive_id;
+  persistence::branch_change change;
+  change.save_id = st.save_id;
+  change.expected_head = head;
+  change.keep_through = head.turn_id;
+  change.new_turns = branch->stored;
+  if (head.turn_id > 0) {
+    if (replaced.verified_turns != 1) {
+      rp.deliver(make_save_error(
+        save_errc::integrity_failure,
+        "the head turn does not verify, so it cannot be kept: " +
+          (replaced.errors.empty() ? std::string{"unknown error"}
+                                   : replaced.errors.front())));
+      return;
+    }
+    reply.replaced_archive_id = core::random_uuid();
+    nlohmann::json meta{{"restored_from",
+                         {{"turn_id", chosen.turn_id},
+                          {"archive_id", req.archive_id.empty()
+                                           ? nlohmann::json(nullptr)
+                                           : nlohmann::json(req.archive_id)}}},
+                        {"device_id", req.device_id.empty()
+                                        ? nlohmann::json(nullptr)
+                                        : nlohmann::json(req.device_id)}};
+    change.archive = persistence::archive_record{reply.replaced_archive_id,
+                                                 st.save_id,
+                                                 "manual_restore",
+                                                 meta.dump(),
+                                                 head.turn_id - 1,
+                                                 1,
+                                                 0};
+    change.archive_turns = std::move(replaced.turns);
+  }
+  reply.appended = branch->wire;
+  auto new_base = branch->stored.back().base_turn;
+  auto state = std::make_shared<core::state_image>(std::move(*branch->state));
+  auto state_hash = branch->state_hash;
+  self->request(st.writer, caf::infinite, settle_atom_v, std::move(change))
+    .await(
+      [=](core::chain_head& new_head) mutable {
+        auto& s = self->state;
+        s.info.head = new_head;
+        s.head_state = std::move(*state);
+        s.head_state_hash = state_hash;
+        s.base_turn = new_base;
+        reply.head = new_head;
+        rp.deliver(std::move(reply));
+      },
+      [=](caf::error& err) mutable {
+        if (error_code(err) == save_errc::head_moved)
+          self->quit();
+        rp.deliver(std::move(err));
+      });
+}
+
+/// Copies the head turn for its archive, then commits.
+void restore_state(save_pointer self, std::shared_ptr<restore_request> req,
+                   materialized_turn chosen, restore_promise rp) {
+  auto& st = self->state;
+  const auto head = st.info.head;
+  if (head.turn_id == 0) {
+    commit_restore(self, *req, std::move(chosen), {}, rp);
+    return;
+  }
+  self
+    ->request(st.reader, caf::infinite, copy_atom_v, st.save_id,
+              head.turn_id - 1, head.turn_id)
+    .await(
+      [=](branch_copy& replaced) mutable {
+        commit_restore(self, *req, std::move(chosen), std::move(replaced), rp);
+      },
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+}
+
+} // namespace
+
+caf::result<restore_reply> restore(save_pointer self, restore_request& req) {
+  auto& st = self->state;
+  const auto head = st.info.head;
+  bool from_archive = !req.archive_id.empty();
+  if (from_archive && !core::is_uuid(req.archive_id))
+    return make_save_error(save_errc::not_found, "no such archive");
+  if (!from_archive && (req.turn_id < 1 || req.turn_id > head.turn_id))
+    return make_save_error(save_errc::not_found,
+                           "turn " + std::to_string(req.turn_id) +
+                             " is not on the head chain (turns 1.." +
+                             std::to_string(head.turn_id) + ")");
+  auto rp = self->make_response_promise<restore_reply>();
+  auto shared = std::make_shared<restore_request>(std::move(req));
+  auto with_state = [=](materialized_turn& chosen) mutable {
+    restore_state(self, shared, std::move(chosen), rp);
+  };
+  auto fail = [=](caf::error& err) mutable { rp.deliver(std::move(err)); };
+  if (from_archive)
+    self
+      ->request(st.reader, caf::infinite, materialize_atom_v, st.save_id,
+                shared->archive_id, shared->turn_id)
+      .await(with_state, fail);
+  else if (shared->turn_id == head.turn_id)
+    restore_state(self, shared,
+                  materialized_turn{st.save_id, head.turn_id,
+                                    st.head_state->canonical,
+                                    st.head_state_hash, head.chain_hash},
+                  rp);
+  else
+    self
+      ->request(st.reader, caf::infinite, materialize_atom_v, st.save_id,
+                shared->turn_id)
+      .await(with_state, fail);
+  return rp;
+}
+
+} // namespace awf::actors

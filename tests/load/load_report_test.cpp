@@ -1,0 +1,39 @@
+#define CAF_SUITE load_report
+
+#include "tools/load/load_report.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+using namespace awf::load;
+
+CAF_TEST(without a conflict rate the report has no conflict fields) {
+  load_summary s;
+  s.mode = "ws";
+  auto j = summary_json(s);
+  CAF_CHECK(!j.contains("conflicts"));
+  CAF_CHECK(!j.contains("conflict_resolve_p95_ms"));
+  CAF_CHECK(summary_text(s).find("conflict") == std::string::npos);
+}
+
+CAF_TEST(with a conflict rate the report counts conflicts) {
+  load_summary s;
+  s.mode = "rest";
+  s.conflict_rate = 0.2;
+  s.conflict_strategy = "manual";
+  s.conflict_resolve.record(4.0);
+  s.conflict_resolve.record(8.0);
+  s.conflict_winners = {2, 0, 0};
+  s.manual_conflicts = 2;
+  auto j = summary_json(s);
+  CAF_CHECK_EQUAL(j["conflicts"], 2);
+  CAF_CHECK_EQUAL(j["conflicts_manual"], 2);
+  CAF_CHECK_EQUAL(j["conflict_heads"]["server"], 2);
+  CAF_CHECK_EQUAL(j["conflict_strategy"], "manual");
+  CAF_CHECK(j["conflict_resolve_p95_ms"].get<double>() > 7.9);
+  CAF_CHECK(summary_text(s).find("conflicts 2") != std::string::npos);
+  load_summary none;
+  none.conflict_rate = 0.5;
+  auto empty = summary_json(none);
+  CAF_CHECK(empty["conflict_resolve_p95_ms"].is_null());
+  CAF_CHECK_EQUAL(empty["conflicts"], 0);
+}

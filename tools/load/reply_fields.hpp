@@ -1,0 +1,34 @@
+// Typed reads of the members of server replies, shared by the reply checks.
+// A member that is missing or of the wrong type reads as nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/chain.hpp"
+
+namespace awf::load {
+
+/// The member `key` of `object`, or null when `object` is not an object or
+/// has no such member.
+const nlohmann::json* member(const nlohmann::json& object, const char* key);
+
+std::optional<std::string> string_member(const nlohmann::json& object,
+                                         const char* key);
+
+/// An integer, also when a server writes it as a double (RFC 8785 style).
+std::optional<std::int64_t> as_integer(const nlohmann::json& value);
+
+std::optional<std::int64_t> integer_member(const nlohmann::json& object,
+                                           const char* key);
+
+/// "{turn_id, chain_hash}", for error sentences.
+std::string head_text(const core::chain_head& head);
+
+/// The state hash of `state`: sha256 of its canonical bytes.
+std::string hash_of(const nlohmann::json& state);
+
+} // namespace awf::load
