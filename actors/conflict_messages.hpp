@@ -65,10 +65,9 @@ struct branch_copy {
   std::vector<std::string> errors;
 };
 
-/// save/conflicts: newest first.
+/// save/conflicts: newest first. The edge checks who may read which save.
 struct conflict_query {
-  std::string save_id;      ///< empty: every save (operators only)
-  std::string user_id_hash; ///< non-empty: only this user's saves
+  std::string save_id; ///< empty: every save (operators only)
   std::size_t limit = 50;
 };
 

@@ -38,6 +38,33 @@ void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
       });
 }
 
+void settle_head(save_pointer self, persistence::branch_change change,
+                 std::optional<head_adoption> adopt,
+                 std::function<void(caf::expected<core::chain_head>)> done) {
+  auto adoption =
+    std::make_shared<std::optional<head_adoption>>(std::move(adopt));
+  self
+    ->request(self->state.writer, caf::infinite, settle_atom_v,
+              std::move(change))
+    .await(
+      [=](core::chain_head& head) mutable {
+        auto& s = self->state;
+        if (*adoption) {
+          auto& a = **adoption;
+          s.info.head = head;
+          s.head_state = std::move(a.state);
+          s.head_state_hash = std::move(a.state_hash);
+          s.base_turn = a.base_turn;
+        }
+        done(std::move(head));
+      },
+      [=](caf::error& err) mutable {
+        if (error_code(err) == save_errc::head_moved)
+          self->quit();
+        done(std::move(err));
+      });
+}
+
 namespace {
 
 /// True when loading failed on damaged data (not a missing save or a

@@ -1,8 +1,9 @@
-// A divergent sync up (contract §6), settled in four steps that keep every
-// other request of the save waiting: copy the server's branch from the fork
-// (checked, re-encoded so it can be archived), ask the arbiter for a
-// ruling, check the head chain the ruling produces, and commit it with the
-// losing branch's archive and the conflict report in one transaction.
+// A divergent sync up (contract §6), settled in steps that keep every other
+// request of the save waiting: rebuild and check the server's branch from
+// the fork (its integrity score), ask the arbiter for a ruling, re-encode
+// the server branch for its archive if the client's branch replaces it,
+// verify the head chain the ruling produces, and commit it with the losing
+// branch's archive and the conflict report in one transaction.
 #include <memory>
 
 #include <nlohmann/json.hpp>
@@ -91,6 +92,10 @@ merged_turn(save_state& st, const std::string& merged) {
   if (value.is_discarded())
     return make_save_error(save_errc::integrity_failure,
                            "the merged state does not parse");
+  std::string patch;
+  if (st.head_state)
+    if (auto before = st.head_state->parsed(); before)
+      patch = core::canonicalize(core::diff(**before, value));
   core::incoming_turn turn;
   turn.turn_id = st.info.head.turn_id + 1;
   turn.state = std::move(value);
@@ -103,14 +108,9 @@ merged_turn(save_state& st, const std::string& merged) {
     return branch.error();
   // Pushed as a patch where that is smaller than the state.
   auto& wire = branch->wire.front();
-  if (st.head_state) {
-    auto before = nlohmann::json::parse(st.head_state->canonical);
-    auto after = nlohmann::json::parse(merged);
-    auto patch = core::canonicalize(core::diff(before, after));
-    if (patch.size() < wire.body.size()) {
-      wire.full_state = false;
-      wire.body = std::move(patch);
-    }
+  if (!patch.empty() && patch.size() < wire.body.size()) {
+    wire.full_state = false;
+    wire.body = std::move(patch);
   }
   return std::optional<encoded_branch>{std::move(*branch)};
 }
@@ -119,14 +119,15 @@ merged_turn(save_state& st, const std::string& merged) {
 /// hash: the head chain a ruling produces is verified before it commits.
 caf::error verify_segment(const save_state& st, const core::chain_head& start,
                           std::optional<core::state_image> start_state,
-                          const std::vector<core::stored_turn>& turns) {
+                          const std::vector<core::stored_turn>& turns,
+                          const char* what) {
   core::chain_verifier verifier{start, std::move(start_state), *st.ctx->keys,
                                 st.ctx->options.max_state_bytes};
   for (const auto& turn : turns)
     if (!verifier.feed(turn, true))
-      return make_save_error(save_errc::integrity_failure,
-                             "the new head chain does not verify: " +
-                               verifier.errors().front());
+      return make_save_error(
+        save_errc::integrity_failure,
+        std::string{what} + " does not verify: " + verifier.errors().front());
   return {};
 }
 
@@ -151,26 +152,29 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
                    : "resolved";
   reply.base = st.info.head;
   reply.accepted = d->matched;
-  core::state_image new_state;
-  std::string new_state_hash;
-  std::int64_t new_base_turn = st.base_turn;
-  std::vector<core::stored_turn>* archived = &d->client.stored;
+  std::optional<head_adoption> adopt;
+  auto* archived = &d->client.stored;
   if (r.chosen == "client") {
-    change.keep_through = d->fork.turn_id;
-    if (auto err = verify_segment(st, d->fork, image_of(d->fork_state),
-                                  d->client.stored)) {
+    // Both the new head chain and the archive of the turns it replaces
+    // are rebuilt and checked before anything is written.
+    auto err = verify_segment(st, d->fork, image_of(d->fork_state),
+                              d->client.stored, "the new head chain");
+    if (!err)
+      err = verify_segment(st, d->fork, image_of(d->fork_state),
+                           d->server.turns, "the archive of the server branch");
+    if (err) {
       rp.deliver(std::move(err));
       return;
     }
+    change.keep_through = d->fork.turn_id;
     change.new_turns = d->client.stored;
     archived = &d->server.turns;
     reply.base = d->fork;
     reply.appended = d->client.wire;
     for (const auto& t : d->client.wire)
       reply.accepted.push_back(t.turn_id);
-    new_state = std::move(*d->client.state);
-    new_state_hash = d->client.state_hash;
-    new_base_turn = change.new_turns.back().base_turn;
+    adopt = head_adoption{std::move(*d->client.state), d->client.state_hash,
+                          change.new_turns.back().base_turn};
   } else if (r.chosen == "merged") {
     auto merged = merged_turn(st, r.merged_state);
     if (!merged) {
@@ -182,15 +186,14 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
       if (auto err = verify_segment(
             st, st.info.head,
             image_of(st.head_state ? st.head_state->canonical : std::string{}),
-            turn.stored)) {
+            turn.stored, "the merged turn")) {
         rp.deliver(std::move(err));
         return;
       }
       change.new_turns = turn.stored;
       reply.appended = std::move(turn.wire);
-      new_state = std::move(*turn.state);
-      new_state_hash = turn.state_hash;
-      new_base_turn = change.new_turns.back().base_turn;
+      adopt = head_adoption{std::move(*turn.state), turn.state_hash,
+                            change.new_turns.back().base_turn};
     }
   }
   auto report = report_of(*d, st.save_id);
@@ -220,26 +223,38 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
     report.dump(),
     0};
   reply.conflict_json = report.dump();
-  bool head_changes = !change.new_turns.empty();
-  auto state = std::make_shared<core::state_image>(std::move(new_state));
-  self->request(st.writer, caf::infinite, settle_atom_v, std::move(change))
+  settle_head(self, std::move(change), std::move(adopt),
+              [self, rp, reply = std::move(reply)](
+                caf::expected<core::chain_head> head) mutable {
+                if (!head) {
+                  rp.deliver(std::move(head.error()));
+                  return;
+                }
+                reply.head = self->state.info.head;
+                rp.deliver(std::move(reply));
+              });
+}
+
+/// Re-reads the server branch encoded for its archive (only a winning client
+/// branch needs it), then commits.
+void archive_server_branch(save_pointer self, divergence_ptr d,
+                           sync_up_promise rp) {
+  auto& st = self->state;
+  self
+    ->request(st.reader, caf::infinite, copy_atom_v, st.save_id,
+              d->fork.turn_id, d->server_head.turn_id, true)
     .await(
-      [=](core::chain_head& head) mutable {
-        auto& s = self->state;
-        if (head_changes) {
-          s.info.head = head;
-          s.head_state = std::move(*state);
-          s.head_state_hash = new_state_hash;
-          s.base_turn = new_base_turn;
+      [=](branch_copy& copy) mutable {
+        if (copy.verified_turns != d->server.branch_turns) {
+          rp.deliver(make_save_error(
+            save_errc::integrity_failure,
+            "the server branch changed its mind while being archived"));
+          return;
         }
-        reply.head = s.info.head;
-        rp.deliver(std::move(reply));
+        d->server = std::move(copy);
+        commit_ruling(self, d, rp);
       },
-      [=](caf::error& err) mutable {
-        if (error_code(err) == save_errc::head_moved)
-          self->quit(); // our memory is stale: reload on the next request
-        rp.deliver(std::move(err));
-      });
+      [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
 
 /// Asks the arbiter, then commits its ruling.
@@ -259,12 +274,18 @@ void arbitrate(save_pointer self, divergence_ptr d, sync_up_promise rp) {
     .await(
       [=](conflict_ruling& ruling) mutable {
         d->ruling = std::move(ruling);
+        if (d->ruling.chosen != "client") {
+          commit_ruling(self, d, rp);
+          return;
+        }
         // A damaged server branch is never thrown out of the head chain:
         // nothing could rebuild it from its archive. A person decides.
-        if (d->ruling.chosen == "client" && !server_intact(*d)) {
+        if (!server_intact(*d)) {
           d->ruling = {"server", "integrity_guard", {}, {}};
+          commit_ruling(self, d, rp);
+          return;
         }
-        commit_ruling(self, d, rp);
+        archive_server_branch(self, d, rp);
       },
       [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
 }
@@ -301,7 +322,7 @@ void settle_divergence(save_pointer self, const sync_up_request& req,
   d->client = std::move(*client);
   self
     ->request(st.reader, caf::infinite, copy_atom_v, st.save_id, fork.turn_id,
-              st.info.head.turn_id)
+              st.info.head.turn_id, false)
     .await(
       [=](branch_copy& copy) mutable {
         d->server = std::move(copy);

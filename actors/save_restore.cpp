@@ -75,25 +75,18 @@ void commit_restore(save_pointer self, const restore_request& req,
     change.archive_turns = std::move(replaced.turns);
   }
   reply.appended = branch->wire;
-  auto new_base = branch->stored.back().base_turn;
-  auto state = std::make_shared<core::state_image>(std::move(*branch->state));
-  auto state_hash = branch->state_hash;
-  self->request(st.writer, caf::infinite, settle_atom_v, std::move(change))
-    .await(
-      [=](core::chain_head& new_head) mutable {
-        auto& s = self->state;
-        s.info.head = new_head;
-        s.head_state = std::move(*state);
-        s.head_state_hash = state_hash;
-        s.base_turn = new_base;
-        reply.head = new_head;
-        rp.deliver(std::move(reply));
-      },
-      [=](caf::error& err) mutable {
-        if (error_code(err) == save_errc::head_moved)
-          self->quit();
-        rp.deliver(std::move(err));
-      });
+  head_adoption adopt{std::move(*branch->state), branch->state_hash,
+                      branch->stored.back().base_turn};
+  settle_head(self, std::move(change), std::move(adopt),
+              [rp, reply = std::move(reply)](
+                caf::expected<core::chain_head> head) mutable {
+                if (!head) {
+                  rp.deliver(std::move(head.error()));
+                  return;
+                }
+                reply.head = std::move(*head);
+                rp.deliver(std::move(reply));
+              });
 }
 
 /// Copies the head turn for its archive, then commits.
@@ -107,7 +100,7 @@ void restore_state(save_pointer self, std::shared_ptr<restore_request> req,
   }
   self
     ->request(st.reader, caf::infinite, copy_atom_v, st.save_id,
-              head.turn_id - 1, head.turn_id)
+              head.turn_id - 1, head.turn_id, true)
     .await(
       [=](branch_copy& replaced) mutable {
         commit_restore(self, *req, std::move(chosen), std::move(replaced), rp);

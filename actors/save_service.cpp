@@ -121,7 +121,7 @@ void save_service::stop() {
   // Drain every writer: a flush answers only after queued commits landed.
   for (const auto& writer : writers_)
     (void)call<bool>(writer, flush_atom_v);
-  // Divergences still in arbitration have their rulings by now.
+  // A divergence still waiting for a ruling gets an error rather than one.
   self_->send_exit(arbiter_, caf::exit_reason::user_shutdown);
   for (const auto& worker : writers_)
     self_->send_exit(worker, caf::exit_reason::user_shutdown);

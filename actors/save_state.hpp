@@ -38,6 +38,22 @@ struct save_state {
 
 using save_pointer = save_actor::stateful_pointer<save_state>;
 
+/// The head a settled change leaves behind, for the actor's memory.
+struct head_adoption {
+  core::state_image state;
+  std::string state_hash;
+  std::int64_t base_turn = 0;
+};
+
+/// Applies `change` (a head chain changed other than by appending: a
+/// settled conflict, a restore) through the writer in one transaction. On
+/// success the actor adopts `adopt`, when given, with the new head; if the
+/// stored head moved under it, its memory is stale and it leaves. Calls
+/// `done` with the new head or the error.
+void settle_head(save_pointer self, persistence::branch_change change,
+                 std::optional<head_adoption> adopt,
+                 std::function<void(caf::expected<core::chain_head>)> done);
+
 /// Turns resolved, checked and encoded after a start position.
 struct encoded_branch {
   std::vector<core::stored_turn> stored;

@@ -50,10 +50,11 @@ using storage_actor = caf::typed_actor<
   // Sync down for a save whose head is the given one.
   caf::replies_to<sync_down_atom, sync_down_request,
                   core::chain_head>::with<sync_down_reply>,
-  // Head-chain turns fork+1..last, checked and encoded again as a branch
-  // that rebuilds on its own (to archive them).
-  caf::replies_to<copy_atom, std::string, std::int64_t,
-                  std::int64_t>::with<branch_copy>,
+  // Head-chain turns fork+1..last, rebuilt and checked; with `reencode`,
+  // also encoded again as a branch that rebuilds on its own (to archive
+  // them).
+  caf::replies_to<copy_atom, std::string, std::int64_t, std::int64_t,
+                  bool>::with<branch_copy>,
   // Changes a head chain other than by appending (a settled conflict, a
   // restore) in one transaction; answers the new head.
   caf::replies_to<settle_atom,

@@ -299,12 +299,13 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       return read_sync_down(*s.saves, *s.ctx, req, head);
     },
     [=](copy_atom, const std::string& save_id, std::int64_t fork_turn,
-        std::int64_t last_turn) -> caf::result<branch_copy> {
+        std::int64_t last_turn, bool reencode) -> caf::result<branch_copy> {
       if (auto err = guard())
         return err;
       auto& s = self->state;
       persistence::read_snapshot snapshot{*s.db};
-      return copy_branch(*s.saves, *s.ctx, save_id, fork_turn, last_turn);
+      return copy_branch(*s.saves, *s.ctx, save_id, fork_turn, last_turn,
+                         reencode);
     },
     [=](settle_atom, const persistence::branch_change& change)
       -> caf::result<core::chain_head> {
@@ -328,8 +329,8 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       -> caf::result<std::vector<persistence::conflict_record>> {
       if (auto err = guard())
         return err;
-      return answer(self->state.conflicts->list(
-        query.save_id, query.user_id_hash, query.limit));
+      return answer(
+        self->state.conflicts->list(query.save_id, std::string{}, query.limit));
     },
     [=](conflict_atom,
         const std::string& user) -> caf::result<persistence::conflict_totals> {

@@ -1,5 +1,7 @@
 #include "actors/turn_reads.hpp"
 
+#include <algorithm>
+
 #include "actors/save_errc.hpp"
 #include "core/canonical_json.hpp"
 #include "core/chain_verifier.hpp"
@@ -126,7 +128,7 @@ caf::expected<branch_copy> copy_branch(persistence::save_store& saves,
                                        const engine_context& ctx,
                                        const std::string& save_id,
                                        std::int64_t fork_turn,
-                                       std::int64_t last_turn) {
+                                       std::int64_t last_turn, bool reencode) {
   branch_copy copy;
   copy.branch_turns = last_turn - fork_turn;
   core::chain_head fork{fork_turn, {}};
@@ -155,6 +157,9 @@ caf::expected<branch_copy> copy_branch(persistence::save_store& saves,
   for (const auto& row : *rows) {
     if (!verifier.feed(row, true))
       break;
+    ++copy.verified_turns;
+    if (!reencode)
+      continue;
     auto image = *verifier.last_state();
     auto encoded =
       core::encode_turn(before, image, ctx.options.encode, *ctx.keys);
@@ -165,7 +170,6 @@ caf::expected<branch_copy> copy_branch(persistence::save_store& saves,
     copy.turns.push_back(std::move(*encoded));
     previous = std::move(image);
     before.state = &*previous;
-    ++copy.verified_turns;
   }
   if (copy.verified_turns < copy.branch_turns && verifier.errors().empty())
     verifier.fail(fork_turn + copy.verified_turns + 1, "turn rows are missing");
@@ -189,7 +193,17 @@ rebuild_archive_turn(persistence::archive_store& archives,
       save_errc::not_found,
       "archive " + archive_id + " holds turns " + std::to_string(first) + ".." +
         std::to_string(last) + ", not turn " + std::to_string(turn_id));
-  auto rows = archives.load_archive_turns(archive_id, first, turn_id, true);
+  // Rebuilt from the snapshot the turn leans on, not from the first turn.
+  auto target =
+    archives.load_archive_turns(archive_id, turn_id, turn_id, false);
+  if (!target)
+    return from_storage_error(target.error());
+  if (target->empty())
+    return make_save_error(save_errc::integrity_failure,
+                           "archive " + archive_id + " misses turn " +
+                             std::to_string(turn_id));
+  auto base = std::clamp(target->front().base_turn, first, turn_id);
+  auto rows = archives.load_archive_turns(archive_id, base, turn_id, true);
   if (!rows)
     return from_storage_error(rows.error());
   if (rows->empty() || rows->back().turn_id != turn_id)

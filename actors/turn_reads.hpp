@@ -30,15 +30,16 @@ caf::expected<sync_down_reply> read_sync_down(persistence::save_store& saves,
                                               const sync_down_request& req,
                                               const core::chain_head& head);
 
-/// Reads the head-chain turns fork_turn + 1 .. last_turn, rebuilds and
-/// checks each from the fork's state, and encodes the good ones again as a
-/// branch whose first turn is a snapshot. Stops at the first bad turn
-/// (verified_turns tells how far it got). Call inside a read snapshot.
+/// Reads the head-chain turns fork_turn + 1 .. last_turn and rebuilds and
+/// checks each from the fork's state; with `reencode`, also encodes the good
+/// ones again as a branch whose first turn is a snapshot. Stops at the first
+/// bad turn (verified_turns tells how far it got). Call inside a read
+/// snapshot.
 caf::expected<branch_copy> copy_branch(persistence::save_store& saves,
                                        const engine_context& ctx,
                                        const std::string& save_id,
                                        std::int64_t fork_turn,
-                                       std::int64_t last_turn);
+                                       std::int64_t last_turn, bool reencode);
 
 /// Rebuilds turn `turn_id` (head_turn: the last) of an archive of `save_id`.
 caf::expected<materialized_turn>

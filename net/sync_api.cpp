@@ -295,7 +295,7 @@ void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
         return;
       }
       ++ctx.metrics.sync_up_ok;
-      ctx.metrics.turns_accepted += res->accepted.size();
+      ctx.metrics.turns_accepted += res->appended.size();
       if (!res->appended.empty()) {
         auto event = std::make_shared<push_event>(
           push_event{save_id, res->base, res->head, turns_json(res->appended)});
