@@ -224,15 +224,7 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
     0};
   reply.conflict_json = report.dump();
   settle_head(self, std::move(change), std::move(adopt),
-              [self, rp, reply = std::move(reply)](
-                caf::expected<core::chain_head> head) mutable {
-                if (!head) {
-                  rp.deliver(std::move(head.error()));
-                  return;
-                }
-                reply.head = self->state.info.head;
-                rp.deliver(std::move(reply));
-              });
+              answer_with_head(rp, std::move(reply)));
 }
 
 /// Re-reads the server branch encoded for its archive (only a winning client

@@ -78,15 +78,7 @@ void commit_restore(save_pointer self, const restore_request& req,
   head_adoption adopt{std::move(*branch->state), branch->state_hash,
                       branch->stored.back().base_turn};
   settle_head(self, std::move(change), std::move(adopt),
-              [rp, reply = std::move(reply)](
-                caf::expected<core::chain_head> head) mutable {
-                if (!head) {
-                  rp.deliver(std::move(head.error()));
-                  return;
-                }
-                reply.head = std::move(*head);
-                rp.deliver(std::move(reply));
-              });
+              answer_with_head(rp, std::move(reply)));
 }
 
 /// Copies the head turn for its archive, then commits.

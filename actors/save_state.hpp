@@ -54,6 +54,22 @@ void settle_head(save_pointer self, persistence::branch_change change,
                  std::optional<head_adoption> adopt,
                  std::function<void(caf::expected<core::chain_head>)> done);
 
+/// A `done` callback for commit_turns / settle_head that answers `reply`
+/// with the new head, or the error.
+template<class Reply>
+std::function<void(caf::expected<core::chain_head>)>
+answer_with_head(caf::typed_response_promise<Reply> rp, Reply reply) {
+  return [rp, reply = std::move(reply)](
+           caf::expected<core::chain_head> head) mutable {
+    if (!head) {
+      rp.deliver(std::move(head.error()));
+      return;
+    }
+    reply.head = std::move(*head);
+    rp.deliver(std::move(reply));
+  };
+}
+
 /// Turns resolved, checked and encoded after a start position.
 struct encoded_branch {
   std::vector<core::stored_turn> stored;

@@ -79,15 +79,7 @@ void fast_forward(save_pointer self, std::vector<core::incoming_turn> turns,
   reply.appended = std::move(branch->wire);
   commit_turns(self, std::move(branch->stored), std::move(*branch->state),
                std::move(branch->state_hash),
-               [rp, reply = std::move(reply)](
-                 caf::expected<core::chain_head> head) mutable {
-                 if (!head) {
-                   rp.deliver(std::move(head.error()));
-                   return;
-                 }
-                 reply.head = std::move(*head);
-                 rp.deliver(std::move(reply));
-               });
+               answer_with_head(rp, std::move(reply)));
 }
 
 /// The base is behind the head: compares the sent turns with the stored
