@@ -240,7 +240,7 @@ void archive_server_branch(save_pointer self, divergence_ptr d,
         if (copy.verified_turns != d->server.branch_turns) {
           rp.deliver(make_save_error(
             save_errc::integrity_failure,
-            "the server branch changed its mind while being archived"));
+            "the server branch no longer verifies when read for its archive"));
           return;
         }
         d->server = std::move(copy);
