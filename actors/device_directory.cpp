@@ -1,5 +1,6 @@
 #include "actors/device_directory.hpp"
 
+#include <map>
 #include <optional>
 #include <regex>
 #include <unordered_map>
@@ -36,6 +37,8 @@ struct directory_state {
   caf::error open_error;
   /// Valid tokens seen recently, by token hash; dropped on rotate/revoke.
   std::unordered_map<std::string, cached_device> by_token_hash;
+  /// Last turns seen since the last write, by device.
+  std::map<std::string, std::int64_t> seen_pending;
 
   static inline const char* name = "device_directory";
 
@@ -208,10 +211,31 @@ directory_behavior(directory_pointer self, engine_context_ptr context,
       -> caf::result<persistence::device_record> {
       if (auto err = guard())
         return err;
-      auto found = self->state.devices->find_device(device_id);
+      auto& st = self->state;
+      auto found = st.devices->find_device(device_id);
       if (!found)
         return from_storage_error(found.error());
+      if (auto it = st.seen_pending.find(device_id);
+          it != st.seen_pending.end())
+        found->last_turn_seen = std::max(found->last_turn_seen, it->second);
       return std::move(*found);
+    },
+    [=](seen_atom, const std::string& device_id, std::int64_t turn_id) {
+      auto& pending = self->state.seen_pending;
+      if (self->state.open_error)
+        return;
+      if (pending.empty())
+        self->delayed_send(self, self->state.opts.seen_flush, tick_atom_v);
+      auto& turn = pending[device_id];
+      turn = std::max(turn, turn_id);
+    },
+    [=](tick_atom) {
+      auto& st = self->state;
+      // Informational: a failed write is retried with the next notes.
+      if (st.devices->note_turns_seen(st.seen_pending))
+        st.seen_pending.clear();
+      else
+        self->delayed_send(self, st.opts.seen_flush, tick_atom_v);
     },
   };
 }

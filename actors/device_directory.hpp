@@ -28,12 +28,18 @@ using device_directory_actor = caf::typed_actor<
   // authenticate(token hash): unauthorized, token_expired or the device.
   caf::replies_to<authenticate_atom, std::string>::with<device_identity>,
   // One device for an admin, or not_found.
-  caf::replies_to<lookup_atom, std::string>::with<persistence::device_record>>;
+  caf::replies_to<lookup_atom, std::string>::with<persistence::device_record>,
+  // seen(device_id, turn_id): the last turn a device synced. Batched: the
+  // directory writes what it gathered once `seen_flush` has passed.
+  caf::reacts_to<seen_atom, std::string, std::int64_t>,
+  caf::reacts_to<tick_atom>>;
 
 struct device_directory_options {
   std::chrono::seconds token_ttl{std::chrono::hours{24 * 90}};
   std::size_t cache_entries = 100000;
   bool detached = true; ///< false only under the deterministic scheduler
+  /// How long last-turn-seen notes gather before one write.
+  std::chrono::milliseconds seen_flush{1000};
 };
 
 /// Spawns the directory on its own database connection.

@@ -61,6 +61,7 @@ CAF_ADD_ATOM(awf, awf::actors, settle_atom, "settle")
 CAF_ADD_ATOM(awf, awf::actors, conflict_atom, "conflict")
 CAF_ADD_ATOM(awf, awf::actors, arbitrate_atom, "arbitrate")
 CAF_ADD_ATOM(awf, awf::actors, restore_atom, "restore")
+CAF_ADD_ATOM(awf, awf::actors, seen_atom, "seen")
 
 CAF_END_TYPE_ID_BLOCK(awf)
 

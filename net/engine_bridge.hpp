@@ -49,6 +49,12 @@ public:
     caf::anon_send(registry_, std::move(xs)...);
   }
 
+  /// The same, to the device directory.
+  template<class... Ts>
+  void tell_devices(Ts... xs) {
+    caf::anon_send(devices_, std::move(xs)...);
+  }
+
   /// Asks waiting for their answer now.
   std::int64_t in_flight() const noexcept { return in_flight_.load(); }
 

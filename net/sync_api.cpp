@@ -156,6 +156,13 @@ std::uint64_t micros_since(clock_type::time_point start) {
       .count());
 }
 
+/// The newest turn a sync down hands the device.
+std::int64_t last_turn_delivered(const actors::sync_down_reply& res) {
+  if (!res.turns.empty())
+    return res.turns.back().turn_id;
+  return res.has_snapshot ? res.snapshot.turn_id : res.head.turn_id;
+}
+
 bool recordable(int status) {
   return status != 429 && status != 503;
 }
@@ -301,6 +308,9 @@ void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
           push_event{save_id, res->base, res->head, turns_json(res->appended)});
         ctx.hub.publish(std::move(event), origin);
       }
+      if (!who.device_id.empty() && !res->accepted.empty())
+        ctx.bridge->tell_devices(actors::seen_atom_v, who.device_id,
+                                 res->accepted.back());
       audit_request(ctx, save_id, who, "sync_up",
                     {{"status", res->status},
                      {"turns", res->accepted.size()},
@@ -354,6 +364,9 @@ void sync_down(api_context& ctx, const caller& who, sync_down_params params,
         done(std::move(out));
         return;
       }
+      if (!who.device_id.empty())
+        ctx.bridge->tell_devices(actors::seen_atom_v, who.device_id,
+                                 last_turn_delivered(*res));
       audit_request(ctx, save_id, who, "sync_down",
                     {{"turns", res->turns.size()},
                      {"snapshot", res->has_snapshot},

@@ -163,19 +163,42 @@ storage_status device_store::revoke(const std::string& device_id) {
   });
 }
 
+namespace {
+
+/// Moves a device's last_turn_seen forward (never back); true if a row
+/// changed.
+bool advance_turn_seen(database& db, const std::string& device_id,
+                       std::int64_t turn_id) {
+  auto& s = session_of(db);
+  auto now = detail::now_text(db);
+  long long turn = turn_id;
+  soci::statement st =
+    (s.prepare << "UPDATE awf_devices SET last_turn_seen = :t, updated_at "
+                  "= :ua WHERE device_id = :d AND (last_turn_seen IS NULL "
+                  "OR last_turn_seen < :t2)",
+     soci::use(turn), soci::use(now), soci::use(device_id), soci::use(turn));
+  st.execute(true);
+  return st.get_affected_rows() == 1;
+}
+
+} // namespace
+
+storage_status device_store::note_turns_seen(
+  const std::map<std::string, std::int64_t>& turns) {
+  return guarded("note device turns", [&]() -> storage_status {
+    soci::transaction tx{session_of(db_)};
+    for (const auto& [device_id, turn_id] : turns)
+      (void)advance_turn_seen(db_, device_id, turn_id);
+    tx.commit();
+    return std::monostate{};
+  });
+}
+
 storage_status device_store::note_turn_seen(const std::string& device_id,
                                             std::int64_t turn_id) {
   return guarded("note device turn", [&]() -> storage_status {
     auto& s = session_of(db_);
-    auto now = detail::now_text(db_);
-    long long turn = turn_id;
-    soci::statement st =
-      (s.prepare << "UPDATE awf_devices SET last_turn_seen = :t, updated_at "
-                    "= :ua WHERE device_id = :d AND (last_turn_seen IS NULL "
-                    "OR last_turn_seen < :t2)",
-       soci::use(turn), soci::use(now), soci::use(device_id), soci::use(turn));
-    st.execute(true);
-    if (st.get_affected_rows() == 1)
+    if (advance_turn_seen(db_, device_id, turn_id))
       return std::monostate{};
     // Nothing changed: an older turn (fine) or no such device.
     long long known = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +65,11 @@ public:
   /// not_found when there is no such device.
   storage_status note_turn_seen(const std::string& device_id,
                                 std::int64_t turn_id);
+
+  /// note_turn_seen for many devices in one transaction; devices that do
+  /// not exist (any more) are skipped.
+  storage_status
+  note_turns_seen(const std::map<std::string, std::int64_t>& turns);
 
 private:
   database& db_;

@@ -4,7 +4,9 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/sync_token.hpp"
 #include "tests/net/api_client.hpp"
@@ -92,6 +94,33 @@ CAF_TEST(admin device shows a device without its token) {
   auto missing = get("/admin/device/no-such-device", admin);
   CAF_CHECK_EQUAL(missing.status, 404);
   CAF_CHECK_EQUAL(missing.body["error"]["code"], "not_found");
+}
+
+CAF_TEST(admin device shows the last turn the device synced) {
+  auto phone = add_device(alice, "phone");
+  auto tablet = add_device(alice, "tablet");
+  auto save = add_save(alice, "seen");
+  auto fresh = get("/admin/device/phone", admin);
+  CAF_CHECK_EQUAL(fresh.body["last_turn_seen"], 0);
+  auto h = play(phone, save, 3);
+  // The tablet reads from turn 1: the page it gets ends at the head.
+  CAF_REQUIRE_EQUAL(
+    sync_down(tablet.token, save.save_id, 1, h.chain_at(1)).status, 200);
+  for (const char* id : {"phone", "tablet"}) {
+    auto res = get(std::string{"/admin/device/"} + id, admin);
+    CAF_CHECK_EQUAL(res.body["last_turn_seen"], 3);
+  }
+  // Still there once the directory has written its notes (every second).
+  std::this_thread::sleep_for(std::chrono::milliseconds{1500});
+  auto later = get("/admin/device/phone", admin);
+  CAF_CHECK_EQUAL(later.body["last_turn_seen"], 3);
+  // A refused sync up does not count.
+  h.add(game_state(4));
+  auto gap = up_body(save.save_id, phone, h, 3, 4);
+  gap["base"]["turn_id"] = 2;
+  CAF_CHECK_NOT_EQUAL(sync_up(phone.token, gap).status, 200);
+  auto after_refusal = get("/admin/device/phone", admin);
+  CAF_CHECK_EQUAL(after_refusal.body["last_turn_seen"], 3);
 }
 
 CAF_TEST(admin endpoints refuse users and devices) {

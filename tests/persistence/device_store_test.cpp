@@ -4,6 +4,8 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <map>
+
 #include <chrono>
 #include <string>
 #include <thread>
@@ -229,6 +231,19 @@ CAF_TEST(note_turn_seen never moves backwards) {
   CAF_CHECK_EQUAL(find("dev-1").last_turn_seen, 12);
   CAF_CHECK_EQUAL(find("dev-2").last_turn_seen, 0);
   CAF_CHECK_EQUAL(code_of(devices.note_turn_seen("dev-9", 1)), "not_found");
+}
+
+CAF_TEST(note_turns_seen moves many devices forward in one call) {
+  registered("user-a", "dev-1", "token-1");
+  registered("user-a", "dev-2", "token-2");
+  CAF_REQUIRE(devices.note_turn_seen("dev-2", 9));
+  // A device that does not exist is skipped, not an error.
+  std::map<std::string, std::int64_t> turns{
+    {"dev-1", 4}, {"dev-2", 2}, {"dev-9", 7}};
+  CAF_CHECK_EQUAL(code_of(devices.note_turns_seen(turns)), "ok");
+  CAF_CHECK_EQUAL(find("dev-1").last_turn_seen, 4);
+  CAF_CHECK_EQUAL(find("dev-2").last_turn_seen, 9); // never backwards
+  CAF_CHECK_EQUAL(code_of(devices.note_turns_seen({})), "ok");
 }
 
 CAF_TEST(a token hash in use by another device is refused) {
