@@ -12,6 +12,20 @@
 
 namespace awf::core {
 
+// '~' first becomes "~0" so that the "~1" written for '/' is not escaped
+// twice.
+void append_pointer_token(std::string& pointer, std::string_view token) {
+  pointer += '/';
+  for (char c : token) {
+    if (c == '~')
+      pointer += "~0";
+    else if (c == '/')
+      pointer += "~1";
+    else
+      pointer += c;
+  }
+}
+
 namespace {
 
 using json = nlohmann::json;
@@ -90,19 +104,6 @@ std::string printable(std::string_view text,
 }
 
 // -- error construction -------------------------------------------------------
-
-/// Appends one RFC 6901 reference token to `pointer`.
-void append_pointer_token(std::string_view token, std::string& pointer) {
-  pointer += '/';
-  for (char c : token) {
-    if (c == '~')
-      pointer += "~0";
-    else if (c == '/')
-      pointer += "~1";
-    else
-      pointer += c;
-  }
-}
 
 /// Describes where a value is, for error messages.
 std::string location(const std::string& pointer) {
@@ -327,11 +328,11 @@ private:
     for (std::size_t i = 0; i < count && i < frames_.size(); ++i) {
       const auto& f = frames_[i];
       if (f.container->is_object()) {
-        append_pointer_token(f.key ? *f.key : std::string{}, result);
+        append_pointer_token(result, f.key ? *f.key : std::string{});
       } else {
         auto size = f.container->size();
         bool is_top = i + 1 == frames_.size();
-        append_pointer_token(std::to_string(is_top ? size : size - 1), result);
+        append_pointer_token(result, std::to_string(is_top ? size : size - 1));
       }
     }
     return result;
@@ -355,7 +356,7 @@ public:
       return std::nullopt;
     std::string pointer;
     for (auto i = path_.rbegin(); i != path_.rend(); ++i)
-      append_pointer_token(*i, pointer);
+      append_pointer_token(pointer, *i);
     return make_error_(pointer);
   }
 

@@ -34,6 +34,10 @@ result<nlohmann::json> normalize_json(nlohmann::json value);
 /// normalized document after a normalized patch).
 bool nested_too_deep(const nlohmann::json& value);
 
+/// Appends "/" + `token` with RFC 6901 escapes ('~' as "~0", '/' as "~1")
+/// to the JSON Pointer `pointer`.
+void append_pointer_token(std::string& pointer, std::string_view token);
+
 /// Returns the RFC 8785 canonical bytes of `value`: object members sorted by
 /// the UTF-16 code units of their names, ECMAScript number formatting, the
 /// minimal JSON string escapes, no whitespace.

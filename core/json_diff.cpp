@@ -9,23 +9,10 @@
 #include <string_view>
 #include <vector>
 
+#include "core/canonical_json.hpp"
 #include "core/json_array_diff.hpp"
 
 namespace awf::core {
-
-// '~' first becomes "~0" so that the "~1" written for '/' is not escaped
-// twice.
-void append_pointer_token(std::string& path, std::string_view token) {
-  path += '/';
-  for (char c : token) {
-    if (c == '~')
-      path += "~0";
-    else if (c == '/')
-      path += "~1";
-    else
-      path += c;
-  }
-}
 
 namespace {
 

@@ -2,9 +2,6 @@
 // patches between two states.
 #pragma once
 
-#include <string>
-#include <string_view>
-
 #include <nlohmann/json.hpp>
 
 #include "core/result.hpp"
@@ -22,10 +19,6 @@ result<nlohmann::json> apply_patch(const nlohmann::json& document,
 /// `document` may be left partly patched: callers must discard it.
 result<std::monostate> apply_patch_in_place(nlohmann::json& document,
                                             const nlohmann::json& patch);
-
-/// Appends "/" + `token` with RFC 6901 escapes ('~' as "~0", '/' as "~1")
-/// to the JSON Pointer `pointer`.
-void append_pointer_token(std::string& pointer, std::string_view token);
 
 /// Returns a patch that turns `from` into `to` under any RFC 6902
 /// implementation. Objects are compared member by member. Arrays trim their

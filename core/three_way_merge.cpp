@@ -5,7 +5,7 @@
 #include <string_view>
 #include <utility>
 
-#include "core/json_patch.hpp"
+#include "core/canonical_json.hpp"
 
 namespace awf::core {
 

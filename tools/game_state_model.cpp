@@ -13,23 +13,10 @@ using json = nlohmann::json;
 // Each edit rewrites about this many canonical bytes.
 constexpr double bytes_per_edit = 18.0;
 
-/// Appends `token` to an RFC 6901 pointer, escaping '~' and '/'.
-void append_token(std::string& pointer, std::string_view token) {
-  pointer += '/';
-  for (char c : token) {
-    if (c == '~')
-      pointer += "~0";
-    else if (c == '/')
-      pointer += "~1";
-    else
-      pointer += c;
-  }
-}
-
 std::string pointer_of(std::initializer_list<std::string_view> tokens) {
   std::string pointer;
   for (auto token : tokens)
-    append_token(pointer, token);
+    core::append_pointer_token(pointer, token);
   return pointer;
 }
 

@@ -7,69 +7,21 @@
 #include <vector>
 
 #include "core/canonical_json.hpp"
-#include "core/chain.hpp"
-#include "core/json_patch.hpp"
-#include "tests/net/server_fixture.hpp"
+#include "tests/net/api_client.hpp"
 #include "tests/net/ws_client.hpp"
 
 using namespace awf;
 namespace http = boost::beast::http;
 using json = nlohmann::json;
+// The client model the REST suites share: a device, the history it plays,
+// and the replica that follows it (sync down bodies and pushes alike).
+using test::api::device;
+using test::api::history;
+using test::api::replica;
 
 namespace {
 
 const std::string api = "/api/awf-cloud-sync";
-
-struct device {
-  std::string id;
-  std::string token;
-};
-
-/// The history one device plays: every state, its canonical bytes and the
-/// chain through it, as contract §1 defines them.
-struct history {
-  std::vector<json> states{nullptr}; ///< index = turn id
-  std::vector<std::string> canonical{""};
-  std::vector<std::string> chain;
-
-  explicit history(const std::string& session_id)
-    : chain{core::chain_genesis(session_id)} {}
-
-  std::int64_t head_turn() const {
-    return static_cast<std::int64_t>(states.size()) - 1;
-  }
-
-  json head() const {
-    return {{"turn_id", head_turn()}, {"chain_hash", chain.back()}};
-  }
-
-  /// Appends the state of the next turn (parsed, so numbers are doubles as
-  /// on the wire).
-  void add(const std::string& state_text) {
-    auto state = *core::parse_json(state_text);
-    auto bytes = core::canonicalize(state);
-    chain.push_back(
-      core::chain_next(chain.back(), head_turn() + 1, core::state_hash(bytes)));
-    states.push_back(std::move(state));
-    canonical.push_back(std::move(bytes));
-  }
-
-  /// Turns first..last in wire form: the first whole, the others as
-  /// patches with their state hash.
-  json wire_turns(std::int64_t first, std::int64_t last) const {
-    auto out = json::array();
-    for (auto t = first; t <= last; ++t) {
-      auto i = static_cast<std::size_t>(t);
-      if (t == first)
-        out.push_back({{"turn_id", t}, {"state", states[i]}});
-      else
-        out.push_back({{"turn_id", t},
-                       {"patch", core::diff(states[i - 1], states[i])},
-                       {"state_hash", core::state_hash(canonical[i])}});
-    }
-    return out;
-  }
-};
 
 /// A game state that changes a little every turn.
 std::string game_state(int turn) {
@@ -83,81 +35,6 @@ std::string game_state(int turn) {
          std::to_string(turn % 11) + "," + std::to_string(turn * 3 % 7) +
          R"(]},"log":)" + log + R"(,"name":"Zoë"})";
 }
-
-/// What a following client rebuilds from sync down bodies and pushes,
-/// checking every hash on the way.
-struct replica {
-  std::int64_t turn = -1;
-  std::string chain;
-  json state;
-  std::vector<std::string> canonical; ///< index = turn id, when seen
-
-  void see(std::int64_t t, const std::string& bytes) {
-    if (canonical.size() <= static_cast<std::size_t>(t))
-      canonical.resize(static_cast<std::size_t>(t) + 1);
-    canonical[static_cast<std::size_t>(t)] = bytes;
-  }
-
-  /// Applies a sync down body or a turns push; false on any mismatch.
-  bool apply(const json& body) {
-    if (auto snap = body.find("snapshot"); snap != body.end()) {
-      turn = (*snap)["turn_id"].get<std::int64_t>();
-      chain = (*snap)["chain_hash"].get<std::string>();
-      state = (*snap)["state"];
-      if (turn > 0) {
-        auto bytes = core::canonicalize(state);
-        if (core::state_hash(bytes) != (*snap)["state_hash"]) {
-          CAF_MESSAGE("snapshot state hash differs at turn " << turn);
-          return false;
-        }
-        see(turn, bytes);
-      }
-    }
-    for (const auto& t : body.at("turns")) {
-      auto id = t.at("turn_id").get<std::int64_t>();
-      if (id != turn + 1) {
-        CAF_MESSAGE("turn " << id << " does not follow " << turn);
-        return false;
-      }
-      if (t.contains("state")) {
-        state = t["state"];
-      } else {
-        auto next = core::apply_patch(state, t.at("patch"));
-        if (!next) {
-          CAF_MESSAGE("patch of turn " << id << " does not apply");
-          return false;
-        }
-        state = std::move(*next);
-      }
-      auto bytes = core::canonicalize(state);
-      auto hash = core::state_hash(bytes);
-      if (hash != t.at("state_hash")) {
-        CAF_MESSAGE("state hash differs at turn " << id);
-        return false;
-      }
-      auto next_chain = core::chain_next(chain, id, hash);
-      if (next_chain != t.at("chain_hash")) {
-        CAF_MESSAGE("chain hash differs at turn " << id);
-        return false;
-      }
-      chain = std::move(next_chain);
-      turn = id;
-      see(id, bytes);
-    }
-    return true;
-  }
-
-  /// True when this replica holds the head of `h` with the same bytes for
-  /// every turn it has seen.
-  bool matches(const history& h) const {
-    if (turn != h.head_turn() || chain != h.chain.back())
-      return false;
-    for (std::size_t t = 1; t < canonical.size(); ++t)
-      if (!canonical[t].empty() && canonical[t] != h.canonical[t])
-        return false;
-    return true;
-  }
-};
 
 struct fixture : test::server_fixture {
   fixture() : server_fixture({"CLOUD_SYNC_MAX_SAVE_BYTES_MB=1"}) {}
