@@ -30,9 +30,9 @@ encode_branch(const save_state& st, const core::chain_head& start,
     core::previous_turn previous{whole ? nullptr : resolver.previous(),
                                  before.turn_id, base_turn, before.chain_hash};
     // A device's patch was just applied and checked: store it as it is.
-    auto encoded =
-      core::encode_turn(previous, *resolver.state(), opts.encode, *st.ctx->keys,
-                        wire.full_state ? nullptr : &wire.body);
+    auto encoded = core::encode_turn(
+      previous, *resolver.state(), opts.encode, *st.ctx->keys,
+      wire.full_state ? nullptr : &wire.body, &resolver.state_hash());
     if (!encoded)
       return from_core_error(encoded.error());
     total += encoded->blob.bytes.size();

@@ -30,6 +30,8 @@ using storage_actor = caf::typed_actor<
   // Commits what is queued now; answers once it is durable (also used to
   // drain a worker before shutdown).
   caf::replies_to<flush_atom>::with<bool>,
+  // The timed flush that writes audit records no turn commit took along.
+  caf::reacts_to<tick_atom>,
   // Rebuilds one stored turn (1..head).
   caf::replies_to<materialize_atom, std::string,
                   std::int64_t>::with<materialized_turn>,

@@ -38,6 +38,10 @@ struct storage_state {
   caf::error open_error;
   std::vector<pending_commit> pending;
   std::vector<persistence::audit_entry> pending_audit;
+  /// A flush message is queued in the mailbox.
+  bool flush_queued = false;
+  /// A timed flush for audit records is on its way.
+  bool audit_flush_due = false;
 
   static inline const char* name = "storage_worker";
 
@@ -174,8 +178,25 @@ caf::result<T> answer(persistence::stored<T> x) {
 // Queues one flush behind what is in the mailbox now, unless one is queued.
 void schedule_flush(storage_pointer self) {
   auto& st = self->state;
-  if (st.pending.empty() && st.pending_audit.empty())
-    caf::anon_send(caf::actor_cast<storage_actor>(self), flush_atom_v);
+  if (st.flush_queued)
+    return;
+  st.flush_queued = true;
+  caf::anon_send(caf::actor_cast<storage_actor>(self), flush_atom_v);
+}
+
+/// How long audit records wait for turns to share a commit with. Most sync
+/// up records arrive just after their turns' commit: written alone, each
+/// would cost a second commit (and fsync) per turn.
+constexpr auto audit_delay = std::chrono::milliseconds{20};
+
+// Audit records ride with the next turns' flush, or with a timed one.
+void schedule_audit_flush(storage_pointer self) {
+  auto& st = self->state;
+  if (st.flush_queued || st.audit_flush_due)
+    return;
+  st.audit_flush_due = true;
+  caf::delayed_anon_send(caf::actor_cast<storage_actor>(self), audit_delay,
+                         tick_atom_v);
 }
 
 caf::expected<std::vector<materialized_turn>>
@@ -240,8 +261,13 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       return promise;
     },
     [=](flush_atom) {
+      self->state.flush_queued = false;
       flush_commits(self->state);
       return true;
+    },
+    [=](tick_atom) {
+      self->state.audit_flush_due = false;
+      flush_commits(self->state);
     },
     [=](materialize_atom, const std::string& save_id,
         std::int64_t turn_id) -> caf::result<materialized_turn> {
@@ -341,7 +367,7 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
     [=](audit_atom, std::vector<persistence::audit_entry>& entries) {
       if (self->state.open_error)
         return;
-      schedule_flush(self);
+      schedule_audit_flush(self);
       auto& pending = self->state.pending_audit;
       pending.insert(pending.end(), std::make_move_iterator(entries.begin()),
                      std::make_move_iterator(entries.end()));

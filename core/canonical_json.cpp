@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -586,24 +587,29 @@ bool needs_utf16_sort(const json::object_t& members) {
   return false;
 }
 
-void append_value(const json& value, std::string& out);
+// Each function below returns false, leaving `out` partial, when its value
+// nests arrays and objects more than `levels` deep, so a value of any depth
+// is written with bounded recursion.
+bool append_value(const json& value, std::string& out, std::size_t levels);
 
-void append_member(const json::object_t::value_type& member, bool first,
-                   std::string& out) {
+bool append_member(const json::object_t::value_type& member, bool first,
+                   std::string& out, std::size_t levels) {
   if (!first)
     out += ',';
   append_string(member.first, out);
   out += ':';
-  append_value(member.second, out);
+  return append_value(member.second, out, levels);
 }
 
-void append_object(const json::object_t& members, std::string& out) {
+bool append_object(const json::object_t& members, std::string& out,
+                   std::size_t levels) {
   out += '{';
   bool first = true;
   if (!needs_utf16_sort(members)) {
     // nlohmann's std::map already iterates in UTF-8 byte order.
     for (const auto& member : members) {
-      append_member(member, first, out);
+      if (!append_member(member, first, out, levels))
+        return false;
       first = false;
     }
   } else {
@@ -614,28 +620,31 @@ void append_object(const json::object_t& members, std::string& out) {
     std::sort(sorted.begin(), sorted.end(),
               [](auto* x, auto* y) { return utf16_less(x->first, y->first); });
     for (const auto* member : sorted) {
-      append_member(*member, first, out);
+      if (!append_member(*member, first, out, levels))
+        return false;
       first = false;
     }
   }
   out += '}';
+  return true;
 }
 
-void append_array(const json::array_t& items, std::string& out) {
+bool append_array(const json::array_t& items, std::string& out,
+                  std::size_t levels) {
   out += '[';
   bool first = true;
   for (const auto& item : items) {
     if (!first)
       out += ',';
-    append_value(item, out);
+    if (!append_value(item, out, levels))
+      return false;
     first = false;
   }
   out += ']';
+  return true;
 }
 
-// Recursion depth equals nesting depth, which parse_json and normalize_json
-// bound by max_json_depth.
-void append_value(const json& value, std::string& out) {
+bool append_value(const json& value, std::string& out, std::size_t levels) {
   switch (value.type()) {
     case json::value_t::null: out += "null"; break;
     case json::value_t::boolean:
@@ -656,17 +665,18 @@ void append_value(const json& value, std::string& out) {
       append_es_number(value.get<double>(), out);
       break;
     case json::value_t::object:
-      append_object(value.get_ref<const json::object_t&>(), out);
-      break;
+      return levels > 0 && append_object(value.get_ref<const json::object_t&>(),
+                                         out, levels - 1);
     case json::value_t::array:
-      append_array(value.get_ref<const json::array_t&>(), out);
-      break;
+      return levels > 0 && append_array(value.get_ref<const json::array_t&>(),
+                                        out, levels - 1);
     case json::value_t::binary:
     case json::value_t::discarded:
       // Not JSON; normalize_json rejects them. Write something valid.
       out += "null";
       break;
   }
+  return true;
 }
 
 } // namespace
@@ -700,32 +710,18 @@ std::string canonicalize(const nlohmann::json& value) {
 }
 
 void canonicalize_to(const nlohmann::json& value, std::string& out) {
-  append_value(value, out);
+  // parse_json and normalize_json bound the depth of what reaches here.
+  append_value(value, out, std::numeric_limits<std::size_t>::max());
+}
+
+bool canonicalize_within_depth(const nlohmann::json& value, std::string& out) {
+  return append_value(value, out, max_json_depth);
 }
 
 std::string format_es_number(double value) {
   std::string out;
   append_es_number(value, out);
   return out;
-}
-
-namespace {
-
-bool deeper_than(const json& value, std::size_t remaining) {
-  if (!value.is_structured())
-    return false;
-  if (remaining == 0)
-    return true;
-  for (const auto& child : value)
-    if (deeper_than(child, remaining - 1))
-      return true;
-  return false;
-}
-
-} // namespace
-
-bool nested_too_deep(const json& value) {
-  return deeper_than(value, max_json_depth);
 }
 
 } // namespace awf::core

@@ -29,11 +29,6 @@ result<nlohmann::json> parse_json(std::string_view text);
 /// larger document.
 result<nlohmann::json> normalize_json(nlohmann::json value);
 
-/// True when `value` nests arrays and objects deeper than `max_json_depth`.
-/// A cheap walk for values whose leaves are known to be valid already (a
-/// normalized document after a normalized patch).
-bool nested_too_deep(const nlohmann::json& value);
-
 /// Appends "/" + `token` with RFC 6901 escapes ('~' as "~0", '/' as "~1")
 /// to the JSON Pointer `pointer`.
 void append_pointer_token(std::string& pointer, std::string_view token);
@@ -45,6 +40,12 @@ std::string canonicalize(const nlohmann::json& value);
 
 /// Appends the canonical bytes of `value` to `out`.
 void canonicalize_to(const nlohmann::json& value, std::string& out);
+
+/// The same for a value whose leaves are known to be valid (a normalized
+/// document after a normalized patch) but whose depth is not: returns false,
+/// leaving `out` partial, when it nests arrays and objects deeper than
+/// `max_json_depth`.
+bool canonicalize_within_depth(const nlohmann::json& value, std::string& out);
 
 /// Formats a finite double exactly as ECMAScript's Number.prototype.toString
 /// does (shortest round-trip digits, ES exponent rules, -0 as "0").

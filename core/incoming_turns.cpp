@@ -14,8 +14,6 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
   nlohmann::json value;
   bool normalized_already = false;
   if (turn.patch) {
-    // A normalized patch on a normalized state leaves every leaf valid; only
-    // the nesting depth can grow, and that walk is cheap.
     auto patch = normalize_json(std::move(*turn.patch));
     if (!patch)
       return patch.error();
@@ -29,23 +27,33 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
       value = std::move(*current_->value);
       current_->value.reset();
     }
-    if (auto applied = apply_patch_in_place(value, *turn.patch); !applied)
-      return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
-                                          ": " + applied.error().message};
+    if (auto applied =
+          apply_patch_in_place(value, *turn.patch, max_state_bytes_);
+        !applied)
+      return error{applied.error().code, "turn " +
+                                           std::to_string(turn.turn_id) + ": " +
+                                           applied.error().message};
+    normalized_already = true;
   } else if (turn.state) {
     value = std::move(*turn.state);
   } else {
     return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
                                         " carries neither state nor patch"};
   }
-  // The same number and text rules as a directly persisted state.
+  // The same number and text rules as a directly persisted state. A
+  // normalized patch on a normalized state leaves every leaf valid; only the
+  // nesting depth can grow, and writing the canonical bytes checks it.
   auto normalized = normalized_already
                       ? result<nlohmann::json>{std::move(value)}
                       : normalize_json(std::move(value));
   if (!normalized)
     return normalized.error();
   state_image next;
-  next.canonical = canonicalize(*normalized);
+  if (!canonicalize_within_depth(*normalized, next.canonical))
+    return error{errc::invalid_json,
+                 "turn " + std::to_string(turn.turn_id) +
+                   ": the patched state is nested deeper than " +
+                   std::to_string(max_json_depth) + " levels"};
   if (next.canonical.size() > max_state_bytes_)
     return error{errc::payload_too_large,
                  "turn " + std::to_string(turn.turn_id) + ": the state is " +

@@ -271,10 +271,41 @@ status apply_move(json& doc, const operation& op) {
   return ok_status();
 }
 
-status apply_copy(json& doc, const operation& op) {
+/// Takes the approximate serialized size of `value` from `budget`; false,
+/// without walking further, once the budget is spent.
+bool take_copy_budget(const json& value, std::size_t& budget) {
+  std::size_t cost = 8;
+  if (value.is_string())
+    cost += value.get_ref<const std::string&>().size();
+  if (cost > budget)
+    return false;
+  budget -= cost;
+  if (value.is_object()) {
+    for (const auto& [key, member] : value.items()) {
+      if (key.size() > budget)
+        return false;
+      budget -= key.size();
+      if (!take_copy_budget(member, budget))
+        return false;
+    }
+  } else if (value.is_array()) {
+    for (const auto& item : value)
+      if (!take_copy_budget(item, budget))
+        return false;
+  }
+  return true;
+}
+
+status apply_copy(json& doc, const operation& op, std::size_t& copy_budget) {
   auto source = resolve(doc, op.from);
   if (!source)
     return at("from", op.from_text, source.error());
+  // Copying a value into itself doubles it: a few dozen such operations
+  // would otherwise ask for more memory than any machine has.
+  if (!take_copy_budget(**source, copy_budget))
+    return error{errc::payload_too_large,
+                 "the patch copies more data than a state may hold; send "
+                 "the state whole"};
   if (auto added = add_value(doc, op.path, **source); !added)
     return at("path", op.path_text, added.error());
   return ok_status();
@@ -293,13 +324,14 @@ status apply_test(json& doc, const operation& op) {
   return ok_status();
 }
 
-status apply_operation(json& doc, const operation& op) {
+status apply_operation(json& doc, const operation& op,
+                       std::size_t& copy_budget) {
   switch (op.kind) {
     case op_kind::add: return apply_add(doc, op);
     case op_kind::remove: return apply_remove(doc, op);
     case op_kind::replace: return apply_replace(doc, op);
     case op_kind::move: return apply_move(doc, op);
-    case op_kind::copy: return apply_copy(doc, op);
+    case op_kind::copy: return apply_copy(doc, op, copy_budget);
     case op_kind::test: return apply_test(doc, op);
   }
   return invalid("unknown op");
@@ -380,27 +412,30 @@ result<operation> parse_operation(const json& op) {
 
 /// Parses and applies operation `index` of `patch` to `doc`, naming the
 /// operation in any error.
-status apply_at(json& doc, const json& patch, std::size_t index) {
+status apply_at(json& doc, const json& patch, std::size_t index,
+                std::size_t& copy_budget) {
   auto label = "operation " + std::to_string(index);
   auto op = parse_operation(patch[index]);
   if (!op)
     return invalid(label + ": " + op.error().message);
-  if (auto applied = apply_operation(doc, *op); !applied)
-    return invalid(label + " (" + std::string{op->name} +
-                   "): " + applied.error().message);
+  if (auto applied = apply_operation(doc, *op, copy_budget); !applied)
+    return error{applied.error().code, label + " (" + std::string{op->name} +
+                                         "): " + applied.error().message};
   return ok_status();
 }
 
 } // namespace
 
-status apply_patch_in_place(json& document, const json& patch) {
+status apply_patch_in_place(json& document, const json& patch,
+                            std::size_t max_copied_bytes) {
   if (!patch.is_array())
     return invalid(std::string{"patch is a "} + patch.type_name() +
                    ", not an array");
   std::size_t index = 0;
   try {
     for (; index < patch.size(); ++index)
-      if (auto applied = apply_at(document, patch, index); !applied)
+      if (auto applied = apply_at(document, patch, index, max_copied_bytes);
+          !applied)
         return applied.error();
     return ok_status();
   } catch (const std::exception& ex) {
@@ -408,11 +443,13 @@ status apply_patch_in_place(json& document, const json& patch) {
   }
 }
 
-result<json> apply_patch(const json& document, const json& patch) {
+result<json> apply_patch(const json& document, const json& patch,
+                         std::size_t max_copied_bytes) {
   // The only deep copy: on failure it is dropped, which makes the patch
   // all-or-nothing.
   json doc = document;
-  if (auto applied = apply_patch_in_place(doc, patch); !applied)
+  if (auto applied = apply_patch_in_place(doc, patch, max_copied_bytes);
+      !applied)
     return applied.error();
   return doc;
 }

@@ -119,11 +119,12 @@ result<std::string> open_blob(const stored_blob& blob, const key_ring& keys,
 
 result<stored_turn> encode_turn(const previous_turn& previous,
                                 state_image& next, const encode_options& opts,
-                                key_ring& keys,
-                                const std::string* known_patch) {
+                                key_ring& keys, const std::string* known_patch,
+                                const std::string* known_state_hash) {
   stored_turn turn;
   turn.turn_id = previous.turn_id + 1;
-  turn.state_hash = state_hash(next.canonical);
+  turn.state_hash = known_state_hash != nullptr ? *known_state_hash
+                                                : state_hash(next.canonical);
   turn.chain_hash =
     chain_next(previous.chain_hash, turn.turn_id, turn.state_hash);
   turn.state_bytes = next.canonical.size();

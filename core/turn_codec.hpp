@@ -88,10 +88,13 @@ struct previous_turn {
 /// `known_patch`, when given, is the canonical bytes of a JSON Patch already
 /// checked to turn the previous state into `next` (a device's patch): it is
 /// used instead of computing a diff, so the previous value is not needed.
+/// `known_state_hash`, when given, is the state hash of `next`, already
+/// computed by the caller.
 result<stored_turn> encode_turn(const previous_turn& previous,
                                 state_image& next, const encode_options& opts,
                                 key_ring& keys,
-                                const std::string* known_patch = nullptr);
+                                const std::string* known_patch = nullptr,
+                                const std::string* known_state_hash = nullptr);
 
 /// Rebuilds the state of `turn` from the state before it (ignored for
 /// snapshots; required otherwise). Checks the blob's content hash and the

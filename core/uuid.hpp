@@ -1,5 +1,5 @@
-// Random (version 4) UUIDs for server-made ids: lowercase and hyphenated, as
-// the contract requires.
+// Server-made UUIDs: random (version 4) and time-ordered (version 7, RFC
+// 9562), lowercase and hyphenated, as the contract requires.
 #pragma once
 
 #include <string>
@@ -9,6 +9,12 @@ namespace awf::core {
 
 /// Returns a new random UUID from the OS's cryptographic generator.
 std::string random_uuid();
+
+/// Returns a new version 7 UUID: the Unix time in milliseconds, then 74
+/// random bits. Ids made later sort later (to the millisecond), so a B-tree
+/// index over them grows at its right edge instead of touching a random page
+/// per insert, as random ids do.
+std::string time_ordered_uuid();
 
 } // namespace awf::core
 

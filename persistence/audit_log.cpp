@@ -15,7 +15,7 @@ audit_log::append(const std::optional<std::string>& save_id,
     return storage_error{storage_errc::not_found, "no such save"};
   return detail::guarded("append audit", [&]() -> stored<std::string> {
     auto& s = detail::session_of(db_);
-    auto id = core::random_uuid();
+    auto id = core::time_ordered_uuid();
     std::string save = save_id.value_or("");
     std::string device = device_id.value_or("");
     auto save_ind = save_id ? soci::i_ok : soci::i_null;

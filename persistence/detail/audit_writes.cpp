@@ -34,7 +34,7 @@ std::string audit_writes::insert(const audit_entry& entry) {
   if (details.is_discarded() || !details.is_object())
     throw std::invalid_argument("audit details of '" + entry.operation +
                                 "' are not a JSON object");
-  id_ = core::random_uuid();
+  id_ = core::time_ordered_uuid();
   operation_ = entry.operation;
   device_ = entry.device_id.value_or("");
   device_ind_ = entry.device_id ? soci::i_ok : soci::i_null;

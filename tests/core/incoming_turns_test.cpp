@@ -122,6 +122,20 @@ CAF_TEST(a patch may not nest the state deeper than the limit) {
   CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_json"});
 }
 
+CAF_TEST(a patch may not copy the state past the state limit) {
+  turn_resolver r{genesis(), nullptr, 64 << 10};
+  CAF_REQUIRE(
+    r.advance(whole(1, json{{"x", {{"s", std::string(4000, 'a')}}}})));
+  json patch = json::array();
+  for (int i = 0; i < 30; ++i)
+    patch.push_back(
+      {{"op", "copy"}, {"from", "/x"}, {"path", "/x/c" + std::to_string(i)}});
+  auto res = r.advance(patched(2, patch, std::string(64, 'a')));
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code),
+                  std::string{"payload_too_large"});
+}
+
 CAF_TEST(a patch value with an inexact integer is refused) {
   turn_resolver r{genesis(), nullptr, 1 << 20};
   CAF_REQUIRE(r.advance(whole(1, json{{"x", 1.0}})));

@@ -459,6 +459,29 @@ CAF_TEST(a failing patch changes nothing) {
   CAF_CHECK_EQUAL(doc, before);
 }
 
+CAF_TEST(copies that double the document stop at the copy budget) {
+  // Each copy puts the whole of "/x" inside itself: 2^k times the data
+  // after k operations, unless the budget stops it.
+  json doc{{"x", {{"s", std::string(1000, 'a')}}}};
+  json patch = json::array();
+  for (int i = 0; i < 40; ++i)
+    patch.push_back(
+      {{"op", "copy"}, {"from", "/x"}, {"path", "/x/c" + std::to_string(i)}});
+  auto res = apply_patch(doc, patch, 1 << 20);
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code),
+                  std::string{"payload_too_large"});
+  // About 1,000 bytes doubling per copy: the 11th copy (index 10) would
+  // pass 1 MiB in all.
+  CAF_CHECK_NOT_EQUAL(res.error().message.find("operation 10 (copy)"),
+                      std::string::npos);
+  // Within the budget the same kind of patch applies.
+  json few(patch.begin(), patch.begin() + 5);
+  auto ok = apply_patch(doc, few, 1 << 20);
+  CAF_REQUIRE(ok);
+  CAF_CHECK_EQUAL((*ok)["x"]["c4"]["c3"]["c2"]["c1"]["c0"]["s"], doc["x"]["s"]);
+}
+
 // -- diff: hand cases ---------------------------------------------------------
 
 CAF_TEST(equal values give an empty patch) {
