@@ -24,11 +24,6 @@ std::int64_t now_ms() {
     .count();
 }
 
-struct cached_device {
-  device_identity identity;
-  std::int64_t expires_at_ms = 0;
-};
-
 struct directory_state {
   device_directory_options opts;
   std::unique_ptr<persistence::database> db;
@@ -36,7 +31,7 @@ struct directory_state {
   std::optional<persistence::audit_log> audit;
   caf::error open_error;
   /// Valid tokens seen recently, by token hash; dropped on rotate/revoke.
-  std::unordered_map<std::string, cached_device> by_token_hash;
+  std::unordered_map<std::string, device_identity> by_token_hash;
   /// Last turns seen since the last write, by device.
   std::map<std::string, std::int64_t> seen_pending;
 
@@ -44,11 +39,11 @@ struct directory_state {
 
   void forget_device(const std::string& device_id) {
     std::erase_if(by_token_hash, [&](const auto& entry) {
-      return entry.second.identity.device_id == device_id;
+      return entry.second.device_id == device_id;
     });
   }
 
-  void remember(const std::string& token_hash, cached_device entry) {
+  void remember(const std::string& token_hash, device_identity entry) {
     if (by_token_hash.size() >= opts.cache_entries)
       by_token_hash.clear(); // simple and bounded; refills from the store
     by_token_hash.emplace(token_hash, std::move(entry));
@@ -150,7 +145,7 @@ caf::result<device_identity> authenticate(directory_pointer self,
       it != st.by_token_hash.end()) {
     if (it->second.expires_at_ms <= now_ms())
       return expired();
-    return it->second.identity;
+    return it->second;
   }
   auto found = st.devices->find_by_token_hash(token_hash);
   if (!found) {
@@ -163,8 +158,9 @@ caf::result<device_identity> authenticate(directory_pointer self,
                            "the device's sync token was revoked");
   if (found->expires_at_ms <= now_ms())
     return expired();
-  device_identity identity{found->device_id, found->user_id_hash};
-  st.remember(token_hash, {identity, found->expires_at_ms});
+  device_identity identity{found->device_id, found->user_id_hash,
+                           found->expires_at_ms};
+  st.remember(token_hash, identity);
   return identity;
 }
 

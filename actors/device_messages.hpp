@@ -22,6 +22,7 @@ struct device_grant {
 struct device_identity {
   std::string device_id;
   std::string user_id_hash;
+  std::int64_t expires_at_ms = 0; ///< when the sync token stops working
 };
 
 template<class Inspector>
@@ -32,8 +33,8 @@ typename Inspector::result_type inspect(Inspector& f, device_grant& x) {
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, device_identity& x) {
-  return f(caf::meta::type_name("device_identity"), x.device_id,
-           x.user_id_hash);
+  return f(caf::meta::type_name("device_identity"), x.device_id, x.user_id_hash,
+           x.expires_at_ms);
 }
 
 } // namespace awf::actors

@@ -216,7 +216,7 @@ void authenticate(api_context& ctx, std::string_view token,
                              claims.error().message));
       return;
     }
-    on_ok(caller{claims->sub, {}, claims->role == "admin"});
+    on_ok(caller{claims->sub, {}, claims->role == "admin", claims->exp * 1000});
     return;
   }
   if (token.substr(0, core::sync_token_prefix.size()) !=
@@ -233,8 +233,8 @@ void authenticate(api_context& ctx, std::string_view token,
         on_error(engine_error_outcome(who.error()));
         return;
       }
-      on_ok(
-        caller{std::move(who->user_id_hash), std::move(who->device_id), false});
+      on_ok(caller{std::move(who->user_id_hash), std::move(who->device_id),
+                   false, who->expires_at_ms});
     },
     actors::authenticate_atom_v, core::sync_token_hash(token));
 }

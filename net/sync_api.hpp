@@ -23,6 +23,7 @@ struct caller {
   std::string user_id_hash;
   std::string device_id; ///< empty when authenticated by a user token
   bool admin = false;
+  std::int64_t expires_at_ms = 0; ///< when the token stops working
 };
 
 /// A finished operation: the HTTP status it maps to, and the body (the

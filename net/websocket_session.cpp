@@ -38,6 +38,12 @@ constexpr std::size_t keep_read_buffer = 64 * 1024;
 constexpr std::size_t read_chunk = 256 * 1024;
 
 constexpr std::string_view subprotocol = "awf.v1";
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
 constexpr std::string_view bearer_protocol = "bearer.";
 
 /// Calls `fn` with each entry of the comma-separated Sec-WebSocket-Protocol
@@ -151,8 +157,8 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket,
                                      api_context& ctx, caller who,
                                      connection_slot slot)
   : ws_(std::move(socket)), close_timer_(ws_.get_executor()),
-    retry_timer_(ws_.get_executor()), ctx_(ctx), who_(std::move(who)),
-    slot_(std::move(slot)) {
+    retry_timer_(ws_.get_executor()), expiry_timer_(ws_.get_executor()),
+    ctx_(ctx), who_(std::move(who)), slot_(std::move(slot)) {
   ++ctx_.websockets;
 }
 
@@ -190,6 +196,7 @@ void websocket_session::on_accept(beast::error_code ec) {
     return; // Beast has answered a malformed upgrade with 400
   ++ctx_.responses_by_status[101];
   accepted_ = true;
+  watch_token_expiry();
   do_read();
   if (stopping_)
     close_when_drained({websocket::close_code::going_away, "shutting down"});
@@ -617,6 +624,27 @@ void websocket_session::retry_later(int seconds) {
       if (sub.stale && !sub.fetching)
         self->fetch(save_id, sub);
   });
+}
+
+void websocket_session::watch_token_expiry() {
+  if (who_.expires_at_ms <= 0 || closing_)
+    return;
+  expiry_timer_.expires_after(std::chrono::milliseconds{
+    std::max<std::int64_t>(0, who_.expires_at_ms - unix_now_ms())});
+  expiry_timer_.async_wait(
+    [weak = weak_from_this(),
+     expires = who_.expires_at_ms](beast::error_code ec) {
+      auto self = weak.lock();
+      if (ec || !self || self->closing_)
+        return;
+      if (unix_now_ms() < expires) // the wall clock went back: wait on
+        return self->watch_token_expiry();
+      self->send_error(nullptr, "token_expired",
+                       "the token of this connection has expired; connect "
+                       "again with a new one");
+      self->close_when_drained(
+        {websocket::close_code::policy_error, "token expired"});
+    });
 }
 
 bool websocket_session::adopt(subscription& sub, const json& body) {

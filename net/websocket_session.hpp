@@ -109,6 +109,9 @@ private:
   void on_fetched(const std::string& save_id, std::uint64_t generation,
                   api_outcome out);
   void retry_later(int seconds);
+  /// Closes the connection when its token expires (revocation and rotation
+  /// close it through websocket_set::close_device).
+  void watch_token_expiry();
   bool adopt(subscription& sub, const nlohmann::json& body);
   void drop_subscription(subscription_map::iterator it);
 
@@ -133,7 +136,8 @@ private:
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;
   boost::asio::steady_timer close_timer_;
-  boost::asio::steady_timer retry_timer_; ///< for stale subscriptions
+  boost::asio::steady_timer retry_timer_;  ///< for stale subscriptions
+  boost::asio::steady_timer expiry_timer_; ///< the token's end
   bool retry_armed_ = false;
   api_context& ctx_;
   caller who_;

@@ -2,11 +2,13 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/canonical_json.hpp"
+#include "persistence/database.hpp"
 #include "tests/net/api_client.hpp"
 #include "tests/net/ws_client.hpp"
 
@@ -463,6 +465,53 @@ CAF_TEST(revoking or rotating a device closes its open sockets) {
   CAF_REQUIRE_EQUAL(rotated, 200);
   CAF_CHECK(!tablet_ws.read());
   CAF_CHECK_EQUAL(tablet_ws.close_code(), 1001);
+}
+
+CAF_TEST(a socket closes when its token expires) {
+  // A user token with two seconds to live: the socket opens, then is told
+  // and closed (policy violation) when the token ends.
+  auto user_ws = connect(token("alice", "user", 2));
+  CAF_REQUIRE(user_ws.upgraded());
+  auto told = user_ws.read();
+  CAF_REQUIRE(told);
+  CAF_CHECK_EQUAL((*told)["type"], "error");
+  CAF_CHECK_EQUAL((*told)["error"]["code"], "token_expired");
+  CAF_CHECK(!user_ws.read());
+  CAF_CHECK_EQUAL(user_ws.close_code(), 1008);
+  // A sync token whose expiry (set in the store before its first use) comes
+  // in two seconds; another device's socket stays open.
+  auto phone = register_device(alice, "phone");
+  auto tablet = register_device(alice, "tablet");
+  persistence::database_options opts;
+  opts.url = db.url();
+  auto conn = persistence::database::open(opts);
+  CAF_REQUIRE(conn);
+  auto soon = std::chrono::duration_cast<std::chrono::milliseconds>(
+                (std::chrono::system_clock::now() + std::chrono::seconds{2})
+                  .time_since_epoch())
+                .count();
+  CAF_REQUIRE((*conn)->execute(
+    "UPDATE awf_devices SET expires_at_ms = " + std::to_string(soon) +
+    " WHERE device_id = '" + phone.id + "'"));
+  auto phone_ws = connect(phone.token);
+  auto tablet_ws = connect(tablet.token);
+  CAF_REQUIRE(phone_ws.upgraded());
+  CAF_REQUIRE(tablet_ws.upgraded());
+  told = phone_ws.read();
+  CAF_REQUIRE(told);
+  CAF_CHECK_EQUAL((*told)["error"]["code"], "token_expired");
+  CAF_CHECK(!phone_ws.read());
+  CAF_CHECK_EQUAL(phone_ws.close_code(), 1008);
+  // The tablet's socket still answers.
+  CAF_REQUIRE(tablet_ws.send_text("[1]"));
+  auto alive = tablet_ws.read();
+  CAF_REQUIRE(alive);
+  CAF_CHECK_EQUAL((*alive)["error"]["code"], "invalid_request");
+  // The expired token no longer opens a socket.
+  auto again = connect(phone.token);
+  CAF_CHECK(!again.upgraded());
+  CAF_CHECK_EQUAL(again.status(), 401);
+  CAF_CHECK_EQUAL(again.body()["error"]["code"], "token_expired");
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
