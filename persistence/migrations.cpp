@@ -266,6 +266,19 @@ const std::vector<migration>& all_migrations() {
             created_at TIMESTAMPTZ NOT NULL DEFAULT NOW()))sql",
        "CREATE INDEX awf_conflicts_save ON awf_conflicts (save_id, created_at)",
      }},
+    // Every turn moves its save's updated_at: indexed, that cost a write to
+    // a random index page per turn. A user's saves are few, so the list
+    // sorts them instead.
+    {4,
+     "save list index by user only",
+     {
+       "DROP INDEX awf_saves_user",
+       "CREATE INDEX awf_saves_user ON awf_saves (user_id_hash)",
+     },
+     {
+       "DROP INDEX awf_saves_user",
+       "CREATE INDEX awf_saves_user ON awf_saves (user_id_hash)",
+     }},
   };
   return list;
 }

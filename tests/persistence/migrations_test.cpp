@@ -21,21 +21,21 @@ const std::vector<std::string> spec_tables{
 const std::vector<std::string> internal_tables{
   "awf_blob_refs", "awf_key_usage", "awf_archive_turns", "awf_conflicts"};
 
-const std::vector<int> all_versions{1, 2, 3};
+const std::vector<int> all_versions{1, 2, 3, 4};
 
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(migrations_tests, raw_database_fixture)
 
-CAF_TEST(the latest schema version is 3) {
-  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 3);
+CAF_TEST(the latest schema version is 4) {
+  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 4);
 }
 
 CAF_TEST(a fresh database gets every migration and records them) {
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
   CAF_CHECK_EQUAL(*applied, all_versions);
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 3);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 4);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
                         "WHERE version = 1 AND name = 'save store'"),
                   1);
@@ -45,6 +45,27 @@ CAF_TEST(a fresh database gets every migration and records them) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
                         "WHERE version = 3 AND name = 'conflicts'"),
                   1);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
+                        "WHERE version = 4 AND name = 'save list index by "
+                        "user only'"),
+                  1);
+}
+
+CAF_TEST(the save list index no longer holds updated_at) {
+  auto applied = persistence::migrate(*db);
+  CAF_REQUIRE(applied);
+  if (db->dialect() == persistence::dialect::sqlite) {
+    CAF_CHECK_EQUAL(
+      count("SELECT COUNT(*) FROM pragma_index_info('awf_saves_user')"), 1);
+    CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM pragma_index_info("
+                          "'awf_saves_user') WHERE name = 'user_id_hash'"),
+                    1);
+  } else {
+    CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM pg_indexes WHERE indexname = "
+                          "'awf_saves_user' AND indexdef LIKE "
+                          "'%(user_id_hash)'"),
+                    1);
+  }
 }
 
 CAF_TEST(a target version stops the migrations there) {
@@ -54,18 +75,18 @@ CAF_TEST(a target version stops the migrations there) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
   auto rest = persistence::migrate(*db);
   CAF_REQUIRE(rest);
-  CAF_CHECK_EQUAL(*rest, (std::vector<int>{2, 3}));
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 3);
+  CAF_CHECK_EQUAL(*rest, (std::vector<int>{2, 3, 4}));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 4);
 }
 
 CAF_TEST(migrating again applies nothing) {
   auto first = persistence::migrate(*db);
   CAF_REQUIRE(first);
-  CAF_CHECK_EQUAL(first->size(), 3u);
+  CAF_CHECK_EQUAL(first->size(), 4u);
   auto second = persistence::migrate(*db);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 3);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 4);
 }
 
 CAF_TEST(another connection to a migrated database applies nothing) {
@@ -76,7 +97,7 @@ CAF_TEST(another connection to a migrated database applies nothing) {
   auto second = persistence::migrate(*other);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 3);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 4);
 }
 
 CAF_TEST(a fresh database has none of the tables) {
@@ -309,7 +330,7 @@ CAF_TEST(migration 3 upgrades a version 2 database and keeps its rows) {
   sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason, "
            "fork_turn, turn_count) VALUES (:a, :s, 'conflict', 2, 0)",
     soci::use(archive_1), soci::use(save_1);
-  auto third = persistence::migrate(*db);
+  auto third = persistence::migrate(*db, 3);
   CAF_REQUIRE(third);
   CAF_CHECK_EQUAL(*third, std::vector<int>{3});
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_saves"), 1);
@@ -320,6 +341,19 @@ CAF_TEST(migration 3 upgrades a version 2 database and keeps its rows) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_conflicts WHERE "
                         "conflicting_paths = 0 AND device_id IS NULL AND "
                         "fork_turn = 2"),
+                  1);
+}
+
+CAF_TEST(migration 4 upgrades a version 3 database and keeps its rows) {
+  CAF_REQUIRE(persistence::migrate(*db, 3));
+  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
+           "VALUES (:id, 's', 'u')",
+    soci::use(save_1);
+  auto fourth = persistence::migrate(*db);
+  CAF_REQUIRE(fourth);
+  CAF_CHECK_EQUAL(*fourth, std::vector<int>{4});
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_saves WHERE user_id_hash = "
+                        "'u'"),
                   1);
 }
 
