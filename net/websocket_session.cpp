@@ -38,13 +38,13 @@ constexpr std::size_t keep_read_buffer = 64 * 1024;
 constexpr std::size_t read_chunk = 256 * 1024;
 
 constexpr std::string_view subprotocol = "awf.v1";
+constexpr std::string_view bearer_protocol = "bearer.";
 
 std::int64_t unix_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
     .count();
 }
-constexpr std::string_view bearer_protocol = "bearer.";
 
 /// Calls `fn` with each entry of the comma-separated Sec-WebSocket-Protocol
 /// lists of `req`, trimmed.
