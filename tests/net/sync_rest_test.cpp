@@ -266,6 +266,23 @@ CAF_TEST(a patch that does not apply is an invalid patch) {
   CAF_CHECK_EQUAL(listed_head(alice, save.save_id), h.at(2));
 }
 
+CAF_TEST(a patch that copies the state over and over is too large) {
+  auto phone = add_device(alice, "phone");
+  auto save = add_save(alice, "copy-bomb");
+  auto h = play(phone, save, 2);
+  h.add(game_state(3));
+  // Each copy puts the whole state inside itself: 2^40 times the state
+  // unless the server stops it.
+  json patch = json::array();
+  for (int i = 0; i < 40; ++i)
+    patch.push_back(
+      {{"op", "copy"}, {"from", ""}, {"path", "/copy" + std::to_string(i)}});
+  auto body = up_body(save.save_id, phone, h, 2, 3, false);
+  body["turns"][0]["patch"] = patch;
+  check_refused(sync_up(phone.token, body), 413, "payload_too_large");
+  CAF_CHECK_EQUAL(listed_head(alice, save.save_id), h.at(2));
+}
+
 CAF_TEST(ill formed sync up bodies are bad requests) {
   auto phone = add_device(alice, "phone");
   auto save = add_save(alice, "bad-bodies");
