@@ -11,8 +11,11 @@ turn_resolver::turn_resolver(chain_head base, state_image* base_state,
     current_(base_state) {}
 
 result<std::monostate> turn_resolver::advance(incoming_turn turn) {
+  // The value is normalized (the same number and text rules as a directly
+  // persisted state) either way: a whole state here, and a normalized patch
+  // on a normalized state leaves every leaf valid. Only the nesting depth can
+  // grow through a patch; writing the canonical bytes checks it.
   nlohmann::json value;
-  bool normalized_already = false;
   if (turn.patch) {
     auto patch = normalize_json(std::move(*turn.patch));
     if (!patch)
@@ -33,23 +36,17 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
       return error{applied.error().code, "turn " +
                                            std::to_string(turn.turn_id) + ": " +
                                            applied.error().message};
-    normalized_already = true;
   } else if (turn.state) {
-    value = std::move(*turn.state);
+    auto normalized = normalize_json(std::move(*turn.state));
+    if (!normalized)
+      return normalized.error();
+    value = std::move(*normalized);
   } else {
     return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
                                         " carries neither state nor patch"};
   }
-  // The same number and text rules as a directly persisted state. A
-  // normalized patch on a normalized state leaves every leaf valid; only the
-  // nesting depth can grow, and writing the canonical bytes checks it.
-  auto normalized = normalized_already
-                      ? result<nlohmann::json>{std::move(value)}
-                      : normalize_json(std::move(value));
-  if (!normalized)
-    return normalized.error();
   state_image next;
-  if (!canonicalize_within_depth(*normalized, next.canonical))
+  if (!canonicalize_within_depth(value, next.canonical))
     return error{errc::invalid_json,
                  "turn " + std::to_string(turn.turn_id) +
                    ": the patched state is nested deeper than " +
@@ -65,7 +62,7 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
                  "turn " + std::to_string(turn.turn_id) +
                    ": state_hash does not match the resulting state (it is " +
                    hash + ")"};
-  next.value = std::move(*normalized);
+  next.value = std::move(value);
   head_.chain_hash = chain_next(head_.chain_hash, turn.turn_id, hash);
   head_.turn_id = turn.turn_id;
   state_hash_ = std::move(hash);

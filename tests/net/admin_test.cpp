@@ -259,6 +259,24 @@ CAF_TEST(the audit trail records device and sync operations) {
   }
 }
 
+CAF_TEST(an audit record that no turn commit follows is written too) {
+  // Audit records wait for the next turns' commit; with none coming, the
+  // timed flush writes them.
+  auto phone = add_device(alice, "phone");
+  auto save = add_save(alice, "lonely-refusal");
+  history h{save.session_id};
+  h.add(game_state(1));
+  h.add(game_state(2));
+  auto gap = up_body(save.save_id, phone, h, 0, 2);
+  gap["turns"].erase(0);
+  CAF_REQUIRE_EQUAL(sync_up(phone.token, gap).status, 409);
+  auto records =
+    audit_until(admin, "save_id=" + save.save_id, [](const json& r) {
+      return count_op(r, "sync_up_rejected") >= 1;
+    });
+  CAF_CHECK_EQUAL(count_op(records, "sync_up_rejected"), 1u);
+}
+
 CAF_TEST(save stats count a users own store and an admin sees all) {
   auto phone = add_device(alice, "phone");
   auto bobs = add_device(bob, "bobs-phone");

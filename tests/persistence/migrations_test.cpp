@@ -23,6 +23,13 @@ const std::vector<std::string> internal_tables{
 
 const std::vector<int> all_versions{1, 2, 3, 4};
 
+/// Inserts a save row with only the required columns.
+void insert_save(raw_database_fixture& fx, const std::string& save_id) {
+  fx.sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
+              "VALUES (:id, 's', 'u')",
+    soci::use(save_id);
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(migrations_tests, raw_database_fixture)
@@ -164,9 +171,7 @@ CAF_TEST(one save per user and session is enforced by the schema) {
   const std::string id2 = "00000000-0000-4000-8000-000000000002";
   auto insert = [&](const std::string& id) {
     try {
-      sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
-               "VALUES (:id, 's', 'u')",
-        soci::use(id);
+      insert_save(*this, id);
       return true;
     } catch (const std::exception&) {
       return false;
@@ -181,9 +186,7 @@ CAF_TEST(deleting a save cascades to its turns and references) {
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
   const std::string id = "00000000-0000-4000-8000-000000000001";
-  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
-           "VALUES (:id, 's', 'u')",
-    soci::use(id);
+  insert_save(*this, id);
   sql() << "INSERT INTO awf_blob_refs (save_id, blob_hash) VALUES (:id, 'h')",
     soci::use(id);
   sql() << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, "
@@ -203,9 +206,7 @@ CAF_TEST(migration 2 upgrades a version 1 database and keeps its rows) {
   CAF_REQUIRE(first);
   const std::string save = "00000000-0000-4000-8000-000000000001";
   const std::string archive = "00000000-0000-4000-8000-0000000000a1";
-  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
-           "VALUES (:id, 's', 'u')",
-    soci::use(save);
+  insert_save(*this, save);
   sql() << "INSERT INTO awf_devices (device_id, user_id_hash, sync_token) "
            "VALUES ('dev-1', 'u', 'hash-1')";
   sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason) "
@@ -249,9 +250,7 @@ CAF_TEST(archived turns cascade with their archive and their save) {
   const std::vector<std::string> archives{
     "00000000-0000-4000-8000-0000000000a1",
     "00000000-0000-4000-8000-0000000000a2"};
-  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
-           "VALUES (:id, 's', 'u')",
-    soci::use(save);
+  insert_save(*this, save);
   for (const auto& archive : archives) {
     sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason, "
              "fork_turn, turn_count) VALUES (:a, :s, 'conflict', 3, 2)",
@@ -324,9 +323,7 @@ bool insert_conflict(raw_database_fixture& fx, const std::string& id,
 
 CAF_TEST(migration 3 upgrades a version 2 database and keeps its rows) {
   CAF_REQUIRE(persistence::migrate(*db, 2));
-  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
-           "VALUES (:id, 's', 'u')",
-    soci::use(save_1);
+  insert_save(*this, save_1);
   sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason, "
            "fork_turn, turn_count) VALUES (:a, :s, 'conflict', 2, 0)",
     soci::use(archive_1), soci::use(save_1);
@@ -346,9 +343,7 @@ CAF_TEST(migration 3 upgrades a version 2 database and keeps its rows) {
 
 CAF_TEST(migration 4 upgrades a version 3 database and keeps its rows) {
   CAF_REQUIRE(persistence::migrate(*db, 3));
-  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
-           "VALUES (:id, 's', 'u')",
-    soci::use(save_1);
+  insert_save(*this, save_1);
   auto fourth = persistence::migrate(*db);
   CAF_REQUIRE(fourth);
   CAF_CHECK_EQUAL(*fourth, std::vector<int>{4});
@@ -359,9 +354,7 @@ CAF_TEST(migration 4 upgrades a version 3 database and keeps its rows) {
 
 CAF_TEST(conflict rows name a known branch and follow their archive and save) {
   CAF_REQUIRE(persistence::migrate(*db));
-  sql() << "INSERT INTO awf_saves (save_id, session_id, user_id_hash) "
-           "VALUES (:id, 's', 'u')",
-    soci::use(save_1);
+  insert_save(*this, save_1);
   sql() << "INSERT INTO awf_save_archives (archive_id, save_id, reason) "
            "VALUES (:a, :s, 'conflict')",
     soci::use(archive_1), soci::use(save_1);
