@@ -6,6 +6,10 @@ set -euo pipefail
 
 AWF_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 AWF_BUILD_DIR=${AWF_BUILD_DIR:-$AWF_ROOT/build}
+# ccache keys on paths relative to the checkout, so a fresh clone or a git
+# worktree in another folder reuses what an earlier build compiled.
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$AWF_ROOT}
+export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 
 AWF_PACKAGES=(
   cmake ninja-build ccache g++ pkg-config python3 clang-format
