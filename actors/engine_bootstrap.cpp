@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "config/secret_file.hpp"
 #include "persistence/config_table.hpp"
@@ -32,6 +33,34 @@ read_table(const config::settings& from_env) {
   return std::move(*table);
 }
 
+/// Creates the data directory owner-only: it holds the SQLite file and the
+/// generated secrets. An existing one open to others is only warned about:
+/// it may be shared (say /tmp), which is not ours to chmod.
+core::result<std::optional<std::string>>
+prepare_data_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  bool created = fs::create_directories(dir, ec);
+  if (ec)
+    return setting_error("CLOUD_SYNC_DATA_DIR: cannot create " + dir + ": " +
+                         ec.message());
+  if (created) {
+    fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec)
+      return setting_error("CLOUD_SYNC_DATA_DIR: cannot chmod 700 " + dir +
+                           ": " + ec.message());
+    return std::optional<std::string>{};
+  }
+  auto mode = fs::status(dir, ec).permissions();
+  if (ec || (mode & (fs::perms::group_all | fs::perms::others_all)) ==
+              fs::perms::none)
+    return std::optional<std::string>{};
+  return std::optional<std::string>{
+    "CLOUD_SYNC_DATA_DIR " + dir +
+    " is open to other users; it holds the database and secrets: chmod 700 "
+    "it"};
+}
+
 } // namespace
 
 engine_options engine_options_from(const config::settings& s) {
@@ -57,11 +86,9 @@ core::result<engine_setup> bootstrap_engine(const config::env_lookup& env) {
   auto from_env = config::load_settings(env);
   if (!from_env)
     return from_env.error();
-  std::error_code ec;
-  std::filesystem::create_directories(from_env->data_dir, ec);
-  if (ec)
-    return setting_error("CLOUD_SYNC_DATA_DIR: cannot create " +
-                         from_env->data_dir + ": " + ec.message());
+  auto dir_warning = prepare_data_dir(from_env->data_dir);
+  if (!dir_warning)
+    return dir_warning.error();
   auto table = read_table(*from_env);
   if (!table)
     return table.error();
@@ -81,6 +108,10 @@ core::result<engine_setup> bootstrap_engine(const config::env_lookup& env) {
   ctx->keys = std::make_shared<core::key_ring>(std::move(*ring));
   ctx->options = engine_options_from(*settings);
   engine_setup setup;
+  if (*dir_warning)
+    setup.warnings.push_back(std::move(**dir_warning));
+  for (auto& warning : config::unenforced_setting_warnings(env, *table))
+    setup.warnings.push_back(std::move(warning));
   setup.service.readers = static_cast<std::size_t>(settings->storage_readers);
   setup.service.writers = static_cast<std::size_t>(settings->storage_writers);
   setup.service.device_token_ttl =

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "actors/engine_context.hpp"
 #include "actors/save_service.hpp"
@@ -16,11 +18,15 @@ struct engine_setup {
   config::settings settings;
   engine_context_ptr context;
   service_options service;
+  /// Things the operator should know at start (a setting that does nothing
+  /// yet, a data directory open to others); the caller prints them.
+  std::vector<std::string> warnings;
 };
 
-/// Reads the environment, opens and migrates the database, applies the
-/// awf_cloud_sync_config overrides (environment still wins), loads the blob
-/// keys and turns it all into an engine context. Fails with a message that
+/// Reads the environment, creates the data directory (0700) when missing,
+/// opens and migrates the database, applies the awf_cloud_sync_config
+/// overrides (environment still wins), loads the blob keys and turns it all
+/// into an engine context. Fails with a message that
 /// names the offending variable (never a secret's value).
 core::result<engine_setup> bootstrap_engine(const config::env_lookup& env);
 

@@ -29,6 +29,9 @@ struct descriptor {
   setting_kind kind;
   std::function<void(settings&, const std::string&)> assign;
   std::function<std::string(const settings&)> show;
+  /// What happens instead, for a setting documented but not enforced yet
+  /// (nullptr: it works).
+  const char* not_enforced = nullptr;
 };
 
 template<class T>
@@ -57,13 +60,15 @@ auto member_shower(T settings::*member) {
 
 template<class T>
 descriptor make(const char* env, const char* column, const char* description,
-                setting_kind kind, T settings::*member) {
+                setting_kind kind, T settings::*member,
+                const char* not_enforced = nullptr) {
   return {env,
           column,
           description,
           std::move(kind),
           member_setter(member),
-          member_shower(member)};
+          member_shower(member),
+          not_enforced};
 }
 
 const std::vector<descriptor>& descriptors() {
@@ -89,13 +94,14 @@ const std::vector<descriptor>& descriptors() {
          int_range{0, 100}, &settings::verify_sample_pct),
     make("CLOUD_SYNC_RETENTION_DAYS", "retention_days",
          "days an untouched save is kept (0: forever)", int_range{0, 36500},
-         &settings::retention_days),
+         &settings::retention_days, "saves are kept forever"),
     make("CLOUD_SYNC_USER_QUOTA_MB", "user_quota_mb",
          "stored bytes allowed per user, in MiB (0: unlimited)",
-         int_range{0, 1 << 30}, &settings::user_quota_mb),
+         int_range{0, 1 << 30}, &settings::user_quota_mb,
+         "a user may store any amount"),
     make("CLOUD_SYNC_CLIENT_SEALED", "client_sealed",
-         "states arrive sealed by the client", flag{},
-         &settings::client_sealed),
+         "states arrive sealed by the client", flag{}, &settings::client_sealed,
+         "plain states are accepted"),
     make("CLOUD_SYNC_HMAC_SECRET", "hmac_secret",
          "secret that signs user tokens (at least 32 bytes)", text{},
          &settings::hmac_secret),
@@ -218,12 +224,35 @@ const std::vector<setting_info>& all_settings() {
   static const std::vector<setting_info> infos = [] {
     std::vector<setting_info> out;
     settings defaults;
-    for (const auto& d : descriptors())
-      out.push_back({d.env_name, d.column ? d.column : "", d.description,
-                     d.show(defaults)});
+    for (const auto& d : descriptors()) {
+      std::string description = d.description;
+      if (d.not_enforced)
+        description += ". NOT ENFORCED YET: " + std::string{d.not_enforced};
+      out.push_back({d.env_name, d.column ? d.column : "",
+                     std::move(description), d.show(defaults),
+                     d.not_enforced == nullptr});
+    }
     return out;
   }();
   return infos;
+}
+
+std::vector<std::string>
+unenforced_setting_warnings(const env_lookup& env,
+                            const std::map<std::string, std::string>& table) {
+  std::vector<std::string> out;
+  for (const auto& d : descriptors()) {
+    if (!d.not_enforced)
+      continue;
+    std::string source;
+    if (env(d.env_name))
+      source = d.env_name;
+    else if (d.column && table.count(d.column) != 0)
+      source = "awf_cloud_sync_config." + std::string{d.column};
+    if (!source.empty())
+      out.push_back(source + " is set but not enforced yet: " + d.not_enforced);
+  }
+  return out;
 }
 
 env_lookup process_environment() {

@@ -59,6 +59,9 @@ struct setting_info {
   std::string column;   ///< awf_cloud_sync_config column, or empty
   std::string description;
   std::string default_text;
+  /// False for a setting that is documented but does nothing yet (its
+  /// description then says so).
+  bool enforced = true;
 };
 
 /// Every variable the server reads, in a stable order.
@@ -69,6 +72,12 @@ using env_lookup = std::function<std::optional<std::string>(const char*)>;
 
 /// The process environment.
 env_lookup process_environment();
+
+/// One warning for each setting that is set (in `env` or `table`) but not
+/// enforced yet, naming where it was set and what happens instead.
+std::vector<std::string>
+unenforced_setting_warnings(const env_lookup& env,
+                            const std::map<std::string, std::string>& table);
 
 /// Builds settings from defaults, then `table` (column -> text, from the
 /// config table), then `env`. Fails naming the first bad variable.

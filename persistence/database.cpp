@@ -3,8 +3,11 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <fcntl.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/sha256.hpp"
 #include "persistence/detail/session.hpp"
@@ -25,6 +28,31 @@ std::string sqlite_path(std::string_view url) {
 std::string sqlite_connect_string(const database_options& opts) {
   return "db=\"" + sqlite_path(opts.url) +
          "\" timeout=" + std::to_string((opts.busy_timeout_ms + 999) / 1000);
+}
+
+/// True for a path SQLite opens as a file of that name (not `:memory:`, an
+/// empty temporary database or a `file:` URI).
+bool is_plain_file(const std::string& path) {
+  return !path.empty() && path != ":memory:" && !path.starts_with("file:");
+}
+
+/// Gives the SQLite file and its companions owner-only access. A missing
+/// main file is created 0600 before SQLite opens it: SQLite creates the
+/// -wal, -shm and -journal files with the main file's mode (whatever the
+/// umask), so they follow. An existing file open to others (made by an older
+/// version) is tightened. Best effort: a file we may not chmod keeps its mode.
+void restrict_sqlite_files(const std::string& path) {
+  if (!is_plain_file(path))
+    return;
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd >= 0)
+    ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    auto file = path + suffix;
+    struct stat info {};
+    if (::stat(file.c_str(), &info) == 0 && (info.st_mode & 077) != 0)
+      ::chmod(file.c_str(), info.st_mode & 0700);
+  }
 }
 
 } // namespace
@@ -49,6 +77,7 @@ stored<std::unique_ptr<database>> database::open(const database_options& opts) {
       state->session.open(soci::postgresql, opts.url);
     } else {
       state->kind = dialect::sqlite;
+      restrict_sqlite_files(sqlite_path(opts.url));
       state->session.open(soci::sqlite3, sqlite_connect_string(opts));
       auto& s = state->session;
       std::string mode;

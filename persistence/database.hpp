@@ -33,7 +33,9 @@ struct database_options {
 class database {
 public:
   /// Opens a connection and applies the connection settings (WAL, foreign
-  /// keys, busy timeout for SQLite). Does not migrate.
+  /// keys, busy timeout for SQLite). A SQLite file is created owner-only
+  /// (0600, and so are its -wal and -shm files); an existing one readable by
+  /// others is tightened to 0600. Does not migrate.
   static stored<std::unique_ptr<database>> open(const database_options& opts);
 
   /// True when `url` names a PostgreSQL database.

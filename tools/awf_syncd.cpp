@@ -88,6 +88,8 @@ int main(int argc, char** argv) {
   auto setup = actors::bootstrap_engine(env);
   if (!setup)
     return fail(setup.error().message);
+  for (const auto& warning : setup->warnings)
+    std::cerr << "awf-syncd: WARNING: " << warning << std::endl;
   bool generated_secret = false;
   auto secret = config::resolve_hmac_secret(setup->settings, &generated_secret);
   if (!secret)

@@ -110,4 +110,35 @@ CAF_TEST(an unreachable database is named) {
   CAF_CHECK(contains(boot_error(), "CLOUD_SYNC_DB"));
 }
 
+CAF_TEST(a new data directory is owner only and an open one is warned about) {
+  // The umask a service manager commonly leaves: without an explicit mode
+  // the directory would come out 0755.
+  auto old_umask = ::umask(022);
+  auto setup = actors::bootstrap_engine(env());
+  ::umask(old_umask);
+  CAF_REQUIRE(setup);
+  struct stat info {};
+  auto dir = vars["CLOUD_SYNC_DATA_DIR"];
+  CAF_REQUIRE_EQUAL(::stat(dir.c_str(), &info), 0);
+  CAF_CHECK_EQUAL(info.st_mode & 0777, 0700u);
+  CAF_CHECK(setup->warnings.empty());
+  // An existing directory open to others keeps its mode (it may be shared)
+  // but start-up says so.
+  CAF_REQUIRE_EQUAL(::chmod(dir.c_str(), 0755), 0);
+  auto again = actors::bootstrap_engine(env());
+  CAF_REQUIRE(again);
+  CAF_REQUIRE_EQUAL(again->warnings.size(), 1u);
+  CAF_CHECK(contains(again->warnings.front(), "CLOUD_SYNC_DATA_DIR"));
+  CAF_CHECK(contains(again->warnings.front(), "chmod 700"));
+}
+
+CAF_TEST(a setting that does nothing yet is warned about at start) {
+  vars["CLOUD_SYNC_USER_QUOTA_MB"] = "1";
+  auto setup = actors::bootstrap_engine(env());
+  CAF_REQUIRE(setup);
+  CAF_REQUIRE_EQUAL(setup->warnings.size(), 1u);
+  CAF_CHECK(contains(setup->warnings.front(),
+                     "CLOUD_SYNC_USER_QUOTA_MB is set but not enforced yet"));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -197,6 +197,45 @@ CAF_TEST(the database url defaults to a file in the data dir) {
   CAF_CHECK_EQUAL(explicit_db.database_url(), "postgresql://h/db");
 }
 
+// -- settings not enforced yet -----------------------------------------------
+
+CAF_TEST(settings not enforced yet say so in their description) {
+  std::vector<std::string> unenforced;
+  for (const auto& info : config::all_settings())
+    if (!info.enforced) {
+      unenforced.push_back(info.env_name);
+      CAF_CHECK(contains(info.description, "NOT ENFORCED YET"));
+    }
+  CAF_CHECK_EQUAL(unenforced,
+                  (std::vector<std::string>{"CLOUD_SYNC_RETENTION_DAYS",
+                                            "CLOUD_SYNC_USER_QUOTA_MB",
+                                            "CLOUD_SYNC_CLIENT_SEALED"}));
+}
+
+CAF_TEST(a setting not enforced yet warns when it is set) {
+  CAF_CHECK(config::unenforced_setting_warnings(no_env, {}).empty());
+  CAF_CHECK(config::unenforced_setting_warnings(
+              env_of({{"CLOUD_SYNC_ZSTD_LEVEL", "3"}}), {})
+              .empty());
+  auto quota = config::unenforced_setting_warnings(
+    env_of({{"CLOUD_SYNC_USER_QUOTA_MB", "1"}}), {});
+  CAF_REQUIRE_EQUAL(quota.size(), 1u);
+  CAF_CHECK_EQUAL(quota.front(), "CLOUD_SYNC_USER_QUOTA_MB is set but not "
+                                 "enforced yet: a user may store any amount");
+  // The table's client_sealed column counts too (insert_default_row sets it).
+  insert_default_row();
+  auto from_table = config::unenforced_setting_warnings(no_env, read());
+  CAF_REQUIRE_EQUAL(from_table.size(), 1u);
+  CAF_CHECK_EQUAL(from_table.front(),
+                  "awf_cloud_sync_config.client_sealed is set but not "
+                  "enforced yet: plain states are accepted");
+  auto all = config::unenforced_setting_warnings(
+    env_of({{"CLOUD_SYNC_RETENTION_DAYS", "30"},
+            {"CLOUD_SYNC_CLIENT_SEALED", "true"}}),
+    {});
+  CAF_CHECK_EQUAL(all.size(), 2u);
+}
+
 // -- secret files -------------------------------------------------------------
 
 CAF_TEST(a secret file is created once with mode 0600) {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <sys/stat.h>
 
 #include "persistence/save_store.hpp"
 #include "persistence/turn_writer.hpp"
@@ -18,6 +19,14 @@ namespace {
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
+}
+
+/// The permission bits of `path` (0 when it does not exist).
+unsigned mode_of(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0)
+    return 0;
+  return info.st_mode & 0777;
 }
 
 } // namespace
@@ -77,6 +86,42 @@ CAF_TEST(sqlite connections apply the chosen options) {
   auto found = other.find_save(made->save.save_id);
   CAF_CHECK_EQUAL(code_of(found), "ok");
   CAF_CHECK(std::filesystem::exists(path));
+}
+
+CAF_TEST(sqlite files are owner only whatever the umask) {
+  // Independent of the backend under test: always a local SQLite file.
+  auto path = (scratch.scratch_dir() / "modes.db").string();
+  auto old_umask = ::umask(022); // would leave 0644 files
+  {
+    auto opened = persistence::database::open({path});
+    CAF_REQUIRE(opened);
+    // Migrating writes, which makes SQLite create the -wal and -shm files.
+    CAF_REQUIRE(persistence::migrate(**opened));
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      CAF_MESSAGE("file modes.db" << suffix);
+      CAF_CHECK_EQUAL(mode_of(path + suffix), 0600u);
+    }
+  }
+  ::umask(old_umask);
+}
+
+CAF_TEST(an existing sqlite file readable by others is tightened on open) {
+  auto path = (scratch.scratch_dir() / "old.db").string();
+  {
+    auto opened = persistence::database::open({path});
+    CAF_REQUIRE(opened);
+    CAF_REQUIRE(persistence::migrate(**opened));
+  }
+  // As an older version left it.
+  CAF_REQUIRE_EQUAL(::chmod(path.c_str(), 0644), 0);
+  auto reopened = persistence::database::open({path});
+  CAF_REQUIRE(reopened);
+  persistence::save_store store{**reopened};
+  CAF_REQUIRE(store.create_or_attach("user-a", "session-1", "1.0.0"));
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    CAF_MESSAGE("file old.db" << suffix);
+    CAF_CHECK_EQUAL(mode_of(path + suffix), 0600u);
+  }
 }
 
 CAF_TEST(a failed open names the backend but never the password) {
