@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 
 #include "core/key_ring.hpp"
@@ -22,6 +23,10 @@ struct engine_options {
   std::size_t max_resident_saves = 2000;
   std::chrono::milliseconds save_idle{std::chrono::minutes{2}};
   std::size_t max_commit_batch = 256; ///< turns per group commit at most
+  /// Nonces the key ring reserves durably at a time before using them: one
+  /// small commit per block of seals, and at most one block forgotten as
+  /// spent per restart (2^16 of a key's 2^32).
+  std::uint64_t nonce_reservation_block = std::uint64_t{1} << 16;
   persistence::database_options database;
 };
 

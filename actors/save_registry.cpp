@@ -26,6 +26,14 @@ struct resident_save {
   std::vector<std::function<void(const save_actor&)>> waiting;
 };
 
+/// A request on behalf of `owner` (empty: a trusted caller), waiting for the
+/// owner of a save that is not in memory to be read.
+struct owner_bound_request {
+  std::string owner;
+  std::function<void(const save_actor&)> deliver;
+  std::function<void(caf::error)> reject;
+};
+
 struct registry_state {
   engine_context_ptr ctx;
   std::vector<storage_actor> writers;
@@ -34,6 +42,10 @@ struct registry_state {
   std::unordered_map<std::string, resident_save> saves;
   std::unordered_map<caf::actor_addr, std::string> ids_by_address;
   std::list<std::string> lru; ///< most recently used first, active only
+  /// Saves not in memory whose owner is being read, with the requests that
+  /// wait for it, in arrival order.
+  std::unordered_map<std::string, std::vector<owner_bound_request>>
+    owner_checks;
   registry_stats stats;
 
   static inline const char* name = "save_registry";
@@ -100,19 +112,80 @@ void with_save_actor(registry_pointer self, const std::string& save_id,
   deliver(entry.actor);
 }
 
+/// The one answer for a save the caller may not see: a missing save, a junk
+/// id and another user's save answer alike.
+caf::error no_such_save() {
+  return make_save_error(save_errc::not_found, "no such save");
+}
+
+// Hands the requests that waited for the owner of `save_id` on: the owner's
+// (and trusted ones) to the save's actor, every other one not_found.
+// `stored_owner` is null when the lookup failed with `err`.
+void settle_owner_check(registry_pointer self, const std::string& save_id,
+                        const std::string* stored_owner,
+                        const caf::error& err) {
+  auto& checks = self->state.owner_checks;
+  auto it = checks.find(save_id);
+  if (it == checks.end())
+    return;
+  auto waiting = std::move(it->second);
+  checks.erase(it);
+  bool missing = !stored_owner && error_code(err) == save_errc::not_found;
+  for (auto& req : waiting) {
+    if (req.owner.empty() || (stored_owner && *stored_owner == req.owner))
+      with_save_actor(self, save_id, std::move(req.deliver));
+    else if (stored_owner || missing)
+      req.reject(no_such_save());
+    else
+      req.reject(err); // the database failed: the owner is unknown
+  }
+}
+
+// Owner checks come before any load of a save's data: a save in memory
+// checks its callers itself; for one that is not, the registry first reads
+// the save's owner (one row, no turn) and spawns its actor, which loads and
+// decrypts the head, only for the owner. So another user's save answers
+// exactly like a missing one, as fast, and costs no load.
+void dispatch(registry_pointer self, const std::string& save_id,
+              owner_bound_request req) {
+  auto& st = self->state;
+  if (auto it = st.owner_checks.find(save_id); it != st.owner_checks.end()) {
+    // Behind the requests already waiting, so one caller's order holds.
+    it->second.push_back(std::move(req));
+    return;
+  }
+  if (req.owner.empty() || st.saves.count(save_id) != 0) {
+    with_save_actor(self, save_id, std::move(req.deliver));
+    return;
+  }
+  st.owner_checks[save_id].push_back(std::move(req));
+  self
+    ->request(st.pick(st.readers, save_id), caf::infinite, lookup_atom_v,
+              save_id)
+    .then(
+      [self, save_id](const persistence::save_record& record) {
+        settle_owner_check(self, save_id, &record.user_id_hash, caf::error{});
+      },
+      [self, save_id](const caf::error& err) {
+        settle_owner_check(self, save_id, nullptr, err);
+      });
+}
+
+/// Routes a request to the actor of `save_id` on behalf of `owner` (empty:
+/// a trusted caller, no check).
 template<class Reply, class... Ts>
 caf::result<Reply> route(registry_pointer self, const std::string& save_id,
-                         Ts... xs) {
+                         const std::string& owner, Ts... xs) {
   // Junk ids never get an actor: answer exactly as for a missing save.
   if (!core::is_uuid(save_id))
-    return make_save_error(save_errc::not_found, "no such save");
+    return no_such_save();
   auto rp = self->make_response_promise<Reply>();
   // Moved, not copied: a request may carry a large parsed state.
-  with_save_actor(
-    self, save_id,
-    [rp, ... xs = std::move(xs)](const save_actor& actor) mutable {
-      rp.delegate(actor, std::move(xs)...);
-    });
+  auto deliver = [rp, ... xs = std::move(xs)](const save_actor& actor) mutable {
+    rp.delegate(actor, std::move(xs)...);
+  };
+  auto reject = [rp](caf::error err) mutable { rp.deliver(std::move(err)); };
+  dispatch(self, save_id, {owner, std::move(deliver), std::move(reject)});
   return rp;
 }
 
@@ -176,41 +249,45 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
     },
     [=](persist_atom, persist_request& req) {
       auto save_id = req.save_id;
-      return route<persist_ack>(self, save_id, persist_atom_v, std::move(req));
+      return route<persist_ack>(self, save_id, any_owner, persist_atom_v,
+                                std::move(req));
     },
     [=](materialize_atom, const std::string& save_id, std::int64_t turn_id,
         const std::string& owner) {
-      return route<materialized_turn>(self, save_id, materialize_atom_v,
+      return route<materialized_turn>(self, save_id, owner, materialize_atom_v,
                                       save_id, turn_id, owner);
     },
     [=](materialize_atom, const std::string& save_id,
         const std::string& archive_id, std::int64_t turn_id,
         const std::string& owner) {
-      return route<materialized_turn>(self, save_id, materialize_atom_v,
+      return route<materialized_turn>(self, save_id, owner, materialize_atom_v,
                                       save_id, archive_id, turn_id, owner);
     },
     [=](restore_atom, restore_request& req) {
       auto save_id = req.save_id;
-      return route<restore_reply>(self, save_id, restore_atom_v,
+      auto owner = req.user_id_hash;
+      return route<restore_reply>(self, save_id, owner, restore_atom_v,
                                   std::move(req));
     },
     [=](verify_atom, const std::string& save_id, bool full,
         const std::string& owner) {
-      return route<verify_report>(self, save_id, verify_atom_v, save_id, full,
-                                  owner);
+      return route<verify_report>(self, save_id, owner, verify_atom_v, save_id,
+                                  full, owner);
     },
     [=](lookup_atom, const std::string& save_id, const std::string& owner) {
-      return route<persistence::save_record>(self, save_id, lookup_atom_v,
-                                             save_id, owner);
+      return route<persistence::save_record>(self, save_id, owner,
+                                             lookup_atom_v, save_id, owner);
     },
     [=](sync_up_atom, sync_up_request& req) {
       auto save_id = req.save_id;
-      return route<sync_up_reply>(self, save_id, sync_up_atom_v,
+      auto owner = req.user_id_hash;
+      return route<sync_up_reply>(self, save_id, owner, sync_up_atom_v,
                                   std::move(req));
     },
     [=](sync_down_atom, sync_down_request& req) {
       auto save_id = req.save_id;
-      return route<sync_down_reply>(self, save_id, sync_down_atom_v,
+      auto owner = req.user_id_hash;
+      return route<sync_down_reply>(self, save_id, owner, sync_down_atom_v,
                                     std::move(req));
     },
     [=](audit_atom, std::vector<persistence::audit_entry>& entries) {

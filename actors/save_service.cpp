@@ -2,14 +2,37 @@
 
 #include "actors/save_errc.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/nonce_reservations.hpp"
 #include "persistence/save_store.hpp"
 
 namespace awf::actors {
 
 namespace {
 
-// Brings the schema up to date and teaches the key ring how many nonces its
-// keys already spent in earlier runs.
+// Has the key ring reserve its nonces durably before it uses them, on a
+// connection of its own. `stored_use` is what the database already counts
+// for the active key; seals this ring made without a reservation (a ring
+// reused across engine starts) are reserved first.
+caf::error reserve_nonces(const engine_context& ctx,
+                          std::unique_ptr<persistence::database> db,
+                          std::uint64_t stored_use) {
+  auto store = std::make_shared<persistence::nonce_reservations>(std::move(db));
+  auto& keys = *ctx.keys;
+  auto in_memory = keys.encryptions(keys.active_key_id());
+  if (in_memory > stored_use)
+    if (auto gap = store->reserve(keys.active_key_id(), in_memory - stored_use);
+        !gap)
+      return from_storage_error(gap.error());
+  keys.reserve_nonces_with(
+    [store](const std::string& key_id, std::uint64_t count) {
+      return static_cast<bool>(store->reserve(key_id, count));
+    },
+    ctx.options.nonce_reservation_block);
+  return caf::none;
+}
+
+// Brings the schema up to date, teaches the key ring how many nonces its
+// keys already spent in earlier runs, and makes it reserve before it spends.
 caf::error prepare_database(const engine_context& ctx) {
   auto db = persistence::database::open(ctx.options.database);
   if (!db)
@@ -23,7 +46,9 @@ caf::error prepare_database(const engine_context& ctx) {
   for (const auto& [key_id, count] : *usage)
     if (ctx.keys->encryptions(key_id) < count)
       ctx.keys->record_prior_use(key_id, count - ctx.keys->encryptions(key_id));
-  return caf::none;
+  auto active = usage->find(ctx.keys->active_key_id());
+  return reserve_nonces(ctx, std::move(*db),
+                        active == usage->end() ? 0 : active->second);
 }
 
 } // namespace

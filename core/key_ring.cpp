@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <mutex>
 #include <optional>
 
 #include <openssl/crypto.h>
@@ -29,6 +30,8 @@ struct key_entry {
   std::string id;
   std::string bytes;
   std::atomic<std::uint64_t> encryptions{0};
+  /// Seals numbered below this are covered by a durable reservation.
+  std::atomic<std::uint64_t> reserved{UINT64_MAX};
 
   ~key_entry() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
 };
@@ -192,6 +195,28 @@ struct key_ring::impl {
   /// The first key encrypts. Entries are boxed because atomics do not move.
   std::vector<std::unique_ptr<key_entry>> keys;
   std::uint64_t limit = 0;
+  /// Guards `reserver` and `block`, and serializes reservations.
+  std::mutex reserve_mutex;
+  nonce_reserver reserver;
+  std::uint64_t block = 0;
+
+  /// Makes sure seal number `n` (0-based) of `key` is covered by a durable
+  /// reservation, reserving the next block if it is not.
+  bool cover(key_entry& key, std::uint64_t n) {
+    if (n < key.reserved.load(std::memory_order_acquire))
+      return true;
+    std::lock_guard<std::mutex> guard{reserve_mutex};
+    // The durable total covers every seal numbered below `reserved`; each
+    // block added to it moves that bound by `block`.
+    auto reserved = key.reserved.load(std::memory_order_acquire);
+    while (n >= reserved) {
+      if (!reserver || !reserver(key.id, block))
+        return false;
+      reserved += block;
+      key.reserved.store(reserved, std::memory_order_release);
+    }
+    return true;
+  }
 
   key_entry* find(std::string_view id) const {
     for (auto& key : keys)
@@ -280,6 +305,11 @@ result<std::string> key_ring::seal(std::string_view plaintext,
                            "\" reached its encryption limit; rotate keys"};
   } while (!key.encryptions.compare_exchange_weak(used, used + 1,
                                                   std::memory_order_relaxed));
+  // The slot stays spent if this fails: counting too many is safe.
+  if (!impl_->cover(key, used))
+    return core::error{errc::io_failure,
+                       "cannot record the nonce use of key \"" + key.id +
+                         "\"; nothing was encrypted"};
   std::string out;
   out.reserve(magic.size() + 1 + key.id.size() + nonce_size + plaintext.size() +
               tag_size);
@@ -357,6 +387,18 @@ void key_ring::record_prior_use(std::string_view key_id, std::uint64_t count) {
     next = used > UINT64_MAX - count ? UINT64_MAX : used + count;
   } while (!key->encryptions.compare_exchange_weak(used, next,
                                                    std::memory_order_relaxed));
+}
+
+void key_ring::reserve_nonces_with(nonce_reserver reserve,
+                                   std::uint64_t block) {
+  std::lock_guard<std::mutex> guard{impl_->reserve_mutex};
+  impl_->reserver = std::move(reserve);
+  impl_->block = std::max<std::uint64_t>(1, block);
+  // Nothing is reserved in this run yet: the next seal of every key
+  // reserves first.
+  for (auto& key : impl_->keys)
+    key->reserved.store(key->encryptions.load(std::memory_order_relaxed),
+                        std::memory_order_release);
 }
 
 } // namespace awf::core

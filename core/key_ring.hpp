@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -16,6 +17,11 @@ namespace awf::core {
 /// NIST SP 800-38D allows at most 2^32 encryptions under one key with random
 /// 96-bit nonces.
 inline constexpr std::uint64_t max_encryptions_per_key = std::uint64_t{1} << 32;
+
+/// Durably adds `count` to the nonces reserved for `key_id` (committed before
+/// it returns); false when that could not be recorded.
+using nonce_reserver =
+  std::function<bool(const std::string& key_id, std::uint64_t count)>;
 
 /// One named 256-bit key.
 struct named_key {
@@ -66,6 +72,15 @@ public:
 
   /// Adds `count` encryptions done by earlier runs under `key_id`.
   void record_prior_use(std::string_view key_id, std::uint64_t count);
+
+  /// From now on every seal is covered by a durable reservation before it
+  /// encrypts, so no nonce use is forgotten, whatever happens to the request
+  /// that made it: when the active key has used what this run reserved,
+  /// `reserve` records `block` more (hi-lo style; one call per `block`
+  /// seals, under a lock) and a seal it could not cover fails with
+  /// `errc::io_failure`. A restart counts every reserved nonce as spent.
+  /// Without a reserver (tools, tests) seals are counted in memory only.
+  void reserve_nonces_with(nonce_reserver reserve, std::uint64_t block);
 
   key_ring(key_ring&&) noexcept;
   key_ring& operator=(key_ring&&) noexcept;

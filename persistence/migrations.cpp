@@ -279,6 +279,19 @@ const std::vector<migration>& all_migrations() {
        "DROP INDEX awf_saves_user",
        "CREATE INDEX awf_saves_user ON awf_saves (user_id_hash)",
      }},
+    // Encryptions were counted only with the blobs a commit stored, so those
+    // of a request that failed later were forgotten at a restart. Nonces
+    // are now reserved durably in blocks before they are used.
+    {5,
+     "nonce reservations",
+     {
+       "ALTER TABLE awf_key_usage ADD COLUMN reserved INTEGER NOT NULL "
+       "DEFAULT 0",
+     },
+     {
+       "ALTER TABLE awf_key_usage ADD COLUMN reserved BIGINT NOT NULL "
+       "DEFAULT 0",
+     }},
   };
   return list;
 }

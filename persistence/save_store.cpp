@@ -187,21 +187,23 @@ storage_status save_store::set_integrity(const std::string& save_id, bool ok) {
 }
 
 stored<std::map<std::string, std::uint64_t>> save_store::key_usage() {
-  return guarded("read key usage",
-                 [&]() -> stored<std::map<std::string, std::uint64_t>> {
-                   auto& s = session_of(db_);
-                   std::map<std::string, std::uint64_t> out;
-                   std::string key_id;
-                   long long count = 0;
-                   soci::statement st = (s.prepare << "SELECT key_id, "
-                                                      "encryptions FROM "
-                                                      "awf_key_usage",
-                                         soci::into(key_id), soci::into(count));
-                   st.execute(false);
-                   while (st.fetch())
-                     out[key_id] = static_cast<std::uint64_t>(count);
-                   return out;
-                 });
+  return guarded(
+    "read key usage", [&]() -> stored<std::map<std::string, std::uint64_t>> {
+      auto& s = session_of(db_);
+      std::map<std::string, std::uint64_t> out;
+      std::string key_id;
+      long long count = 0;
+      // Reserved nonces count as spent: a seal may have used
+      // any of them before the process stopped.
+      soci::statement st = (s.prepare << "SELECT key_id, CASE WHEN reserved > "
+                                         "encryptions THEN reserved ELSE "
+                                         "encryptions END FROM awf_key_usage",
+                            soci::into(key_id), soci::into(count));
+      st.execute(false);
+      while (st.fetch())
+        out[key_id] = static_cast<std::uint64_t>(count);
+      return out;
+    });
 }
 
 } // namespace awf::persistence

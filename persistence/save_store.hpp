@@ -65,7 +65,9 @@ public:
   /// Records the outcome of a verification.
   storage_status set_integrity(const std::string& save_id, bool ok);
 
-  /// Encryptions done so far per key id (the nonce budget survives restarts).
+  /// Nonces spent so far per key id, at least (the nonce budget survives
+  /// restarts): the larger of the stored blobs' encryptions and the nonces
+  /// reserved (see nonce_reservations).
   stored<std::map<std::string, std::uint64_t>> key_usage();
 
 private:

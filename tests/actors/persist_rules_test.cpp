@@ -177,6 +177,54 @@ CAF_TEST(a key past its encryption budget refuses and stores nothing) {
   CAF_CHECK(service->persist_turn(save_id, 6, {{"t", 6}}));
 }
 
+CAF_TEST(encryptions of a failed request are counted across a restart) {
+  auto ring_of_k1 = [this] {
+    auto ring = core::key_ring::make({{"k1", key_bytes}});
+    CAF_REQUIRE(ring);
+    return std::make_shared<core::key_ring>(std::move(*ring));
+  };
+  auto opts = test::test_options(db.url());
+  opts.nonce_reservation_block = 8; // several reservations in one request
+  auto ring = ring_of_k1();
+  start(opts, ring);
+  auto made = service->create_or_attach_save("nonce-session", "user-1");
+  CAF_REQUIRE(made);
+  // Twenty turns are sealed, then the last one fails its hash check: the
+  // request fails and stores nothing.
+  actors::sync_up_request req;
+  req.save_id = made->save.save_id;
+  req.user_id_hash = "user-1";
+  req.base = made->save.head;
+  for (int t = 1; t <= 21; ++t) {
+    core::incoming_turn turn;
+    turn.turn_id = t;
+    turn.state = nlohmann::json{{"t", t}, {"pad", std::string(100, 'x')}};
+    if (t == 21)
+      turn.state_hash = std::string(64, '0');
+    req.turns.push_back(std::move(turn));
+  }
+  caf::scoped_actor self{sys};
+  bool failed = false;
+  self
+    ->request(service->registry(), std::chrono::seconds{60},
+              actors::sync_up_atom_v, std::move(req))
+    .receive([](const actors::sync_up_reply&) {},
+             [&](const caf::error& err) {
+               CAF_MESSAGE(actors::error_message(err));
+               failed = true;
+             });
+  CAF_REQUIRE(failed);
+  CAF_CHECK_EQUAL(
+    test::value_of(service->materialize(made->save.save_id)).turn_id, 0);
+  auto sealed = ring->encryptions("k1");
+  CAF_CHECK_GREATER_OR_EQUAL(sealed, 20u);
+  // A new process knows only what the database kept.
+  stop();
+  auto restarted = ring_of_k1();
+  start(opts, restarted);
+  CAF_CHECK_GREATER_OR_EQUAL(restarted->encryptions("k1"), sealed);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 CAF_TEST_FIXTURE_SCOPE(input_rules_tests, test::engine_fixture)

@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "core/canonical_json.hpp"
+#include "core/uuid.hpp"
 #include "tests/actors/engine_fixture.hpp"
 
 using namespace awf;
@@ -46,7 +47,30 @@ struct fixture : test::engine_fixture {
       th.join();
     return failures;
   }
+
+  /// Sends `xs` to the registry and returns the answer, as the network edge
+  /// does on behalf of a user.
+  template<class Reply, class... Ts>
+  caf::expected<Reply> ask(Ts&&... xs) {
+    caf::scoped_actor self{sys};
+    caf::expected<Reply> out = caf::error{};
+    self
+      ->request(service->registry(), std::chrono::seconds{60},
+                std::forward<Ts>(xs)...)
+      .receive([&](Reply& reply) { out = std::move(reply); },
+               [&](caf::error& err) { out = std::move(err); });
+    return out;
+  }
 };
+
+/// The code and message of a failed answer, to compare answers whole.
+template<class T>
+std::string failure_of(const caf::expected<T>& x) {
+  if (x)
+    return "(no error)";
+  return std::to_string(static_cast<int>(actors::error_code(x.error()))) +
+         ": " + actors::error_message(x.error());
+}
 
 } // namespace
 
@@ -124,6 +148,97 @@ CAF_TEST(requests racing a passivation reach the next actor in order) {
     CAF_CHECK_EQUAL(report->head.turn_id, 30);
   }
   CAF_CHECK_GREATER(test::value_of(service->stats()).passivated, 10u);
+}
+
+CAF_TEST(another users save is refused before anything of it is loaded) {
+  auto alice_save = new_save("alice");
+  for (int t = 1; t <= 3; ++t)
+    CAF_REQUIRE(service->persist_turn(alice_save, t, state_of(alice_save, t)));
+  start(test::test_options(db.url())); // nothing is in memory now
+  auto missing = core::random_uuid();
+  auto as_bob = [&](const std::string& save_id) {
+    std::vector<std::string> answers;
+    answers.push_back(failure_of(
+      ask<actors::materialized_turn>(actors::materialize_atom_v, save_id,
+                                     actors::head_turn, std::string{"bob"})));
+    answers.push_back(failure_of(ask<actors::verify_report>(
+      actors::verify_atom_v, save_id, true, std::string{"bob"})));
+    answers.push_back(failure_of(ask<persistence::save_record>(
+      actors::lookup_atom_v, save_id, std::string{"bob"})));
+    actors::sync_down_request down;
+    down.save_id = save_id;
+    down.user_id_hash = "bob";
+    answers.push_back(failure_of(
+      ask<actors::sync_down_reply>(actors::sync_down_atom_v, std::move(down))));
+    actors::sync_up_request up;
+    up.save_id = save_id;
+    up.user_id_hash = "bob";
+    answers.push_back(failure_of(
+      ask<actors::sync_up_reply>(actors::sync_up_atom_v, std::move(up))));
+    return answers;
+  };
+  auto foreign = as_bob(alice_save);
+  // Exactly the answers of a save that does not exist.
+  CAF_CHECK_EQUAL(foreign, as_bob(missing));
+  CAF_CHECK_EQUAL(foreign.front(),
+                  failure_of(caf::expected<int>{actors::make_save_error(
+                    actors::save_errc::not_found, "no such save")}));
+  // No save actor was spawned, so no head was read or decrypted.
+  auto stats = test::value_of(service->stats());
+  CAF_CHECK_EQUAL(stats.spawned, 0u);
+  CAF_CHECK_EQUAL(stats.resident, 0u);
+  // The owner still gets the save.
+  auto head =
+    ask<actors::materialized_turn>(actors::materialize_atom_v, alice_save,
+                                   actors::head_turn, std::string{"alice"});
+  CAF_REQUIRE(head);
+  CAF_CHECK_EQUAL(head->canonical, core::canonicalize(state_of(alice_save, 3)));
+  CAF_CHECK_EQUAL(test::value_of(service->stats()).spawned, 1u);
+  // Once in memory, the actor itself refuses bob the same way.
+  CAF_CHECK_EQUAL(as_bob(alice_save), as_bob(missing));
+}
+
+CAF_TEST(requests arriving during an owner check are all answered in order) {
+  auto save_id = new_save("alice");
+  CAF_REQUIRE(service->persist_turn(save_id, 1, state_of(save_id, 1)));
+  start(test::test_options(db.url()));
+  // All sent before any answer, while the save is not in memory: the first
+  // waits for the owner check and the rest queue behind it.
+  caf::scoped_actor self{sys};
+  auto registry = service->registry();
+  auto timeout = std::chrono::seconds{60};
+  auto persist = [&](int t) {
+    return self->request(
+      registry, timeout, actors::persist_atom_v,
+      actors::persist_request{save_id, t, state_of(save_id, t)});
+  };
+  auto lookup = [&](const char* owner) {
+    return self->request(registry, timeout, actors::lookup_atom_v, save_id,
+                         std::string{owner});
+  };
+  auto first = lookup("alice");
+  auto t2 = persist(2);
+  auto foreign = lookup("bob");
+  auto t3 = persist(3);
+  auto last = lookup("alice");
+  std::vector<std::string> answers;
+  auto note_lookup = [&](const persistence::save_record& r) {
+    answers.push_back("lookup " + std::to_string(r.head.turn_id));
+  };
+  auto note_persist = [&](const actors::persist_ack& ack) {
+    answers.push_back("persist " + std::to_string(ack.head.turn_id));
+  };
+  auto note_error = [&](const caf::error& err) {
+    answers.push_back(actors::error_message(err));
+  };
+  first.receive(note_lookup, note_error);
+  t2.receive(note_persist, note_error);
+  foreign.receive(note_lookup, note_error);
+  t3.receive(note_persist, note_error);
+  last.receive(note_lookup, note_error);
+  CAF_CHECK_EQUAL(
+    answers, (std::vector<std::string>{"lookup 1", "persist 2", "no such save",
+                                       "persist 3", "lookup 3"}));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -284,6 +284,62 @@ CAF_TEST(concurrent seals never overshoot the limit) {
   CAF_CHECK_EQUAL(ring.encryptions("k1"), 1000u);
 }
 
+CAF_TEST(seals are reserved in blocks before they encrypt) {
+  auto ring = make_ring({{"k1", test_key('a')}});
+  ring.record_prior_use("k1", 5);
+  std::vector<std::pair<std::string, std::uint64_t>> calls;
+  ring.reserve_nonces_with(
+    [&](const std::string& key_id, std::uint64_t count) {
+      calls.emplace_back(key_id, count);
+      return true;
+    },
+    4);
+  CAF_CHECK(calls.empty()); // nothing reserved before the first seal
+  for (int i = 0; i < 9; ++i)
+    CAF_REQUIRE(ring.seal("text", "ad").ok());
+  // Seals 6-9, 10-13 and 14: three blocks, each reserved before its first
+  // seal, so the durable total (5 + 12) covers all 14.
+  using call = std::pair<std::string, std::uint64_t>;
+  CAF_CHECK_EQUAL(calls, (std::vector<call>{{"k1", 4}, {"k1", 4}, {"k1", 4}}));
+  CAF_CHECK_EQUAL(ring.encryptions("k1"), 14u);
+}
+
+CAF_TEST(a seal whose reservation fails encrypts nothing) {
+  auto ring = make_ring({{"k1", test_key('a')}});
+  bool available = false;
+  ring.reserve_nonces_with(
+    [&](const std::string&, std::uint64_t) { return available; }, 2);
+  check_fails(ring.seal("text", "ad"), errc::io_failure);
+  // Counted anyway: counting a nonce too many is safe, one too few is not.
+  CAF_CHECK_EQUAL(ring.encryptions("k1"), 1u);
+  available = true;
+  CAF_CHECK(ring.seal("text", "ad").ok());
+}
+
+CAF_TEST(concurrent seals stay within their reservations) {
+  constexpr int threads = 8;
+  constexpr int attempts = 200;
+  auto ring = make_ring({{"k1", test_key('a')}});
+  std::atomic<std::uint64_t> reserved{0};
+  ring.reserve_nonces_with(
+    [&](const std::string&, std::uint64_t count) {
+      reserved += count;
+      return true;
+    },
+    7);
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t)
+    workers.emplace_back([&] {
+      for (int i = 0; i < attempts; ++i)
+        (void)ring.seal("text", "ad");
+    });
+  for (auto& worker : workers)
+    worker.join();
+  CAF_CHECK_EQUAL(ring.encryptions("k1"), std::uint64_t{threads * attempts});
+  CAF_CHECK_GREATER_OR_EQUAL(reserved.load(), ring.encryptions("k1"));
+  CAF_CHECK_LESS(reserved.load(), ring.encryptions("k1") + 7);
+}
+
 CAF_TEST(envelope key id) {
   auto ring = make_ring({{"key.2024-01", test_key('a')}});
   auto sealed = *ring.seal("text", "ad");
