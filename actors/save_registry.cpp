@@ -166,7 +166,7 @@ void dispatch(registry_pointer self, const std::string& save_id,
       [self, save_id](const persistence::save_record& record) {
         settle_owner_check(self, save_id, &record.user_id_hash, caf::error{});
       },
-      [self, save_id](const caf::error& err) {
+      [self, save_id](caf::error& err) {
         settle_owner_check(self, save_id, nullptr, err);
       });
 }

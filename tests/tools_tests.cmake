@@ -12,3 +12,11 @@ if(TARGET awf_load_model)
   awf_add_test_binary(awf_load_tests load awf_load_model)
   add_test(NAME load_model COMMAND awf_load_tests -n)
 endif()
+
+# The server binary: --help, start-up warnings and the modes of its files.
+if(TARGET awf-syncd)
+  add_test(NAME awf_syncd
+           COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/tools/awf_syncd_test.sh
+                   $<TARGET_FILE:awf-syncd>)
+  set_tests_properties(awf_syncd PROPERTIES TIMEOUT 180)
+endif()
