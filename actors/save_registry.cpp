@@ -154,7 +154,11 @@ void dispatch(registry_pointer self, const std::string& save_id,
     it->second.push_back(std::move(req));
     return;
   }
-  if (req.owner.empty() || st.saves.count(save_id) != 0) {
+  // A leaving actor's requests go to the next one, which loads the save:
+  // only an active actor checks the owner without a load.
+  auto resident = st.saves.find(save_id);
+  if (req.owner.empty() ||
+      (resident != st.saves.end() && !resident->second.passivating)) {
     with_save_actor(self, save_id, std::move(req.deliver));
     return;
   }
