@@ -210,9 +210,11 @@ struct key_ring::impl {
     // block added to it moves that bound by `block`.
     auto reserved = key.reserved.load(std::memory_order_acquire);
     while (n >= reserved) {
-      if (!reserver || !reserver(key.id, block))
+      // Never past the key's limit: those nonces can never be used.
+      auto step = std::min(block, limit - reserved);
+      if (!reserver || !reserver(key.id, step))
         return false;
-      reserved += block;
+      reserved += step;
       key.reserved.store(reserved, std::memory_order_release);
     }
     return true;

@@ -304,6 +304,21 @@ CAF_TEST(seals are reserved in blocks before they encrypt) {
   CAF_CHECK_EQUAL(ring.encryptions("k1"), 14u);
 }
 
+CAF_TEST(reservations stop at the encryption limit) {
+  auto ring = make_ring({{"k1", test_key('a')}}, 6);
+  std::vector<std::uint64_t> counts;
+  ring.reserve_nonces_with(
+    [&](const std::string&, std::uint64_t count) {
+      counts.push_back(count);
+      return true;
+    },
+    4);
+  for (int i = 0; i < 6; ++i)
+    CAF_REQUIRE(ring.seal("text", "ad").ok());
+  check_fails(ring.seal("text", "ad"), errc::key_exhausted);
+  CAF_CHECK_EQUAL(counts, (std::vector<std::uint64_t>{4, 2}));
+}
+
 CAF_TEST(a seal whose reservation fails encrypts nothing) {
   auto ring = make_ring({{"k1", test_key('a')}});
   bool available = false;

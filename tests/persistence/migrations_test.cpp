@@ -367,7 +367,7 @@ CAF_TEST(migration 3 upgrades a version 2 database and keeps its rows) {
 CAF_TEST(migration 4 upgrades a version 3 database and keeps its rows) {
   CAF_REQUIRE(persistence::migrate(*db, 3));
   insert_save(*this, save_1);
-  auto fourth = persistence::migrate(*db);
+  auto fourth = persistence::migrate(*db, 4);
   CAF_REQUIRE(fourth);
   CAF_CHECK_EQUAL(*fourth, std::vector<int>{4});
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_saves WHERE user_id_hash = "
