@@ -15,13 +15,20 @@ namespace awf::core {
 /// Deepest nesting of arrays and objects a state may have.
 inline constexpr std::size_t max_json_depth = 128;
 
+class json_budget;
+
 /// Parses `text` under I-JSON rules (RFC 7493 as tightened by contract §1):
 /// valid UTF-8, no duplicate object keys, no NaN or Infinity, nesting depth
 /// at most `max_json_depth`. Fails with `errc::invalid_json` for those and
 /// with `errc::unsupported_number` for an integer literal whose value is not
 /// exactly a double and whose double's canonical text differs from the
-/// literal. Every number of the result is stored as a double.
+/// literal. Every number of the result is stored as a double. The value
+/// being built is charged to `json_budget::for_text(text.size())`: past it
+/// the parse stops with `errc::payload_too_large`.
 result<nlohmann::json> parse_json(std::string_view text);
+
+/// The same, charging `budget` (memory, nodes and depth) as the value grows.
+result<nlohmann::json> parse_json(std::string_view text, json_budget& budget);
 
 /// Checks that an already built value obeys the same rules as `parse_json`
 /// (depth, finite numbers) and converts integer numbers to doubles with the
