@@ -628,26 +628,28 @@ bool needs_utf16_sort(const json::object_t& members) {
 
 // Each function below returns false, leaving `out` partial, when its value
 // nests arrays and objects more than `levels` deep, so a value of any depth
-// is written with bounded recursion.
-bool append_value(const json& value, std::string& out, std::size_t levels);
+// is written with bounded recursion, or once `out` holds more than `max`
+// bytes (checked after each member and element).
+bool append_value(const json& value, std::string& out, std::size_t levels,
+                  std::size_t max);
 
 bool append_member(const json::object_t::value_type& member, bool first,
-                   std::string& out, std::size_t levels) {
+                   std::string& out, std::size_t levels, std::size_t max) {
   if (!first)
     out += ',';
   append_string(member.first, out);
   out += ':';
-  return append_value(member.second, out, levels);
+  return append_value(member.second, out, levels, max) && out.size() <= max;
 }
 
 bool append_object(const json::object_t& members, std::string& out,
-                   std::size_t levels) {
+                   std::size_t levels, std::size_t max) {
   out += '{';
   bool first = true;
   if (!needs_utf16_sort(members)) {
     // nlohmann's std::map already iterates in UTF-8 byte order.
     for (const auto& member : members) {
-      if (!append_member(member, first, out, levels))
+      if (!append_member(member, first, out, levels, max))
         return false;
       first = false;
     }
@@ -659,7 +661,7 @@ bool append_object(const json::object_t& members, std::string& out,
     std::sort(sorted.begin(), sorted.end(),
               [](auto* x, auto* y) { return utf16_less(x->first, y->first); });
     for (const auto* member : sorted) {
-      if (!append_member(*member, first, out, levels))
+      if (!append_member(*member, first, out, levels, max))
         return false;
       first = false;
     }
@@ -669,13 +671,13 @@ bool append_object(const json::object_t& members, std::string& out,
 }
 
 bool append_array(const json::array_t& items, std::string& out,
-                  std::size_t levels) {
+                  std::size_t levels, std::size_t max) {
   out += '[';
   bool first = true;
   for (const auto& item : items) {
     if (!first)
       out += ',';
-    if (!append_value(item, out, levels))
+    if (!append_value(item, out, levels, max) || out.size() > max)
       return false;
     first = false;
   }
@@ -683,7 +685,8 @@ bool append_array(const json::array_t& items, std::string& out,
   return true;
 }
 
-bool append_value(const json& value, std::string& out, std::size_t levels) {
+bool append_value(const json& value, std::string& out, std::size_t levels,
+                  std::size_t max) {
   switch (value.type()) {
     case json::value_t::null: out += "null"; break;
     case json::value_t::boolean:
@@ -705,10 +708,10 @@ bool append_value(const json& value, std::string& out, std::size_t levels) {
       break;
     case json::value_t::object:
       return levels > 0 && append_object(value.get_ref<const json::object_t&>(),
-                                         out, levels - 1);
+                                         out, levels - 1, max);
     case json::value_t::array:
       return levels > 0 && append_array(value.get_ref<const json::array_t&>(),
-                                        out, levels - 1);
+                                        out, levels - 1, max);
     case json::value_t::binary:
     case json::value_t::discarded:
       // Not JSON; normalize_json rejects them. Write something valid.
@@ -755,11 +758,14 @@ std::string canonicalize(const nlohmann::json& value) {
 
 void canonicalize_to(const nlohmann::json& value, std::string& out) {
   // parse_json and normalize_json bound the depth of what reaches here.
-  append_value(value, out, std::numeric_limits<std::size_t>::max());
+  append_value(value, out, std::numeric_limits<std::size_t>::max(),
+               std::numeric_limits<std::size_t>::max());
 }
 
-bool canonicalize_within_depth(const nlohmann::json& value, std::string& out) {
-  return append_value(value, out, max_json_depth);
+bool canonicalize_within_depth(const nlohmann::json& value, std::string& out,
+                               std::size_t max_bytes) {
+  return append_value(value, out, max_json_depth, max_bytes) &&
+         out.size() <= max_bytes;
 }
 
 std::string format_es_number(double value) {

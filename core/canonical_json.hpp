@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -49,10 +50,13 @@ std::string canonicalize(const nlohmann::json& value);
 void canonicalize_to(const nlohmann::json& value, std::string& out);
 
 /// The same for a value whose leaves are known to be valid (a normalized
-/// document after a normalized patch) but whose depth is not: returns false,
-/// leaving `out` partial, when it nests arrays and objects deeper than
-/// `max_json_depth`.
-bool canonicalize_within_depth(const nlohmann::json& value, std::string& out);
+/// document after a normalized patch) but whose depth and size are not:
+/// returns false, leaving `out` partial, when it nests arrays and objects
+/// deeper than `max_json_depth`, or as soon as `out` holds more than
+/// `max_bytes` (then `out.size() > max_bytes` tells the two apart).
+bool canonicalize_within_depth(
+  const nlohmann::json& value, std::string& out,
+  std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
 /// Formats a finite double exactly as ECMAScript's Number.prototype.toString
 /// does (shortest round-trip digits, ES exponent rules, -0 as "0").

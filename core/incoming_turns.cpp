@@ -47,17 +47,20 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
     return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
                                         " carries neither state nor patch"};
   }
+  // Writing stops as soon as the bytes pass the limit.
   state_image next;
-  if (!canonicalize_within_depth(value, next.canonical))
+  bool written =
+    canonicalize_within_depth(value, next.canonical, max_state_bytes_);
+  if (next.canonical.size() > max_state_bytes_)
+    return error{errc::payload_too_large,
+                 "turn " + std::to_string(turn.turn_id) +
+                   ": the state is more than " +
+                   std::to_string(max_state_bytes_) + " bytes, the limit"};
+  if (!written)
     return error{errc::invalid_json,
                  "turn " + std::to_string(turn.turn_id) +
                    ": the patched state is nested deeper than " +
                    std::to_string(max_json_depth) + " levels"};
-  if (next.canonical.size() > max_state_bytes_)
-    return error{errc::payload_too_large,
-                 "turn " + std::to_string(turn.turn_id) + ": the state is " +
-                   std::to_string(next.canonical.size()) +
-                   " bytes; the limit is " + std::to_string(max_state_bytes_)};
   auto hash = core::state_hash(next.canonical);
   if (!turn.state_hash.empty() && turn.state_hash != hash)
     return error{errc::hash_mismatch,
