@@ -32,7 +32,7 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
       value = std::move(*current_->value);
       current_->value.reset();
     }
-    if (auto applied = apply_patch_in_place(value, *turn.patch,
+    if (auto applied = apply_patch_in_place(value, std::move(*turn.patch),
                                             max_state_bytes_, patch_budget_);
         !applied)
       return error{applied.error().code, "turn " +

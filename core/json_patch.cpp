@@ -244,7 +244,19 @@ std::string brief(const json& value) {
 struct patch_limits {
   json_budget& budget;
   std::size_t max_state_bytes;
+  /// True when the caller handed the patch over: `add` and `replace` then
+  /// move their values out of it instead of copying them.
+  bool consume_values = false;
 };
+
+/// The value of `op` to put into the document: moved out of the patch when
+/// the caller handed it over (the patch object is then not const), copied
+/// otherwise.
+json take_op_value(const operation& op, const patch_limits& limits) {
+  if (limits.consume_values)
+    return std::move(const_cast<json&>(*op.value));
+  return *op.value;
+}
 
 error too_deep(const operation& op) {
   return error{errc::invalid_json,
@@ -302,7 +314,7 @@ status charge_copy_to(const json& value, const operation& op,
 status apply_add(json& doc, const operation& op, patch_limits& limits) {
   if (auto fits = check_patch_value(op, limits); !fits)
     return fits;
-  if (auto added = add_value(doc, op.path, *op.value); !added)
+  if (auto added = add_value(doc, op.path, take_op_value(op, limits)); !added)
     return at("path", op.path_text, added.error());
   return ok_status();
 }
@@ -319,7 +331,7 @@ status apply_replace(json& doc, const operation& op, patch_limits& limits) {
     return at("path", op.path_text, target.error());
   if (auto fits = check_patch_value(op, limits); !fits)
     return fits;
-  **target = *op.value;
+  **target = take_op_value(op, limits);
   return ok_status();
 }
 
@@ -488,12 +500,12 @@ status apply_patch_in_place(json& document, const json& patch,
   return apply_patch_in_place(document, patch, max_state_bytes, budget);
 }
 
-status apply_patch_in_place(json& document, const json& patch,
-                            std::size_t max_state_bytes, json_budget& budget) {
+namespace {
+
+status apply_all(json& document, const json& patch, patch_limits limits) {
   if (!patch.is_array())
     return invalid(std::string{"patch is a "} + patch.type_name() +
                    ", not an array");
-  patch_limits limits{budget, max_state_bytes};
   std::size_t index = 0;
   try {
     for (; index < patch.size(); ++index)
@@ -503,6 +515,19 @@ status apply_patch_in_place(json& document, const json& patch,
   } catch (const std::exception& ex) {
     return invalid("operation " + std::to_string(index) + ": " + ex.what());
   }
+}
+
+} // namespace
+
+status apply_patch_in_place(json& document, const json& patch,
+                            std::size_t max_state_bytes, json_budget& budget) {
+  return apply_all(document, patch, patch_limits{budget, max_state_bytes});
+}
+
+status apply_patch_in_place(json& document, json&& patch,
+                            std::size_t max_state_bytes, json_budget& budget) {
+  return apply_all(document, patch,
+                   patch_limits{budget, max_state_bytes, true});
 }
 
 result<json> apply_patch(const json& document, const json& patch,

@@ -41,6 +41,12 @@ status apply_patch_in_place(nlohmann::json& document,
                             const nlohmann::json& patch,
                             std::size_t max_state_bytes, json_budget& budget);
 
+/// The same for a patch handed over: `add` and `replace` move their values
+/// out of it rather than copying them, so a large value is held once. The
+/// patch is left unspecified.
+status apply_patch_in_place(nlohmann::json& document, nlohmann::json&& patch,
+                            std::size_t max_state_bytes, json_budget& budget);
+
 /// Returns a patch that turns `from` into `to` under any RFC 6902
 /// implementation. Objects are compared member by member. Arrays trim their
 /// common prefix and suffix, then align the rest with a sequence diff

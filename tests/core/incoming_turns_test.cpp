@@ -205,3 +205,24 @@ CAF_TEST(a patch nesting a chain into itself fails fast at the depth limit) {
   CAF_CHECK_NOT_EQUAL(res.error().message.find("operation 0 (copy)"),
                       std::string::npos);
 }
+
+CAF_TEST(patch values are moved into the state and not copied) {
+  // The request already holds the patch: an `add` or `replace` that copied
+  // its value would hold a large value twice.
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  CAF_REQUIRE(r.advance(whole(1, json{{"x", 1.0}})));
+  json many = json::array();
+  for (int i = 0; i < 100'000; ++i)
+    many.push_back(json::object());
+  auto tree = json_cost::tree_bytes(many);
+  auto patch =
+    json::array({{{"op", "replace"}, {"path", ""}, {"value", std::move(many)}}});
+  result<std::monostate> res = std::monostate{};
+  auto peak = awf::test::peak_growth_during([&] {
+  res = r.advance(patched(2, std::move(patch), {}));
+  });
+  CAF_REQUIRE(res);
+  CAF_MESSAGE("tree " << tree << " bytes, peak " << peak << " bytes");
+  // What remains is writing the canonical bytes (300 KB).
+  CAF_CHECK_LESS(peak, tree / 4);
+}
