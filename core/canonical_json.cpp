@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_budget.hpp"
+
 namespace awf::core {
 
 // '~' first becomes "~0" so that the "~1" written for '/' is not escaped
@@ -119,9 +121,15 @@ error duplicate_key_error(std::string_view key, const std::string& pointer) {
                                 "\" more than once."};
 }
 
-error too_deep_error() {
+error too_deep_error(std::size_t max_depth = max_json_depth) {
   return {errc::invalid_json, "The JSON value is nested deeper than " +
-                                std::to_string(max_json_depth) + " levels."};
+                                std::to_string(max_depth) + " levels."};
+}
+
+error too_costly_error(const json_budget& budget) {
+  return {errc::payload_too_large, "The JSON value would take more than " +
+                                     std::to_string(budget.max_bytes()) +
+                                     " bytes of memory once parsed."};
 }
 
 error inexact_integer_error(std::string_view literal, double value,
@@ -195,9 +203,13 @@ std::optional<double> integer_as_double(Integer v) {
 
 /// SAX handler for nlohmann's parser that builds the value itself, so it can
 /// enforce what the DOM parser lets through: duplicate keys (the DOM parser
-/// keeps the last), nesting depth and the integer rule.
+/// keeps the last), nesting depth and the integer rule. Every value is
+/// charged to the budget (see `json_cost`) as it is placed, so the parse
+/// stops the moment the tree would cost more than allowed.
 class ijson_builder {
 public:
+  explicit ijson_builder(json_budget& budget) : budget_(budget) {}
+
   bool null() { return add(json(nullptr)); }
 
   bool boolean(bool value) { return add(json(value)); }
@@ -217,7 +229,15 @@ public:
     return add(json(value));
   }
 
-  bool string(std::string& value) { return add(json(std::move(value))); }
+  bool string(std::string& value) {
+    json text(std::move(value));
+    auto bytes = json_cost::heap_block(sizeof(json::string_t)) +
+                 json_cost::string_buffer(
+                   text.get_ref<const json::string_t&>().capacity());
+    if (!budget_.charge(bytes))
+      return fail(too_costly_error(budget_));
+    return add(std::move(text));
+  }
 
   bool binary(json::binary_t&) {
     // JSON text has no binary values; only the binary formats produce them.
@@ -233,6 +253,8 @@ public:
     auto [pos, inserted] = members.try_emplace(std::move(name));
     if (!inserted)
       return fail(duplicate_key_error(name, committed_pointer()));
+    if (!budget_.charge(json_cost::member_bytes(pos->first)))
+      return fail(too_costly_error(budget_));
     top.member = &pos->second;
     top.key = &pos->first;
     return true;
@@ -286,9 +308,15 @@ private:
       std::to_string(value), static_cast<double>(value), pending_pointer()));
   }
 
-  /// Stores `value` where the parser is, returning where it went. Pointers
-  /// into parent arrays stay valid: only the innermost container grows.
+  /// Stores `value` where the parser is, returning where it went, or null
+  /// when the budget is spent. Pointers into parent arrays stay valid: only
+  /// the innermost container grows. An array that grows is charged its new
+  /// storage (vectors double), an object member was charged by `key`.
   json* place(json&& value) {
+    if (!budget_.charge(0, 1)) {
+      fail(too_costly_error(budget_));
+      return nullptr;
+    }
     if (frames_.empty()) {
       root_ = std::move(value);
       return &root_;
@@ -296,21 +324,31 @@ private:
     auto& top = frames_.back();
     if (top.container->is_array()) {
       auto& items = top.container->get_ref<json::array_t&>();
+      if (items.size() == items.capacity()) {
+        auto grown = items.empty() ? 1 : 2 * items.size();
+        if (!budget_.charge(json_cost::heap_block(grown * sizeof(json)))) {
+          fail(too_costly_error(budget_));
+          return nullptr;
+        }
+      }
       return &items.emplace_back(std::move(value));
     }
     *top.member = std::move(value);
     return top.member;
   }
 
-  bool add(json&& value) {
-    place(std::move(value));
-    return true;
-  }
+  bool add(json&& value) { return place(std::move(value)) != nullptr; }
 
   bool open(json::value_t type) {
-    if (frames_.size() >= max_json_depth)
-      return fail(too_deep_error());
-    frames_.push_back(frame{place(json(type))});
+    if (frames_.size() >= budget_.max_depth())
+      return fail(too_deep_error(budget_.max_depth()));
+    json container(type);
+    if (!budget_.charge(json_cost::own_bytes(container)))
+      return fail(too_costly_error(budget_));
+    auto* placed = place(std::move(container));
+    if (placed == nullptr)
+      return false;
+    frames_.push_back(frame{placed});
     return true;
   }
 
@@ -339,6 +377,7 @@ private:
     return result;
   }
 
+  json_budget& budget_;
   json root_;
   std::vector<frame> frames_;
   std::optional<error> error_;
@@ -589,26 +628,28 @@ bool needs_utf16_sort(const json::object_t& members) {
 
 // Each function below returns false, leaving `out` partial, when its value
 // nests arrays and objects more than `levels` deep, so a value of any depth
-// is written with bounded recursion.
-bool append_value(const json& value, std::string& out, std::size_t levels);
+// is written with bounded recursion, or once `out` holds more than `max`
+// bytes (checked after each member and element).
+bool append_value(const json& value, std::string& out, std::size_t levels,
+                  std::size_t max);
 
 bool append_member(const json::object_t::value_type& member, bool first,
-                   std::string& out, std::size_t levels) {
+                   std::string& out, std::size_t levels, std::size_t max) {
   if (!first)
     out += ',';
   append_string(member.first, out);
   out += ':';
-  return append_value(member.second, out, levels);
+  return append_value(member.second, out, levels, max) && out.size() <= max;
 }
 
 bool append_object(const json::object_t& members, std::string& out,
-                   std::size_t levels) {
+                   std::size_t levels, std::size_t max) {
   out += '{';
   bool first = true;
   if (!needs_utf16_sort(members)) {
     // nlohmann's std::map already iterates in UTF-8 byte order.
     for (const auto& member : members) {
-      if (!append_member(member, first, out, levels))
+      if (!append_member(member, first, out, levels, max))
         return false;
       first = false;
     }
@@ -620,7 +661,7 @@ bool append_object(const json::object_t& members, std::string& out,
     std::sort(sorted.begin(), sorted.end(),
               [](auto* x, auto* y) { return utf16_less(x->first, y->first); });
     for (const auto* member : sorted) {
-      if (!append_member(*member, first, out, levels))
+      if (!append_member(*member, first, out, levels, max))
         return false;
       first = false;
     }
@@ -630,13 +671,13 @@ bool append_object(const json::object_t& members, std::string& out,
 }
 
 bool append_array(const json::array_t& items, std::string& out,
-                  std::size_t levels) {
+                  std::size_t levels, std::size_t max) {
   out += '[';
   bool first = true;
   for (const auto& item : items) {
     if (!first)
       out += ',';
-    if (!append_value(item, out, levels))
+    if (!append_value(item, out, levels, max) || out.size() > max)
       return false;
     first = false;
   }
@@ -644,7 +685,8 @@ bool append_array(const json::array_t& items, std::string& out,
   return true;
 }
 
-bool append_value(const json& value, std::string& out, std::size_t levels) {
+bool append_value(const json& value, std::string& out, std::size_t levels,
+                  std::size_t max) {
   switch (value.type()) {
     case json::value_t::null: out += "null"; break;
     case json::value_t::boolean:
@@ -666,10 +708,10 @@ bool append_value(const json& value, std::string& out, std::size_t levels) {
       break;
     case json::value_t::object:
       return levels > 0 && append_object(value.get_ref<const json::object_t&>(),
-                                         out, levels - 1);
+                                         out, levels - 1, max);
     case json::value_t::array:
       return levels > 0 && append_array(value.get_ref<const json::array_t&>(),
-                                        out, levels - 1);
+                                        out, levels - 1, max);
     case json::value_t::binary:
     case json::value_t::discarded:
       // Not JSON; normalize_json rejects them. Write something valid.
@@ -682,7 +724,12 @@ bool append_value(const json& value, std::string& out, std::size_t levels) {
 } // namespace
 
 result<nlohmann::json> parse_json(std::string_view text) {
-  ijson_builder builder;
+  auto budget = json_budget::for_text(text.size());
+  return parse_json(text, budget);
+}
+
+result<nlohmann::json> parse_json(std::string_view text, json_budget& budget) {
+  ijson_builder builder{budget};
   try {
     json::sax_parse(text.begin(), text.end(), &builder);
   } catch (const json::exception& ex) {
@@ -711,11 +758,14 @@ std::string canonicalize(const nlohmann::json& value) {
 
 void canonicalize_to(const nlohmann::json& value, std::string& out) {
   // parse_json and normalize_json bound the depth of what reaches here.
-  append_value(value, out, std::numeric_limits<std::size_t>::max());
+  append_value(value, out, std::numeric_limits<std::size_t>::max(),
+               std::numeric_limits<std::size_t>::max());
 }
 
-bool canonicalize_within_depth(const nlohmann::json& value, std::string& out) {
-  return append_value(value, out, max_json_depth);
+bool canonicalize_within_depth(const nlohmann::json& value, std::string& out,
+                               std::size_t max_bytes) {
+  return append_value(value, out, max_json_depth, max_bytes) &&
+         out.size() <= max_bytes;
 }
 
 std::string format_es_number(double value) {

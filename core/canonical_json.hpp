@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -15,13 +16,20 @@ namespace awf::core {
 /// Deepest nesting of arrays and objects a state may have.
 inline constexpr std::size_t max_json_depth = 128;
 
+class json_budget;
+
 /// Parses `text` under I-JSON rules (RFC 7493 as tightened by contract §1):
 /// valid UTF-8, no duplicate object keys, no NaN or Infinity, nesting depth
 /// at most `max_json_depth`. Fails with `errc::invalid_json` for those and
 /// with `errc::unsupported_number` for an integer literal whose value is not
 /// exactly a double and whose double's canonical text differs from the
-/// literal. Every number of the result is stored as a double.
+/// literal. Every number of the result is stored as a double. The value
+/// being built is charged to `json_budget::for_text(text.size())`: past it
+/// the parse stops with `errc::payload_too_large`.
 result<nlohmann::json> parse_json(std::string_view text);
+
+/// The same, charging `budget` (memory, nodes and depth) as the value grows.
+result<nlohmann::json> parse_json(std::string_view text, json_budget& budget);
 
 /// Checks that an already built value obeys the same rules as `parse_json`
 /// (depth, finite numbers) and converts integer numbers to doubles with the
@@ -42,10 +50,13 @@ std::string canonicalize(const nlohmann::json& value);
 void canonicalize_to(const nlohmann::json& value, std::string& out);
 
 /// The same for a value whose leaves are known to be valid (a normalized
-/// document after a normalized patch) but whose depth is not: returns false,
-/// leaving `out` partial, when it nests arrays and objects deeper than
-/// `max_json_depth`.
-bool canonicalize_within_depth(const nlohmann::json& value, std::string& out);
+/// document after a normalized patch) but whose depth and size are not:
+/// returns false, leaving `out` partial, when it nests arrays and objects
+/// deeper than `max_json_depth`, or as soon as `out` holds more than
+/// `max_bytes` (then `out.size() > max_bytes` tells the two apart).
+bool canonicalize_within_depth(
+  const nlohmann::json& value, std::string& out,
+  std::size_t max_bytes = std::numeric_limits<std::size_t>::max());
 
 /// Formats a finite double exactly as ECMAScript's Number.prototype.toString
 /// does (shortest round-trip digits, ES exponent rules, -0 as "0").

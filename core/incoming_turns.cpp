@@ -8,13 +8,15 @@ namespace awf::core {
 turn_resolver::turn_resolver(chain_head base, state_image* base_state,
                              std::size_t max_state_bytes)
   : head_(std::move(base)), max_state_bytes_(max_state_bytes),
+    patch_budget_(json_budget::for_state(max_state_bytes)),
     current_(base_state) {}
 
 result<std::monostate> turn_resolver::advance(incoming_turn turn) {
   // The value is normalized (the same number and text rules as a directly
   // persisted state) either way: a whole state here, and a normalized patch
-  // on a normalized state leaves every leaf valid. Only the nesting depth can
-  // grow through a patch; writing the canonical bytes checks it.
+  // on a normalized state leaves every leaf valid. The patch applier keeps
+  // the nesting depth within the limit and charges what it copies to the
+  // request's budget; writing the canonical bytes checks the depth again.
   nlohmann::json value;
   if (turn.patch) {
     auto patch = normalize_json(std::move(*turn.patch));
@@ -30,8 +32,8 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
       value = std::move(*current_->value);
       current_->value.reset();
     }
-    if (auto applied =
-          apply_patch_in_place(value, *turn.patch, max_state_bytes_);
+    if (auto applied = apply_patch_in_place(value, std::move(*turn.patch),
+                                            max_state_bytes_, patch_budget_);
         !applied)
       return error{applied.error().code, "turn " +
                                            std::to_string(turn.turn_id) + ": " +
@@ -45,17 +47,20 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
     return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
                                         " carries neither state nor patch"};
   }
+  // Writing stops as soon as the bytes pass the limit.
   state_image next;
-  if (!canonicalize_within_depth(value, next.canonical))
+  bool written =
+    canonicalize_within_depth(value, next.canonical, max_state_bytes_);
+  if (next.canonical.size() > max_state_bytes_)
+    return error{errc::payload_too_large,
+                 "turn " + std::to_string(turn.turn_id) +
+                   ": the state is more than " +
+                   std::to_string(max_state_bytes_) + " bytes, the limit"};
+  if (!written)
     return error{errc::invalid_json,
                  "turn " + std::to_string(turn.turn_id) +
                    ": the patched state is nested deeper than " +
                    std::to_string(max_json_depth) + " levels"};
-  if (next.canonical.size() > max_state_bytes_)
-    return error{errc::payload_too_large,
-                 "turn " + std::to_string(turn.turn_id) + ": the state is " +
-                   std::to_string(next.canonical.size()) +
-                   " bytes; the limit is " + std::to_string(max_state_bytes_)};
   auto hash = core::state_hash(next.canonical);
   if (!turn.state_hash.empty() && turn.state_hash != hash)
     return error{errc::hash_mismatch,

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/chain.hpp"
+#include "core/json_budget.hpp"
 #include "core/result.hpp"
 #include "core/turn_codec.hpp"
 
@@ -27,7 +28,9 @@ struct incoming_turn {
 
 /// Rebuilds consecutive incoming turns on top of a known position. Only the
 /// current state and the one before are kept, so a long run of turns needs
-/// the memory of two states, not of all of them.
+/// the memory of two states, not of all of them. The patches of all turns
+/// share one `json_budget::for_state(max_state_bytes)`: together they may
+/// copy at most that much memory.
 class turn_resolver {
 public:
   /// Starts at `base` whose state is `base_state` (nullptr: the state before
@@ -59,6 +62,7 @@ private:
   chain_head head_;
   std::string state_hash_;
   std::size_t max_state_bytes_;
+  json_budget patch_budget_;
   state_image* current_;
   state_image* previous_ = nullptr;
   std::array<std::optional<state_image>, 2> owned_;

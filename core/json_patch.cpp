@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/json_budget.hpp"
+
 namespace awf::core {
 
 namespace {
@@ -44,11 +46,18 @@ error invalid(std::string reason) {
   return error{errc::invalid_patch, std::move(reason)};
 }
 
-/// Quotes `text` as a JSON string for messages. Replaces invalid UTF-8
-/// rather than throwing, since keys built in code need not be valid.
+/// Longest quotation of a pointer or key in an error message.
+constexpr std::size_t max_quoted_bytes = 100;
+
+/// Quotes `text` as a JSON string for messages, cut to `max_quoted_bytes`
+/// (a client's pointer may be megabytes long). Replaces invalid UTF-8
+/// rather than throwing, since keys built in code need not be valid and the
+/// cut may split a character.
 std::string json_string(std::string_view text) {
-  return json(std::string{text})
-    .dump(-1, ' ', false, json::error_handler_t::replace);
+  bool cut = text.size() > max_quoted_bytes;
+  auto quoted = json(std::string{text.substr(0, max_quoted_bytes)})
+                  .dump(-1, ' ', false, json::error_handler_t::replace);
+  return cut ? quoted + "..." : quoted;
 }
 
 /// Prefixes `cause` with the pointer it is about: `path "/a": no member "a"`.
@@ -231,8 +240,81 @@ std::string brief(const json& value) {
 
 // -- operations ---------------------------------------------------------------
 
-status apply_add(json& doc, const operation& op) {
-  if (auto added = add_value(doc, op.path, *op.value); !added)
+/// Everything an operation may spend: the budget of the whole patch.
+struct patch_limits {
+  json_budget& budget;
+  std::size_t max_state_bytes;
+  /// True when the caller handed the patch over: `add` and `replace` then
+  /// move their values out of it instead of copying them.
+  bool consume_values = false;
+};
+
+/// The value of `op` to put into the document: moved out of the patch when
+/// the caller handed it over (the patch object is then not const), copied
+/// otherwise.
+json take_op_value(const operation& op, const patch_limits& limits) {
+  if (limits.consume_values)
+    return std::move(const_cast<json&>(*op.value));
+  return *op.value;
+}
+
+error too_deep(const operation& op) {
+  return error{errc::invalid_json,
+               "the value at path " + json_string(op.path_text) +
+                 " would be nested deeper than " +
+                 std::to_string(max_json_depth) + " levels"};
+}
+
+error too_large(const patch_limits& limits) {
+  return error{
+    errc::payload_too_large,
+    "the patch copies more than " + std::to_string(limits.budget.max_bytes()) +
+      " bytes of memory (the bound for a state of at most " +
+      std::to_string(limits.max_state_bytes) + " bytes); send the state whole"};
+}
+
+/// Maps a failed charge to the operation's error.
+status charged(copy_charge outcome, const operation& op,
+               const patch_limits& limits) {
+  switch (outcome) {
+    case copy_charge::ok: return ok_status();
+    case copy_charge::too_deep: return too_deep(op);
+    case copy_charge::too_large: return too_large(limits);
+  }
+  return too_large(limits);
+}
+
+/// Checks that a value from the patch itself fits at `op.path` within the
+/// depth limit. Each such value is walked and copied once, so its cost is
+/// bounded by the patch (whose parse was charged) and takes no budget.
+status check_patch_value(const operation& op, const patch_limits& limits) {
+  auto walk_budget = json_budget::unlimited();
+  return charged(charge_depth_walk(*op.value, op.path.size(), walk_budget), op,
+                 limits);
+}
+
+/// Charges the budget for a copy of `value` (a value of the document) put
+/// at `op.path`, before it is made: every node and byte, and the new member
+/// or element itself.
+status charge_copy_to(const json& value, const operation& op,
+                      patch_limits& limits) {
+  if (auto ok =
+        charged(charge_copy(value, op.path.size(), limits.budget), op, limits);
+      !ok)
+    return ok;
+  auto slot = op.path.empty()
+                ? 0
+                : std::max(json_cost::member_bytes(op.path.back()),
+                           json_cost::array_element_bytes);
+  if (!limits.budget.charge(slot))
+    return too_large(limits);
+  return ok_status();
+}
+
+status apply_add(json& doc, const operation& op, patch_limits& limits) {
+  if (auto fits = check_patch_value(op, limits); !fits)
+    return fits;
+  if (auto added = add_value(doc, op.path, take_op_value(op, limits)); !added)
     return at("path", op.path_text, added.error());
   return ok_status();
 }
@@ -243,17 +325,21 @@ status apply_remove(json& doc, const operation& op) {
   return ok_status();
 }
 
-status apply_replace(json& doc, const operation& op) {
+status apply_replace(json& doc, const operation& op, patch_limits& limits) {
   auto target = resolve(doc, op.path);
   if (!target)
     return at("path", op.path_text, target.error());
-  **target = *op.value;
+  if (auto fits = check_patch_value(op, limits); !fits)
+    return fits;
+  **target = take_op_value(op, limits);
   return ok_status();
 }
 
 /// RFC 6902 move: remove at `from`, then add at `path`, so `path` indices
-/// refer to the document after the removal.
-status apply_move(json& doc, const operation& op) {
+/// refer to the document after the removal. Moving allocates nothing, but a
+/// value moved deeper than it was may pass the depth limit: that is checked
+/// by a walk whose nodes count against the budget (the walk is the work).
+status apply_move(json& doc, const operation& op, patch_limits& limits) {
   if (is_strictly_inside(op.path, op.from))
     return invalid("cannot move " + json_string(op.from_text) +
                    " into its own child " + json_string(op.path_text));
@@ -263,6 +349,16 @@ status apply_move(json& doc, const operation& op) {
       return at("from", op.from_text, source.error());
     return ok_status();
   }
+  if (op.path.size() > op.from.size()) {
+    auto source = resolve(doc, op.from);
+    if (!source)
+      return at("from", op.from_text, source.error());
+    if (auto fits =
+          charged(charge_depth_walk(**source, op.path.size(), limits.budget),
+                  op, limits);
+        !fits)
+      return fits;
+  }
   auto value = take_value(doc, op.from);
   if (!value)
     return at("from", op.from_text, value.error());
@@ -271,41 +367,14 @@ status apply_move(json& doc, const operation& op) {
   return ok_status();
 }
 
-/// Takes the approximate serialized size of `value` from `budget`; false,
-/// without walking further, once the budget is spent.
-bool take_copy_budget(const json& value, std::size_t& budget) {
-  std::size_t cost = 8;
-  if (value.is_string())
-    cost += value.get_ref<const std::string&>().size();
-  if (cost > budget)
-    return false;
-  budget -= cost;
-  if (value.is_object()) {
-    for (const auto& [key, member] : value.items()) {
-      if (key.size() > budget)
-        return false;
-      budget -= key.size();
-      if (!take_copy_budget(member, budget))
-        return false;
-    }
-  } else if (value.is_array()) {
-    for (const auto& item : value)
-      if (!take_copy_budget(item, budget))
-        return false;
-  }
-  return true;
-}
-
-status apply_copy(json& doc, const operation& op, std::size_t& copy_budget) {
+/// RFC 6902 copy. Copying a value into itself doubles it: the budget is
+/// charged for every node before the copy is made.
+status apply_copy(json& doc, const operation& op, patch_limits& limits) {
   auto source = resolve(doc, op.from);
   if (!source)
     return at("from", op.from_text, source.error());
-  // Copying a value into itself doubles it: a few dozen such operations
-  // would otherwise ask for more memory than any machine has.
-  if (!take_copy_budget(**source, copy_budget))
-    return error{errc::payload_too_large,
-                 "the patch copies more data than a state may hold; send "
-                 "the state whole"};
+  if (auto fits = charge_copy_to(**source, op, limits); !fits)
+    return fits;
   if (auto added = add_value(doc, op.path, **source); !added)
     return at("path", op.path_text, added.error());
   return ok_status();
@@ -324,14 +393,13 @@ status apply_test(json& doc, const operation& op) {
   return ok_status();
 }
 
-status apply_operation(json& doc, const operation& op,
-                       std::size_t& copy_budget) {
+status apply_operation(json& doc, const operation& op, patch_limits& limits) {
   switch (op.kind) {
-    case op_kind::add: return apply_add(doc, op);
+    case op_kind::add: return apply_add(doc, op, limits);
     case op_kind::remove: return apply_remove(doc, op);
-    case op_kind::replace: return apply_replace(doc, op);
-    case op_kind::move: return apply_move(doc, op);
-    case op_kind::copy: return apply_copy(doc, op, copy_budget);
+    case op_kind::replace: return apply_replace(doc, op, limits);
+    case op_kind::move: return apply_move(doc, op, limits);
+    case op_kind::copy: return apply_copy(doc, op, limits);
     case op_kind::test: return apply_test(doc, op);
   }
   return invalid("unknown op");
@@ -413,12 +481,12 @@ result<operation> parse_operation(const json& op) {
 /// Parses and applies operation `index` of `patch` to `doc`, naming the
 /// operation in any error.
 status apply_at(json& doc, const json& patch, std::size_t index,
-                std::size_t& copy_budget) {
+                patch_limits& limits) {
   auto label = "operation " + std::to_string(index);
   auto op = parse_operation(patch[index]);
   if (!op)
     return invalid(label + ": " + op.error().message);
-  if (auto applied = apply_operation(doc, *op, copy_budget); !applied)
+  if (auto applied = apply_operation(doc, *op, limits); !applied)
     return error{applied.error().code, label + " (" + std::string{op->name} +
                                          "): " + applied.error().message};
   return ok_status();
@@ -427,15 +495,21 @@ status apply_at(json& doc, const json& patch, std::size_t index,
 } // namespace
 
 status apply_patch_in_place(json& document, const json& patch,
-                            std::size_t max_copied_bytes) {
+                            std::size_t max_state_bytes) {
+  auto budget = json_budget::for_state(max_state_bytes);
+  return apply_patch_in_place(document, patch, max_state_bytes, budget);
+}
+
+namespace {
+
+status apply_all(json& document, const json& patch, patch_limits limits) {
   if (!patch.is_array())
     return invalid(std::string{"patch is a "} + patch.type_name() +
                    ", not an array");
   std::size_t index = 0;
   try {
     for (; index < patch.size(); ++index)
-      if (auto applied = apply_at(document, patch, index, max_copied_bytes);
-          !applied)
+      if (auto applied = apply_at(document, patch, index, limits); !applied)
         return applied.error();
     return ok_status();
   } catch (const std::exception& ex) {
@@ -443,12 +517,25 @@ status apply_patch_in_place(json& document, const json& patch,
   }
 }
 
+} // namespace
+
+status apply_patch_in_place(json& document, const json& patch,
+                            std::size_t max_state_bytes, json_budget& budget) {
+  return apply_all(document, patch, patch_limits{budget, max_state_bytes});
+}
+
+status apply_patch_in_place(json& document, json&& patch,
+                            std::size_t max_state_bytes, json_budget& budget) {
+  return apply_all(document, patch,
+                   patch_limits{budget, max_state_bytes, true});
+}
+
 result<json> apply_patch(const json& document, const json& patch,
-                         std::size_t max_copied_bytes) {
+                         std::size_t max_state_bytes) {
   // The only deep copy: on failure it is dropped, which makes the patch
   // all-or-nothing.
   json doc = document;
-  if (auto applied = apply_patch_in_place(doc, patch, max_copied_bytes);
+  if (auto applied = apply_patch_in_place(doc, patch, max_state_bytes);
       !applied)
     return applied.error();
   return doc;

@@ -4,26 +4,48 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_budget.hpp"
 #include "core/result.hpp"
 
 namespace awf::core {
 
+/// The state limit assumed when a caller names none (tools, stored data).
+inline constexpr std::size_t default_patch_state_bytes = std::size_t{64} << 20;
+
 /// Applies `patch` (an array of RFC 6902 operations) to `document`.
 /// All-or-nothing: on any malformed operation, missing path or failed
 /// `test`, returns `errc::invalid_patch` naming the operation index and
-/// leaves nothing half applied. `copy` operations together may copy values
-/// of about `max_copied_bytes` serialized bytes at most; past that the patch
-/// fails with `errc::payload_too_large` (a value copied into itself doubles,
-/// so a short patch could otherwise exhaust memory).
+/// leaves nothing half applied. Each operation is checked before it runs:
+/// a value that `add`, `replace`, `move` or `copy` would place deeper than
+/// `max_json_depth` levels fails with `errc::invalid_json`, so a document
+/// within the depth limit stays within it and every walk over it is
+/// bounded. `copy`, the one operation that allocates more than the patch
+/// itself holds, is charged at its real memory cost (`json_cost`) before it
+/// is made; once the copies would pass
+/// `json_budget::for_state(max_state_bytes)`, the patch fails with
+/// `errc::payload_too_large`.
 result<nlohmann::json>
 apply_patch(const nlohmann::json& document, const nlohmann::json& patch,
-            std::size_t max_copied_bytes = std::size_t{64} << 20);
+            std::size_t max_state_bytes = default_patch_state_bytes);
 
 /// Applies `patch` to `document` in place, without the copy. On failure
 /// `document` may be left partly patched: callers must discard it.
-result<std::monostate>
+status
 apply_patch_in_place(nlohmann::json& document, const nlohmann::json& patch,
-                     std::size_t max_copied_bytes = std::size_t{64} << 20);
+                     std::size_t max_state_bytes = default_patch_state_bytes);
+
+/// The same, charging `budget` (which may be shared by several patches,
+/// e.g. all the turns of one request); `max_state_bytes` only names the
+/// limit in messages.
+status apply_patch_in_place(nlohmann::json& document,
+                            const nlohmann::json& patch,
+                            std::size_t max_state_bytes, json_budget& budget);
+
+/// The same for a patch handed over: `add` and `replace` move their values
+/// out of it rather than copying them, so a large value is held once. The
+/// patch is left unspecified.
+status apply_patch_in_place(nlohmann::json& document, nlohmann::json&& patch,
+                            std::size_t max_state_bytes, json_budget& budget);
 
 /// Returns a patch that turns `from` into `to` under any RFC 6902
 /// implementation. Objects are compared member by member. Arrays trim their

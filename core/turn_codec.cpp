@@ -4,6 +4,7 @@
 
 #include "core/canonical_json.hpp"
 #include "core/chain.hpp"
+#include "core/json_budget.hpp"
 #include "core/json_patch.hpp"
 #include "core/sha256.hpp"
 #include "core/zstd_codec.hpp"
@@ -45,7 +46,11 @@ error turn_error(errc code, std::int64_t turn_id, const std::string& what) {
 
 result<const nlohmann::json*> state_image::parsed() {
   if (!value) {
-    auto parsed_value = parse_json(canonical);
+    // Stored or already checked bytes: bounded by the state limit they
+    // passed, so only the depth is limited here (a state's tree may take up
+    // to about 27 times its canonical bytes, see json_cost).
+    auto budget = json_budget::unlimited();
+    auto parsed_value = parse_json(canonical, budget);
     if (!parsed_value)
       return parsed_value.error();
     value = std::move(*parsed_value);
@@ -201,16 +206,23 @@ result<state_image> decode_turn(const stored_turn& turn, state_image* previous,
     if (!before)
       return turn_error(errc::corrupt_data, turn.turn_id,
                         before.error().message);
-    auto patch = parse_json(*plain);
+    // The blob is authenticated and hash-checked: it was charged when the
+    // device sent it, under the limit in force then, so only the depth
+    // limit applies here.
+    auto parse_budget = json_budget::unlimited();
+    auto patch = parse_json(*plain, parse_budget);
     if (!patch)
       return turn_error(errc::corrupt_data, turn.turn_id,
                         patch.error().message);
-    auto after = apply_patch(**before, *patch);
-    if (!after)
+    nlohmann::json after = **before;
+    auto patch_budget = json_budget::unlimited();
+    if (auto applied =
+          apply_patch_in_place(after, *patch, max_state_bytes, patch_budget);
+        !applied)
       return turn_error(errc::corrupt_data, turn.turn_id,
-                        after.error().message);
-    image.canonical = canonicalize(*after);
-    image.value = std::move(*after);
+                        applied.error().message);
+    image.canonical = canonicalize(after);
+    image.value = std::move(after);
   }
   if (state_hash(image.canonical) != turn.state_hash)
     return turn_error(errc::corrupt_data, turn.turn_id,

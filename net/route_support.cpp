@@ -63,9 +63,11 @@ std::optional<nlohmann::json> json_body(request_handle& h, bool empty_ok) {
     return nlohmann::json::object();
   auto parsed = core::parse_json(h.req.body());
   if (!parsed) {
-    bool number = parsed.error().code == core::errc::unsupported_number;
-    reply_error(h, number ? 422 : 400, core::to_string(parsed.error().code),
-                parsed.error().message);
+    auto code = parsed.error().code;
+    int status = code == core::errc::unsupported_number  ? 422
+                 : code == core::errc::payload_too_large ? 413
+                                                         : 400;
+    reply_error(h, status, core::to_string(code), parsed.error().message);
     return std::nullopt;
   }
   if (!parsed->is_object()) {

@@ -18,9 +18,15 @@ AWF_PACKAGES=(
   postgresql-15 sqlite3
 )
 
+# Only tools/fuzz.sh needs these; a plain build or test run does not.
+AWF_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+
+# Prints the packages of the list named by $1 (default AWF_PACKAGES) that
+# are not installed.
 awf_missing_packages() {
+  local -n wanted=${1:-AWF_PACKAGES}
   local p
-  for p in "${AWF_PACKAGES[@]}"; do
+  for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
       || echo "$p"
   done
@@ -28,7 +34,7 @@ awf_missing_packages() {
 
 awf_install_dependencies() {
   local missing
-  missing=$(awf_missing_packages)
+  missing=$(awf_missing_packages "${1:-AWF_PACKAGES}")
   [ -z "$missing" ] && return 0
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"

@@ -357,3 +357,19 @@ CAF_TEST(normalize limits depth) {
   CAF_CHECK_EQUAL(normalize_code(deep(128)), "ok");
   CAF_CHECK_EQUAL(normalize_code(deep(129)), "invalid_json");
 }
+
+CAF_TEST(bounded canonicalization stops once the bytes pass the limit) {
+  json big = json::array();
+  for (int i = 0; i < 100'000; ++i)
+    big.push_back(json::array({123456.5, "abcdef"}));
+  std::string out;
+  CAF_CHECK(!canonicalize_within_depth(big, out, 1000));
+  // It stops after the element that passed the limit, not at the end.
+  CAF_CHECK_GREATER(out.size(), 1000u);
+  CAF_CHECK_LESS(out.size(), 1100u);
+  std::string whole;
+  CAF_CHECK(canonicalize_within_depth(big, whole));
+  CAF_CHECK_EQUAL(whole, canonicalize(big));
+  std::string exact;
+  CAF_CHECK(canonicalize_within_depth(big, exact, whole.size()));
+}

@@ -6,6 +6,7 @@
 
 #include "core/canonical_json.hpp"
 #include "core/sync_token.hpp"
+#include "tests/support/allocation_counter.hpp"
 
 using namespace awf::core;
 using nlohmann::json;
@@ -145,4 +146,83 @@ CAF_TEST(a patch value with an inexact integer is refused) {
   CAF_REQUIRE(!res);
   CAF_CHECK_EQUAL(to_string(res.error().code),
                   std::string{"unsupported_number"});
+}
+
+CAF_TEST(a hostile sync up stays under the documented memory bound) {
+  // Finding 2 of issue 10 as the server sees it: a 1.5 KB body whose patch
+  // doubles a value 24 times. Parsing the body and rebuilding the turn may
+  // allocate the parse budget of the body and the copy budget of the state
+  // limit (docs/security.md), not gigabytes.
+  constexpr std::size_t state_limit = std::size_t{1} << 20;
+  std::string body = R"({"turns": [{"turn_id": 2, "state_hash": ")" +
+                     std::string(64, 'a') +
+                     R"(", "patch": [{"op": "add", "path": "/d", "value":
+                     {"": 0}})";
+  for (int i = 0; i < 24; ++i)
+    body += R"(, {"op": "copy", "from": "/d", "path": "/d/)" +
+            std::to_string(i) + R"("})";
+  body += "]}]}";
+  CAF_MESSAGE("body of " << body.size() << " bytes");
+  state_image base{R"({"gold":1})", {}};
+  turn_resolver r{{1, "c1"}, &base, state_limit};
+  result<std::monostate> res = std::monostate{};
+  auto peak = awf::test::peak_growth_during([&] {
+    auto parsed = parse_json(body);
+    CAF_REQUIRE(parsed);
+    auto& turn = (*parsed)["turns"][0];
+    res = r.advance(patched(2, std::move(turn["patch"]),
+                            turn["state_hash"].get<std::string>()));
+  });
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code),
+                  std::string{"payload_too_large"});
+  CAF_MESSAGE(res.error().message << "; peak " << peak << " bytes");
+  auto bound = json_budget::for_text(body.size()).max_bytes() +
+               json_budget::for_state(state_limit).max_bytes();
+  CAF_CHECK_LESS_OR_EQUAL(peak, bound);
+}
+
+CAF_TEST(a patch nesting a chain into itself fails fast at the depth limit) {
+  // Finding 1 of issue 10 through the resolver: the copy is refused before
+  // it is made, not when the result is written.
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  json chain = json::object();
+  for (int i = 1; i < 100; ++i)
+    chain = json{{"k", std::move(chain)}};
+  CAF_REQUIRE(r.advance(whole(1, json{{"c", chain}})));
+  json patch = json::array();
+  std::size_t depth = 100;
+  for (int i = 0; i < 9; ++i, depth *= 2) {
+    std::string path = "/c";
+    for (std::size_t level = 0; level < depth; ++level)
+      path += "/k";
+    patch.push_back({{"op", "copy"}, {"from", "/c"}, {"path", path}});
+  }
+  auto res = r.advance(patched(2, patch, std::string(64, 'a')));
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_json"});
+  CAF_MESSAGE(res.error().message);
+  CAF_CHECK_NOT_EQUAL(res.error().message.find("operation 0 (copy)"),
+                      std::string::npos);
+}
+
+CAF_TEST(patch values are moved into the state and not copied) {
+  // The request already holds the patch: an `add` or `replace` that copied
+  // its value would hold a large value twice.
+  turn_resolver r{genesis(), nullptr, 1 << 20};
+  CAF_REQUIRE(r.advance(whole(1, json{{"x", 1.0}})));
+  json many = json::array();
+  for (int i = 0; i < 100'000; ++i)
+    many.push_back(json::object());
+  auto tree = json_cost::tree_bytes(many);
+  auto patch =
+    json::array({{{"op", "replace"}, {"path", ""}, {"value", std::move(many)}}});
+  result<std::monostate> res = std::monostate{};
+  auto peak = awf::test::peak_growth_during([&] {
+  res = r.advance(patched(2, std::move(patch), {}));
+  });
+  CAF_REQUIRE(res);
+  CAF_MESSAGE("tree " << tree << " bytes, peak " << peak << " bytes");
+  // What remains is writing the canonical bytes (300 KB).
+  CAF_CHECK_LESS(peak, tree / 4);
 }

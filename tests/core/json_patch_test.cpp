@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/json_array_diff.hpp"
+#include "tests/support/allocation_counter.hpp"
 #include "tests/support/shared_dir.hpp"
 
 using namespace awf::core;
@@ -471,15 +472,110 @@ CAF_TEST(copies that double the document stop at the copy budget) {
   CAF_REQUIRE(!res);
   CAF_CHECK_EQUAL(to_string(res.error().code),
                   std::string{"payload_too_large"});
-  // About 1,000 bytes doubling per copy: the 11th copy (index 10) would
-  // pass 1 MiB in all.
-  CAF_CHECK_NOT_EQUAL(res.error().message.find("operation 10 (copy)"),
+  // The copies are charged at what they really cost, json_cost::tree_bytes:
+  // the first one that would pass 4 MiB (4 bytes per byte of a 1 MiB state)
+  // is refused.
+  std::size_t spent = 0;
+  std::size_t refused = 0;
+  json x = doc["x"];
+  for (; refused < 40; ++refused) {
+    spent += json_cost::tree_bytes(x) + json_cost::member_bytes("c10");
+    if (spent > std::size_t{4} << 20)
+      break;
+    x["c" + std::to_string(refused)] = x;
+  }
+  CAF_MESSAGE(res.error().message);
+  CAF_CHECK_NOT_EQUAL(res.error().message.find(
+                        "operation " + std::to_string(refused) + " (copy)"),
                       std::string::npos);
   // Within the budget the same kind of patch applies.
   json few(patch.begin(), patch.begin() + 5);
   auto ok = apply_patch(doc, few, 1 << 20);
   CAF_REQUIRE(ok);
   CAF_CHECK_EQUAL((*ok)["x"]["c4"]["c3"]["c2"]["c1"]["c0"]["s"], doc["x"]["s"]);
+}
+
+CAF_TEST(a chain copied into its own deepest child stops at the depth limit) {
+  // Finding 1 of issue 10: a 100-level chain copied nine times into its
+  // own deepest child doubles its depth each time; a recursive copy and
+  // charge of it crashed the server. The first copy would nest 201 deep.
+  json chain = json::object();
+  for (int i = 1; i < 100; ++i)
+    chain = json{{"k", std::move(chain)}};
+  json patch = json::array({{{"op", "add"}, {"path", "/c"}, {"value", chain}}});
+  std::size_t depth = 100;
+  for (int i = 0; i < 9; ++i, depth *= 2) {
+    std::string path = "/c";
+    for (std::size_t level = 0; level < depth; ++level)
+      path += "/k";
+    patch.push_back({{"op", "copy"}, {"from", "/c"}, {"path", path}});
+  }
+  json doc = json::object();
+  auto res = apply_patch(doc, patch);
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_json"});
+  CAF_MESSAGE(res.error().message);
+  CAF_CHECK_EQUAL(res.error().message.rfind("operation 1 (copy)", 0), 0u);
+  CAF_CHECK_NOT_EQUAL(res.error().message.find("deeper than 128 levels"),
+                      std::string::npos);
+  CAF_CHECK_EQUAL(doc, json::object());
+  // add, move and copy may not pass the limit either: the chain (100 deep)
+  // fits 28 levels down, not 29.
+  auto holder = [&](int levels) {
+    json value{{"c", chain}};
+    json* at = &value;
+    for (int i = 0; i < levels; ++i)
+      at = &((*at)["n"] = json::object());
+    return value;
+  };
+  auto at_level = [](int levels) {
+    std::string path;
+    for (int i = 0; i < levels; ++i)
+      path += "/n";
+    return path + "/v";
+  };
+  for (std::string op : {"add", "move", "copy"}) {
+    CAF_MESSAGE(op);
+    auto step = [&](int levels) {
+      json step{{"op", op}, {"path", at_level(levels)}};
+      if (op == "add")
+        step["value"] = chain;
+      else
+        step["from"] = "/c";
+      return apply_patch(holder(levels), json::array({step}));
+    };
+    CAF_CHECK(step(27));
+    auto refused = step(28);
+    CAF_REQUIRE(!refused);
+    CAF_CHECK_EQUAL(to_string(refused.error().code),
+                    std::string{"invalid_json"});
+  }
+}
+
+CAF_TEST(a copy patch that doubles itself stays within its memory budget) {
+  // Finding 2 of issue 10: `add /d {"": 0}` and 24 copies of /d into
+  // itself took 4.4 GB before failing. The copies are charged at their real
+  // memory cost before they are made, so the patch fails once they would
+  // pass 4 bytes per byte of the state limit, having allocated at most that.
+  json patch =
+    json::array({{{"op", "add"}, {"path", "/d"}, {"value", json{{"", 0.0}}}}});
+  for (int i = 0; i < 24; ++i)
+    patch.push_back(
+      {{"op", "copy"}, {"from", "/d"}, {"path", "/d/" + std::to_string(i)}});
+  constexpr std::size_t state_limit = std::size_t{1} << 20;
+  json doc = json::object();
+  status res = ok_status();
+  auto peak = awf::test::peak_growth_during(
+    [&] { res = apply_patch_in_place(doc, patch, state_limit); });
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(to_string(res.error().code),
+                  std::string{"payload_too_large"});
+  CAF_MESSAGE(res.error().message << "; peak " << peak << " bytes");
+  // Beyond the copies: the patch's own values, its parsed pointers and the
+  // error message, a few hundred bytes.
+  constexpr std::size_t bookkeeping = std::size_t{64} << 10;
+  CAF_CHECK_LESS_OR_EQUAL(
+    peak, json_budget::for_state(state_limit).max_bytes() + bookkeeping);
 }
 
 // -- diff: hand cases ---------------------------------------------------------

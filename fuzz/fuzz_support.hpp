@@ -1,0 +1,46 @@
+// Shared by the fuzz targets: the limits they run with and a check that
+// aborts (so libFuzzer records a crash) when an invariant breaks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "core/key_ring.hpp"
+
+namespace awf::fuzz {
+
+/// The state limit the targets run with: small, so an input that passes a
+/// limit is found in seconds; the same code runs with 200 MiB in production.
+inline constexpr std::size_t max_state_bytes = std::size_t{64} << 10;
+
+/// Aborts with `what` unless `condition` holds.
+inline void require(bool condition, const char* what) {
+  if (!condition) {
+    std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
+    std::abort();
+  }
+}
+
+/// The fuzz input as text.
+inline std::string_view as_text(const std::uint8_t* data, std::size_t size) {
+  return {reinterpret_cast<const char*>(data), size};
+}
+
+/// The key ring of the turn targets and of the seed generator: fixed keys,
+/// so sealed seeds open again.
+inline core::key_ring fixed_key_ring() {
+  auto ring = core::key_ring::make(
+    {{"k1", std::string(32, '\x01')}, {"k2", std::string(32, '\x02')}});
+  require(ring.ok(), "the fixed key ring is valid");
+  return std::move(*ring);
+}
+
+/// The state before the turns the turn targets decode.
+inline constexpr std::string_view previous_state =
+  R"({"gold":10,"inventory":[{"id":"sword","qty":1}],"name":"ada"})";
+
+} // namespace awf::fuzz

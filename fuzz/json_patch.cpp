@@ -1,0 +1,51 @@
+// Fuzzes JSON Patch application with the real limits on. The input is a
+// document, a newline, and a patch (both parsed as the server parses
+// bodies). Whatever applies is a valid state within the depth limit; a
+// failed patch leaves the caller's document as it was.
+#include <cstddef>
+#include <cstdint>
+
+#include "core/canonical_json.hpp"
+#include "core/json_budget.hpp"
+#include "core/json_patch.hpp"
+#include "fuzz/fuzz_support.hpp"
+
+using namespace awf;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
+                                      std::size_t size) {
+  auto text = fuzz::as_text(data, size);
+  auto newline = text.find('\n');
+  if (newline == std::string_view::npos)
+    return 0;
+  auto document = core::parse_json(text.substr(0, newline));
+  auto patch = core::parse_json(text.substr(newline + 1));
+  if (!document || !patch)
+    return 0;
+  auto before = core::canonicalize(*document);
+  auto applied = core::apply_patch(*document, *patch, fuzz::max_state_bytes);
+  fuzz::require(core::canonicalize(*document) == before,
+                "apply_patch leaves its input alone");
+  if (!applied) {
+    auto code = applied.error().code;
+    fuzz::require(code == core::errc::invalid_patch ||
+                    code == core::errc::invalid_json ||
+                    code == core::errc::payload_too_large,
+                  "a patch fails with a patch, depth or size error");
+    return 0;
+  }
+  std::string canonical;
+  fuzz::require(core::canonicalize_within_depth(*applied, canonical),
+                "a patched document stays within the depth limit");
+  auto unlimited = core::json_budget::unlimited();
+  auto again = core::parse_json(canonical, unlimited);
+  fuzz::require(again.ok(), "a patched document is I-JSON");
+  // The in-place variant agrees with the copying one.
+  auto in_place = *document;
+  fuzz::require(
+    core::apply_patch_in_place(in_place, *patch, fuzz::max_state_bytes).ok(),
+    "apply_patch_in_place accepts what apply_patch accepts");
+  fuzz::require(core::canonicalize(in_place) == canonical,
+                "both variants give the same document");
+  return 0;
+}
