@@ -57,6 +57,8 @@ CAF_TEST(the cost model is what the allocator really hands out) {
     // when the rest of a free block is too small to split off.
     auto model = json_cost::tree_bytes(value);
     auto measured = measured_copy_bytes(value);
+    if (!awf::test::counts_malloc_blocks())
+      continue; // A sanitizer's allocator: sizes as asked, not as paid.
     CAF_CHECK_LESS_OR_EQUAL(model, measured);
     CAF_CHECK_LESS_OR_EQUAL(measured, model + model / 50 + 16);
   }

@@ -11,6 +11,23 @@ namespace awf::test {
 /// malloc blocks (usable size plus the 8-byte header).
 std::size_t live_heap_bytes() noexcept;
 
+/// True when the counts are glibc's real block sizes; false under a
+/// sanitizer, whose allocator reports the sizes asked for (so the counts are
+/// smaller, and bounds checked against them still hold).
+constexpr bool counts_malloc_blocks() noexcept {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  return false;
+#elif defined(__has_feature)
+#  if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+  return false;
+#  else
+  return true;
+#  endif
+#else
+  return true;
+#endif
+}
+
 /// The most `live_heap_bytes()` has been since the last `reset_peak`.
 std::size_t peak_heap_bytes() noexcept;
 
