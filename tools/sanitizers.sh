@@ -41,8 +41,13 @@ awf_test_asan() {
 }
 
 awf_test_tsan() {
+  # Our code links a libcaf_core built with -fsanitize=thread (see there).
+  source "$AWF_ROOT/tools/caf_tsan.sh"
+  local caf_library
+  caf_library=$(awf_caf_tsan_library)
   AWF_BUILD_TARGETS=$AWF_TSAN_TARGETS awf_build "$AWF_TSAN_BUILD_DIR" \
-    -DAWF_SANITIZE=thread "${AWF_SANITIZER_CMAKE_ARGS[@]}"
+    -DAWF_SANITIZE=thread "${AWF_SANITIZER_CMAKE_ARGS[@]}" \
+    -DCAF_CORE_LIBRARY="$caf_library"
   (
     cd "$AWF_TSAN_BUILD_DIR"
     # Reports do not stop the process (all of a run's races are shown);

@@ -40,15 +40,15 @@ awf_install_dependencies() {
 }
 
 # awf_build [DIR [CMAKE_ARGS...]]: configures DIR (default build/, of type
-# AWF_BUILD_TYPE or RelWithDebInfo) with the extra CMake arguments the first
-# time, then builds it: every target, or those named in AWF_BUILD_TARGETS.
+# AWF_BUILD_TYPE or RelWithDebInfo) the first time or when CMake arguments are
+# given, then builds it: every target, or those named in AWF_BUILD_TARGETS.
 # tools/sanitizers.sh passes build-asan or build-tsan and -DAWF_SANITIZE=...,
 # so the plain build/ stays as it is.
 awf_build() {
   local dir=${1:-$AWF_BUILD_DIR}
   [ $# -gt 0 ] && shift
   local type=${AWF_BUILD_TYPE:-RelWithDebInfo}
-  if [ ! -f "$dir/build.ninja" ]; then
+  if [ ! -f "$dir/build.ninja" ] || [ $# -gt 0 ]; then
     cmake -S "$AWF_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" \
       >/dev/null
   fi
