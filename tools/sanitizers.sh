@@ -27,14 +27,25 @@ awf_sanitizer_ctest() {
   ctest --output-on-failure --timeout 2400 -j"$(nproc)" "$@"
 }
 
+# The options of each run (the network fixture hands them to awf-syncd).
+awf_asan_environment() {
+  export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1"
+  export LSAN_OPTIONS="suppressions=$AWF_ROOT/tools/lsan.supp"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+}
+
+# Reports do not stop the process (a run shows all its races); it still
+# exits non-zero at the end when there was one.
+awf_tsan_environment() {
+  export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:suppressions=$AWF_ROOT/tools/tsan.supp"
+}
+
 awf_test_asan() {
   awf_build "$AWF_ASAN_BUILD_DIR" -DAWF_SANITIZE=address,undefined \
     "${AWF_SANITIZER_CMAKE_ARGS[@]}"
   (
     cd "$AWF_ASAN_BUILD_DIR"
-    export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1:detect_stack_use_after_return=0"
-    export LSAN_OPTIONS="print_suppressions=0:suppressions=$AWF_ROOT/tools/lsan.supp"
-    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+    awf_asan_environment
     echo "sanitize: AddressSanitizer + UBSan, every suite ($AWF_ASAN_BUILD_DIR)"
     awf_sanitizer_ctest "$@"
   )
@@ -50,9 +61,7 @@ awf_test_tsan() {
     -DCAF_CORE_LIBRARY="$caf_library"
   (
     cd "$AWF_TSAN_BUILD_DIR"
-    # Reports do not stop the process (all of a run's races are shown);
-    # it still exits non-zero at the end when there was one.
-    export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:history_size=4:suppressions=$AWF_ROOT/tools/tsan.supp"
+    awf_tsan_environment
     echo "sanitize: ThreadSanitizer, actor and network suites ($AWF_TSAN_BUILD_DIR)"
     awf_sanitizer_ctest -R "$AWF_TSAN_TESTS" "$@"
   )
