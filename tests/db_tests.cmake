@@ -20,7 +20,7 @@ function(awf_add_db_test name dir)
     AWF_BINARY_DIR="${PROJECT_BINARY_DIR}")
   target_link_libraries(${name} PRIVATE awf_test_support CAF::core ${ARGN})
   foreach(backend sqlite postgresql)
-    add_test(NAME ${dir}_${backend} COMMAND ${name} -n)
+    add_test(NAME ${dir}_${backend} COMMAND ${name} ${AWF_TEST_ARGS})
     set_tests_properties(${dir}_${backend} PROPERTIES
       ENVIRONMENT "AWF_TEST_BACKEND=${backend}"
       SKIP_RETURN_CODE 77

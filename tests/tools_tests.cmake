@@ -10,5 +10,5 @@ endif()
 # The pure parts of awf-load: options, the conflict model, reply checks.
 if(TARGET awf_load_model)
   awf_add_test_binary(awf_load_tests load awf_load_model)
-  add_test(NAME load_model COMMAND awf_load_tests -n)
+  add_test(NAME load_model COMMAND awf_load_tests ${AWF_TEST_ARGS})
 endif()
