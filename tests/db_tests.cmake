@@ -4,6 +4,13 @@ add_library(awf_test_support STATIC
   ${CMAKE_CURRENT_SOURCE_DIR}/support/test_database.cpp)
 target_link_libraries(awf_test_support PUBLIC awf_persistence)
 
+# Sanitized code runs several times slower (tools/test.sh --sanitize).
+if(AWF_SANITIZE)
+  set(awf_db_test_timeout 2700)
+else()
+  set(awf_db_test_timeout 900)
+endif()
+
 function(awf_add_db_test name dir)
   file(GLOB sources CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/${dir}/*.cpp")
   add_executable(${name} ${sources}
@@ -13,11 +20,11 @@ function(awf_add_db_test name dir)
     AWF_BINARY_DIR="${PROJECT_BINARY_DIR}")
   target_link_libraries(${name} PRIVATE awf_test_support CAF::core ${ARGN})
   foreach(backend sqlite postgresql)
-    add_test(NAME ${dir}_${backend} COMMAND ${name} -n)
+    add_test(NAME ${dir}_${backend} COMMAND ${name} ${AWF_TEST_ARGS})
     set_tests_properties(${dir}_${backend} PROPERTIES
       ENVIRONMENT "AWF_TEST_BACKEND=${backend}"
       SKIP_RETURN_CODE 77
-      TIMEOUT 900)
+      TIMEOUT ${awf_db_test_timeout})
   endforeach()
 endfunction()
 

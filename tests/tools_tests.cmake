@@ -10,7 +10,7 @@ endif()
 # The pure parts of awf-load: options, the conflict model, reply checks.
 if(TARGET awf_load_model)
   awf_add_test_binary(awf_load_tests load awf_load_model)
-  add_test(NAME load_model COMMAND awf_load_tests -n)
+  add_test(NAME load_model COMMAND awf_load_tests ${AWF_TEST_ARGS})
 endif()
 
 # The server binary: --help, start-up warnings and the modes of its files.

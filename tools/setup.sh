@@ -45,11 +45,20 @@ awf_install_dependencies() {
     --no-install-recommends $missing >/dev/null
 }
 
+# awf_build [DIR [CMAKE_ARGS...]]: configures DIR (default build/, of type
+# AWF_BUILD_TYPE or RelWithDebInfo) the first time or when CMake arguments are
+# given, then builds it: every target, or those named in AWF_BUILD_TARGETS.
+# tools/sanitizers.sh passes build-asan or build-tsan and -DAWF_SANITIZE=...,
+# so the plain build/ stays as it is.
 awf_build() {
+  local dir=${1:-$AWF_BUILD_DIR}
+  [ $# -gt 0 ] && shift
   local type=${AWF_BUILD_TYPE:-RelWithDebInfo}
-  if [ ! -f "$AWF_BUILD_DIR/build.ninja" ]; then
-    cmake -S "$AWF_ROOT" -B "$AWF_BUILD_DIR" -G Ninja \
-      -DCMAKE_BUILD_TYPE="$type" >/dev/null
+  if [ ! -f "$dir/build.ninja" ] || [ $# -gt 0 ]; then
+    cmake -S "$AWF_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" \
+      >/dev/null
   fi
-  cmake --build "$AWF_BUILD_DIR" -- -j"$(nproc)"
+  local targets=()
+  [ -n "${AWF_BUILD_TARGETS:-}" ] && read -ra targets <<<"$AWF_BUILD_TARGETS"
+  cmake --build "$dir" ${targets[@]+--target "${targets[@]}"} -- -j"$(nproc)"
 }

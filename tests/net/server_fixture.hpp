@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <spawn.h>
 #include <string>
+#include <string_view>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <nlohmann/json.hpp>
+
+#include "caf/test/unit_test.hpp"
 
 #include "core/user_token.hpp"
 #include "tests/support/test_database.hpp"
@@ -90,8 +93,14 @@ public:
   }
 
   ~server_fixture() {
-    if (pid_ > 0)
-      stop();
+    if (pid_ > 0) {
+      [[maybe_unused]] int status = stop();
+#ifdef AWF_SANITIZED
+      // A sanitizer finding in the server makes it exit non-zero (its
+      // report is on this test's stderr): that fails the test.
+      CAF_CHECK_EQUAL(status, 0);
+#endif
+    }
     if (out_)
       std::fclose(out_);
   }
@@ -193,6 +202,12 @@ private:
     std::vector<std::string> storage = env;
     if (const char* p = std::getenv("PATH"))
       storage.push_back(std::string{"PATH="} + p);
+    // ASAN_OPTIONS, TSAN_OPTIONS...: a sanitized server uses the settings
+    // of tools/test.sh --sanitize, as the test binary does.
+    for (char** e = environ; *e != nullptr; ++e)
+      if (std::string_view entry{*e};
+          entry.substr(0, entry.find('=')).ends_with("SAN_OPTIONS"))
+        storage.emplace_back(entry);
     // Pointers are taken only once the strings no longer move.
     std::vector<char*> envp;
     for (auto& e : storage)

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Sanitizer runs for tools/test.sh --sanitize (sourced after setup.sh and
+# pg_ephemeral.sh, with PostgreSQL started):
+#   awf_test_asan: every ctest suite built with AddressSanitizer (with
+#                  LeakSanitizer) and UBSan, in build-asan/;
+#   awf_test_tsan: the actor and network suites built with ThreadSanitizer,
+#                  in build-tsan/.
+# Each build has its own folder, so the plain build/ is never rebuilt. A
+# finding fails the process that made it: the test binary, or the awf-syncd
+# a network test started (its fixture fails the test on a non-zero exit).
+
+AWF_ASAN_BUILD_DIR=${AWF_ASAN_BUILD_DIR:-$AWF_ROOT/build-asan}
+AWF_TSAN_BUILD_DIR=${AWF_TSAN_BUILD_DIR:-$AWF_ROOT/build-tsan}
+
+# -O1 with debug info and assertions on (the usual choice for sanitizer
+# builds: readable stacks, faster tests than -O0).
+AWF_SANITIZER_CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g")
+
+# The suites ThreadSanitizer runs (ctest names), and the targets they need.
+AWF_TSAN_TESTS='^(actors_|net_)'
+AWF_TSAN_TARGETS="awf_actor_tests awf_crash_writer awf_net_unit_tests
+  awf_net_tests awf-syncd"
+
+# Sanitizer findings print a stack and make the process exit non-zero.
+# Timeouts are scaled: sanitized code runs several times slower.
+awf_sanitizer_ctest() {
+  ctest --output-on-failure --timeout 2400 -j"$(nproc)" "$@"
+}
+
+# The options of each run (the network fixture hands them to awf-syncd).
+awf_asan_environment() {
+  export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:check_initialization_order=1:strict_init_order=1"
+  export LSAN_OPTIONS="suppressions=$AWF_ROOT/tools/lsan.supp"
+  export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+}
+
+# Reports do not stop the process (a run shows all its races); it still
+# exits non-zero at the end when there was one.
+awf_tsan_environment() {
+  export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:suppressions=$AWF_ROOT/tools/tsan.supp"
+}
+
+awf_test_asan() {
+  awf_build "$AWF_ASAN_BUILD_DIR" -DAWF_SANITIZE=address,undefined \
+    "${AWF_SANITIZER_CMAKE_ARGS[@]}"
+  (
+    cd "$AWF_ASAN_BUILD_DIR"
+    awf_asan_environment
+    echo "sanitize: AddressSanitizer + UBSan, every suite ($AWF_ASAN_BUILD_DIR)"
+    awf_sanitizer_ctest "$@"
+  )
+}
+
+awf_test_tsan() {
+  # Our code links a libcaf_core built with -fsanitize=thread (see there).
+  source "$AWF_ROOT/tools/caf_tsan.sh"
+  local caf_library
+  caf_library=$(awf_caf_tsan_library)
+  AWF_BUILD_TARGETS=$AWF_TSAN_TARGETS awf_build "$AWF_TSAN_BUILD_DIR" \
+    -DAWF_SANITIZE=thread "${AWF_SANITIZER_CMAKE_ARGS[@]}" \
+    -DCAF_CORE_LIBRARY="$caf_library"
+  (
+    cd "$AWF_TSAN_BUILD_DIR"
+    awf_tsan_environment
+    echo "sanitize: ThreadSanitizer, actor and network suites ($AWF_TSAN_BUILD_DIR)"
+    awf_sanitizer_ctest -R "$AWF_TSAN_TESTS" "$@"
+  )
+}
