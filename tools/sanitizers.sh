@@ -3,8 +3,8 @@
 # pg_ephemeral.sh, with PostgreSQL started):
 #   awf_test_asan: every ctest suite built with AddressSanitizer (with
 #                  LeakSanitizer) and UBSan, in build-asan/;
-#   awf_test_tsan: the actor and network suites built with ThreadSanitizer,
-#                  in build-tsan/.
+#   awf_test_tsan: the network edge's unit suite built with ThreadSanitizer,
+#                  in build-tsan/ (see there why not the actor suites yet).
 # Each build has its own folder, so the plain build/ is never rebuilt. A
 # finding fails the process that made it: the test binary, or the awf-syncd
 # a network test started (its fixture fails the test on a non-zero exit).
@@ -17,9 +17,14 @@ AWF_TSAN_BUILD_DIR=${AWF_TSAN_BUILD_DIR:-$AWF_ROOT/build-tsan}
 AWF_SANITIZER_CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g")
 
 # The suites ThreadSanitizer runs (ctest names), and the targets they need.
-AWF_TSAN_TESTS='^(actors_|net_)'
-AWF_TSAN_TARGETS="awf_actor_tests awf_crash_writer awf_net_unit_tests
-  awf_net_tests awf-syncd"
+# Debian's libcaf_core is not instrumented and its mailboxes are lock-free, so
+# TSan sees no order between sending a message and running its handler: a
+# correct request/response between two actors gave 33 to 50 reports a run.
+# Until an instrumented CAF can be had from Debian's packages, TSan runs the
+# suites whose threads meet without CAF (the edge's shared limiters, hub and
+# counters); the actor and end-to-end suites run under ASan and UBSan only.
+AWF_TSAN_TESTS='^net_unit$'
+AWF_TSAN_TARGETS="awf_net_unit_tests"
 
 # Sanitizer findings print a stack and make the process exit non-zero.
 # Timeouts are scaled: sanitized code runs several times slower.
@@ -52,17 +57,12 @@ awf_test_asan() {
 }
 
 awf_test_tsan() {
-  # Our code links a libcaf_core built with -fsanitize=thread (see there).
-  source "$AWF_ROOT/tools/caf_tsan.sh"
-  local caf_library
-  caf_library=$(awf_caf_tsan_library)
   AWF_BUILD_TARGETS=$AWF_TSAN_TARGETS awf_build "$AWF_TSAN_BUILD_DIR" \
-    -DAWF_SANITIZE=thread "${AWF_SANITIZER_CMAKE_ARGS[@]}" \
-    -DCAF_CORE_LIBRARY="$caf_library"
+    -DAWF_SANITIZE=thread "${AWF_SANITIZER_CMAKE_ARGS[@]}"
   (
     cd "$AWF_TSAN_BUILD_DIR"
     awf_tsan_environment
-    echo "sanitize: ThreadSanitizer, actor and network suites ($AWF_TSAN_BUILD_DIR)"
+    echo "sanitize: ThreadSanitizer, the network unit suite ($AWF_TSAN_BUILD_DIR)"
     awf_sanitizer_ctest -R "$AWF_TSAN_TESTS" "$@"
   )
 }
