@@ -37,6 +37,10 @@ inline constexpr std::string_view websocket_path = "/api/awf-cloud-sync/ws";
 /// when the request carries none.
 std::string upgrade_token(const http_request& req);
 
+/// The longest string `req_id` a message may carry (an integer also does);
+/// a longer one is refused, not echoed.
+inline constexpr std::size_t max_req_id_bytes = 128;
+
 class websocket_session
   : public push_subscriber,
     public std::enable_shared_from_this<websocket_session> {
@@ -58,6 +62,12 @@ public:
   /// Lets requests in flight finish, then closes with "going away" (any
   /// thread).
   void shutdown();
+
+  /// The token of this connection stopped working: sends an error frame
+  /// naming why ("token_revoked", "token_replaced", "token_expired"),
+  /// accepts no further request and closes with policy code 1008 and that
+  /// reason (any thread).
+  void end_token(token_end why);
 
   /// The device whose sync token opened this connection (empty for a user
   /// token). Fixed at construction, so any thread may read it.
@@ -86,6 +96,7 @@ private:
   void on_message(const std::string& text);
 
   bool admit_request(const nlohmann::json& req_id);
+  void close_for_token(token_end why);
   void finish_request();
   void handle_subscribe(const nlohmann::json& req_id,
                         const nlohmann::json& msg);
@@ -151,6 +162,8 @@ private:
   bool accepted_ = false;
   bool stopping_ = false; ///< shutdown asked: finish requests, then close
   bool closing_ = false;  ///< a close has begun: nothing more is sent
+  /// The token stopped working: requests are ignored, the socket closes.
+  std::optional<token_end> token_ended_;
   std::optional<boost::beast::websocket::close_reason> close_after_drain_;
 };
 
@@ -163,9 +176,9 @@ public:
   /// Shuts down every open session, and every one added from now on.
   void close_all();
 
-  /// Shuts down the sessions opened with `device_id`'s sync token (after a
-  /// revocation or rotation: an open socket must not outlive its token).
-  void close_device(const std::string& device_id);
+  /// Closes the sessions opened with `device_id`'s sync token, for `why`
+  /// (an open socket must not outlive its token).
+  void close_device(const std::string& device_id, token_end why);
 
 private:
   std::mutex mutex_;
