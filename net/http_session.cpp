@@ -69,6 +69,8 @@ void http_session::on_header(beast::error_code ec, std::size_t) {
   if (!route_.needs_caller)
     return read_body();
   stream_.expires_never(); // the engine's own timeout bounds authentication
+  if (route_.websocket)
+    close_mark_ = websockets_.mark(); // see websocket_set::add
   ++ctx_.in_flight;
   auto self = shared_from_this();
   authenticate_route(
@@ -158,7 +160,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
 void http_session::upgrade(http_request req, caller who) {
   auto session = std::make_shared<websocket_session>(
     stream_.release_socket(), ctx_, std::move(who), std::move(slot_));
-  websockets_.add(session);
+  websockets_.add(session, close_mark_);
   session->run(std::move(req));
 }
 

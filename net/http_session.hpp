@@ -59,6 +59,7 @@ private:
   route route_;               ///< of the request being read
   std::optional<caller> who_; ///< its caller, once authenticated
   bool linger_ = false;       ///< answered early: drain before closing
+  std::uint64_t close_mark_ = 0; ///< websocket_set::mark before authenticating
   api_context& ctx_;
   http_limits limits_;
   connection_slot slot_;

@@ -266,8 +266,8 @@ void websocket_session::close_for_token(token_end why) {
   // in flight are dropped, and no new request is admitted.
   expiry_timer_.cancel();
   send_error(nullptr, token_end_code(why), token_end_message(why));
-  close_when_drained({websocket::close_code::policy_error,
-                      std::string{token_end_code(why)}});
+  close_when_drained(
+    {websocket::close_code::policy_error, token_end_code(why)});
 }
 
 // -- reading requests
@@ -843,19 +843,33 @@ void websocket_session::begin_close(websocket::close_reason reason) {
 
 // -- websocket_set
 
-void websocket_set::add(const std::shared_ptr<websocket_session>& session) {
+std::uint64_t websocket_set::mark() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return closes_;
+}
+
+void websocket_set::add(const std::shared_ptr<websocket_session>& session,
+                        std::uint64_t since) {
+  std::optional<token_end> ended;
+  bool stopping = false;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    if (!closing_) {
+    stopping = closing_;
+    if (!stopping) {
       if (sessions_.size() >= prune_at_) {
         std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
         prune_at_ = std::max<std::size_t>(64, 2 * sessions_.size());
       }
       sessions_.push_back(session);
-      return;
+      if (auto it = recent_closes_.find(session->device_id());
+          it != recent_closes_.end() && it->second.at > since)
+        ended = it->second.why;
     }
   }
-  session->shutdown();
+  if (stopping)
+    session->shutdown();
+  else if (ended)
+    session->end_token(*ended);
 }
 
 void websocket_set::close_all() {
@@ -876,9 +890,25 @@ void websocket_set::close_device(const std::string& device_id,
                                  token_end why) {
   if (device_id.empty())
     return;
+  // No authentication outlives the engine timeout (30 s): a close older
+  // than this cannot concern a session not yet added. Past the cap (a flood
+  // of registrations) older entries go first, then all: the memory stays
+  // bounded and only this race guard is lost for a moment.
+  constexpr auto remember = std::chrono::minutes{2};
+  constexpr std::size_t max_remembered = 4096;
+  auto now = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<websocket_session>> matching;
   {
     std::lock_guard<std::mutex> guard{mutex_};
+    if (recent_closes_.size() >= max_remembered) {
+      std::erase_if(recent_closes_, [&](const auto& entry) {
+        return now - entry.second.when > remember;
+      });
+      if (recent_closes_.size() >= max_remembered)
+        recent_closes_.clear();
+    }
+    recent_closes_.insert_or_assign(device_id,
+                                    device_close{++closes_, why, now});
     for (const auto& weak : sessions_)
       if (auto s = weak.lock(); s && s->device_id() == device_id)
         matching.push_back(std::move(s));

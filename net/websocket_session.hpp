@@ -4,6 +4,7 @@
 // what it queues and what it has in flight.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -171,7 +172,13 @@ private:
 /// them. Thread-safe; holds sessions weakly.
 class websocket_set {
 public:
-  void add(const std::shared_ptr<websocket_session>& session);
+  /// A mark to take before authenticating an upgrade: `add` closes the
+  /// session at once when its device's sockets were closed after it (the
+  /// token changed while it was being authenticated).
+  std::uint64_t mark();
+
+  void add(const std::shared_ptr<websocket_session>& session,
+           std::uint64_t since);
 
   /// Shuts down every open session, and every one added from now on.
   void close_all();
@@ -181,10 +188,20 @@ public:
   void close_device(const std::string& device_id, token_end why);
 
 private:
+  /// The last close_device of a device, remembered for sessions still being
+  /// authenticated (long enough for any authentication to finish).
+  struct device_close {
+    std::uint64_t at; ///< the value of closes_ it made
+    token_end why;
+    std::chrono::steady_clock::time_point when;
+  };
+
   std::mutex mutex_;
   bool closing_ = false;
   std::vector<std::weak_ptr<websocket_session>> sessions_;
   std::size_t prune_at_ = 64;
+  std::uint64_t closes_ = 0; ///< close_device calls so far
+  std::map<std::string, device_close, std::less<>> recent_closes_;
 };
 
 } // namespace awf::net
