@@ -17,8 +17,8 @@ constexpr std::string_view api_prefix = "/api/awf-cloud-sync/";
 route error_route(std::size_t limit, int status, std::string code,
                   std::string message) {
   return {false, false, limit,
-          [status, code = std::move(code), message = std::move(message)](
-            api_context&, const handle_ptr& h) {
+          [status, code = std::move(code),
+           message = std::move(message)](api_context&, const handle_ptr& h) {
             reply_error(*h, status, code, message);
           }};
 }
@@ -58,10 +58,8 @@ route find_api_route(const api_context& ctx, const http_request& head,
   auto with_id = [&](void (*fn)(api_context&, handle_ptr, std::string),
                      std::string_view id) {
     return route{true, false, small,
-                 [fn, id = std::string{id}](api_context& c,
-                                            const handle_ptr& h) {
-                   fn(c, h, id);
-                 }};
+                 [fn, id = std::string{id}](
+                   api_context& c, const handle_ptr& h) { fn(c, h, id); }};
   };
   auto plain = [&](void (*fn)(api_context&, handle_ptr),
                    std::size_t limit = 0) {
@@ -155,15 +153,15 @@ void authenticate_route(api_context& ctx, const route& r,
     token = upgrade_token(head);
   } else {
     auto header = head[http::field::authorization];
-    token = std::string{
-      bearer_token({header.data(), header.size()}).value_or(std::string_view{})};
+    token = std::string{bearer_token({header.data(), header.size()})
+                          .value_or(std::string_view{})};
   }
   if (token.empty()) {
-    on_error(error_outcome(
-      401, "unauthorized",
-      r.websocket ? "send Authorization: Bearer <token>, or "
-                    "Sec-WebSocket-Protocol: awf.v1, bearer.<token>"
-                  : "send Authorization: Bearer <token>"));
+    on_error(error_outcome(401, "unauthorized",
+                           r.websocket
+                             ? "send Authorization: Bearer <token>, or "
+                               "Sec-WebSocket-Protocol: awf.v1, bearer.<token>"
+                             : "send Authorization: Bearer <token>"));
     return;
   }
   authenticate(ctx, token, std::move(on_ok), std::move(on_error));

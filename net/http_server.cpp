@@ -58,9 +58,8 @@ private:
   void answer() {
     http_request probe{http::verb::get, "/", parser_.get().version()};
     probe.keep_alive(false);
-    auto res = std::make_shared<http_response>(
-      error_response(probe, http::status::service_unavailable, "unavailable",
-                     message_));
+    auto res = std::make_shared<http_response>(error_response(
+      probe, http::status::service_unavailable, "unavailable", message_));
     res->set(http::field::retry_after, "1");
     ++ctx_.responses_by_status[503];
     http::async_write(

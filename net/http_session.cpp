@@ -50,9 +50,9 @@ void http_session::do_read_header() {
   route_ = {};
   who_.reset();
   stream_.expires_after(limits_.header_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&http_session::on_header,
-                                                    shared_from_this()));
+  http::async_read_header(
+    stream_, buffer_, *parser_,
+    beast::bind_front_handler(&http_session::on_header, shared_from_this()));
 }
 
 void http_session::on_header(beast::error_code ec, std::size_t) {

@@ -56,9 +56,9 @@ private:
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  route route_;               ///< of the request being read
-  std::optional<caller> who_; ///< its caller, once authenticated
-  bool linger_ = false;       ///< answered early: drain before closing
+  route route_;                  ///< of the request being read
+  std::optional<caller> who_;    ///< its caller, once authenticated
+  bool linger_ = false;          ///< answered early: drain before closing
   std::uint64_t close_mark_ = 0; ///< websocket_set::mark before authenticating
   api_context& ctx_;
   http_limits limits_;

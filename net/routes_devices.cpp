@@ -83,8 +83,7 @@ void rotate_device(api_context& ctx, handle_ptr h, std::string device_id) {
         close_sockets_of(ctx, grant->device_id, token_end::replaced);
         reply_outcome(*h, {200, grant_json(*grant), 0, {}});
       },
-      actors::rotate_atom_v,
-      core::sync_token_hash(token), device_id);
+      actors::rotate_atom_v, core::sync_token_hash(token), device_id);
   });
 }
 

@@ -138,26 +138,21 @@ bool echoable_req_id(const json& req_id) {
 /// The close reason and error frame code of a token that stopped working.
 const char* token_end_code(token_end why) {
   switch (why) {
-    case token_end::revoked:
-      return "token_revoked";
-    case token_end::replaced:
-      return "token_replaced";
-    case token_end::expired:
-      break;
+    case token_end::revoked: return "token_revoked";
+    case token_end::replaced: return "token_replaced";
+    case token_end::expired: break;
   }
   return "token_expired";
 }
 
 const char* token_end_message(token_end why) {
   switch (why) {
-    case token_end::revoked:
-      return "the device of this connection was revoked";
+    case token_end::revoked: return "the device of this connection was revoked";
     case token_end::replaced:
       return "the sync token of this connection was replaced (the device "
              "was rotated or registered again); connect again with the new "
              "token";
-    case token_end::expired:
-      break;
+    case token_end::expired: break;
   }
   return "the token of this connection has expired; connect again with a "
          "new one";
@@ -886,8 +881,7 @@ void websocket_set::close_all() {
     s->shutdown();
 }
 
-void websocket_set::close_device(const std::string& device_id,
-                                 token_end why) {
+void websocket_set::close_device(const std::string& device_id, token_end why) {
   if (device_id.empty())
     return;
   // No authentication outlives the engine timeout (30 s): a close older

@@ -150,7 +150,8 @@ CAF_TEST(a request without a valid token is refused before its body is sent) {
     "Authorization: Basic YWxpY2U6cHc="};
   for (const auto& target : {sync_up_path, saves}) {
     for (const auto& auth : refused) {
-      for (std::size_t declared : {std::size_t{3} << 19, std::size_t{200} << 20}) {
+      for (std::size_t declared :
+           {std::size_t{3} << 19, std::size_t{200} << 20}) {
         CAF_MESSAGE(target << " with '" << auth.substr(0, 30) << "', "
                            << declared << " bytes announced");
         raw_connection c{port()};
@@ -211,9 +212,9 @@ CAF_TEST(a body over its route limit is answered 413 without reading it) {
   CAF_CHECK(announced.closed_by_server());
   // Sent whole anyway (as most clients do): still 413, and the answer
   // reaches the client although the body is not read.
-  auto padded = json{{"session_id", "padded"},
-                     {"pad", std::string(route_limit, 'x')}}
-                  .dump();
+  auto padded =
+    json{{"session_id", "padded"}, {"pad", std::string(route_limit, 'x')}}
+      .dump();
   res = call_with(http::verb::post, saves, padded, alice);
   CAF_CHECK_EQUAL(res.status, 413);
   CAF_CHECK_EQUAL(res.body["error"]["code"], "payload_too_large");
@@ -232,10 +233,8 @@ CAF_TEST(a body over its route limit is answered 413 without reading it) {
   CAF_CHECK_EQUAL(res.status, 413);
   CAF_CHECK_EQUAL(res.body["error"]["code"], "payload_too_large");
   // Nothing was created.
-  CAF_CHECK_EQUAL(call_with(http::verb::get, saves, "", alice)
-                    .body["saves"]
-                    .size(),
-                  0u);
+  CAF_CHECK_EQUAL(
+    call_with(http::verb::get, saves, "", alice).body["saves"].size(), 0u);
   // A sync up may still carry more than that (up to the message limit).
   auto phone = add_device(alice, "phone");
   auto save = add_save(alice, "large");
@@ -247,8 +246,9 @@ CAF_TEST(a body over its route limit is answered 413 without reading it) {
 
 CAF_TEST(the bearer scheme is matched in any case) {
   for (const auto& scheme : {"bearer", "BEARER", "bEaReR"}) {
-    auto res = call_with(http::verb::get, saves, "", "",
-                         {{"Authorization", std::string{scheme} + " " + alice}});
+    auto res =
+      call_with(http::verb::get, saves, "", "",
+                {{"Authorization", std::string{scheme} + " " + alice}});
     CAF_CHECK_EQUAL(res.status, 200);
   }
   auto spaced = call_with(http::verb::get, saves, "", "",
@@ -309,7 +309,8 @@ CAF_TEST(connections over the per address cap are refused while others get in) {
   std::vector<std::unique_ptr<raw_connection>> held;
   for (int i = 0; i < 3; ++i) {
     held.push_back(std::make_unique<raw_connection>(port()));
-    CAF_REQUIRE(held.back()->write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
+    CAF_REQUIRE(
+      held.back()->write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
   }
   // A fourth from the same address is refused.
   raw_connection extra{port()};
@@ -336,7 +337,8 @@ CAF_TEST_FIXTURE_SCOPE_END()
 
 CAF_TEST_FIXTURE_SCOPE(header_timeout_tests, header_timeout_fixture)
 
-CAF_TEST(a connection that does not finish its head is closed and frees its slot) {
+CAF_TEST(a connection that does not finish its head is closed and
+         frees its slot) {
   raw_connection slow{port()};
   CAF_REQUIRE(slow.write("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"));
   // It holds the only slot of its address meanwhile.

@@ -33,8 +33,7 @@ public:
     boost::beast::get_lowest_layer(ws_).connect(boost::asio::ip::tcp::endpoint{
       boost::asio::ip::make_address("127.0.0.1"), port});
     ws_.set_option(boost::beast::websocket::stream_base::decorator(
-      [bearer, protocols,
-       scheme](boost::beast::websocket::request_type& req) {
+      [bearer, protocols, scheme](boost::beast::websocket::request_type& req) {
         if (!bearer.empty())
           req.set(http::field::authorization, scheme + " " + bearer);
         if (!protocols.empty())

@@ -28,8 +28,8 @@ CAF_TEST(spaces around and after the scheme are ignored) {
 }
 
 CAF_TEST(anything else is no bearer token) {
-  for (auto value : {"", "Bearer", "Bearer ", "Bearer  \t", "Bearerabc",
-                     "Basic YWxpY2U6cHc=", "Token abc", "abc", "Bearer a b",
-                     "Bear abc"})
+  for (auto value :
+       {"", "Bearer", "Bearer ", "Bearer  \t", "Bearerabc",
+        "Basic YWxpY2U6cHc=", "Token abc", "abc", "Bearer a b", "Bear abc"})
     CAF_CHECK_EQUAL(token_of(value), "-");
 }
