@@ -146,6 +146,14 @@ const std::vector<descriptor>& descriptors() {
     make("CLOUD_SYNC_MAX_CONNECTIONS", nullptr,
          "open HTTP and WebSocket connections at most", int_range{1, 1000000},
          &settings::max_connections),
+    make("CLOUD_SYNC_MAX_CONNECTIONS_PER_IP", nullptr,
+         "open connections per client address at most; more are answered "
+         "503 (0: no cap, e.g. behind a proxy that connects from one address)",
+         int_range{0, 1000000}, &settings::max_connections_per_ip),
+    make("CLOUD_SYNC_HEADER_TIMEOUT_S", nullptr,
+         "seconds to receive a request head (the request line and headers, "
+         "also the idle time of a kept-alive connection)",
+         int_range{1, 300}, &settings::header_timeout_s),
     make("CLOUD_SYNC_WS_IDLE_S", nullptr,
          "seconds a WebSocket may stay silent (pings keep live ones open)",
          int_range{5, 86400}, &settings::ws_idle_s),

@@ -41,6 +41,8 @@ struct settings {
   int max_turns_per_sync = 1000;
   int max_header_kb = 16;
   int max_connections = 10000;
+  int max_connections_per_ip = 64; ///< 0: no cap (behind a proxy)
+  int header_timeout_s = 10;       ///< to receive a request head
   int ws_idle_s = 60;
   int device_rate = 50; ///< sync requests/s per device (0: unlimited)
   int device_burst = 100;

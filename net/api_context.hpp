@@ -19,7 +19,11 @@ namespace awf::net {
 /// Bounds of the sync API (contract §3), from config.
 struct sync_limits {
   std::size_t max_turns_per_sync = 1000;
+  /// The body of a sync up (REST) and a WebSocket message, at most.
   std::size_t max_message_bytes = (std::size_t{200} << 20) + (1 << 20);
+  /// The body of every other request, at most (their bodies name a save,
+  /// a device or a turn; none carries a state).
+  std::size_t max_body_bytes = 64 * 1024;
   std::int64_t sync_down_page_turns = 100;  ///< turns per sync down page
   std::int64_t sync_down_max_behind = 1000; ///< further behind: a snapshot
   std::chrono::seconds ws_idle_timeout{60};
@@ -27,7 +31,13 @@ struct sync_limits {
   std::size_t ws_max_queued_bytes = std::size_t{64} << 20;
   std::size_t ws_max_pending_requests = 64; ///< sync ups in flight per socket
   std::size_t max_connections = 10000;
+  /// Open connections per client address (0: no cap).
+  std::size_t max_connections_per_address = 64;
 };
+
+/// Why the token that opened a WebSocket stopped working; its sockets close
+/// with policy code 1008 and this reason ("token_revoked", …).
+enum class token_end { revoked, replaced, expired };
 
 struct api_context {
   engine_bridge* bridge;
@@ -40,8 +50,10 @@ struct api_context {
   rate_limiter device_rate{50.0, 100.0}; ///< requests/s and burst per device
   sync_metrics metrics;
   /// Closes the WebSockets a device opened (set by the running server;
-  /// called after its token is revoked or rotated).
-  std::function<void(const std::string& device_id)> close_device_sockets;
+  /// called after its token is revoked, rotated or replaced by registering
+  /// the device again).
+  std::function<void(const std::string& device_id, token_end why)>
+    close_device_sockets;
   /// Requests read but not yet answered (graceful shutdown waits on it).
   std::atomic<int> in_flight{0};
   /// Open HTTP and WebSocket connections.

@@ -9,6 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "net/address_limiter.hpp"
 #include "net/api_response.hpp"
 #include "net/http_session.hpp"
 #include "net/websocket_session.hpp"
@@ -27,13 +28,16 @@ constexpr int max_overload_answers = 64;
 /// How long a connection over the limit may take to send its request head.
 constexpr auto overload_read_timeout = std::chrono::seconds{5};
 
-/// A connection over `sync_limits::max_connections`: reads the request head
-/// (not the body), answers 503 `unavailable` with Retry-After, and closes.
+/// A connection over `sync_limits::max_connections` or over its address's
+/// `max_connections_per_address`: reads the request head (not the body),
+/// answers 503 `unavailable` with Retry-After and `message`, and closes.
 class overload_session : public std::enable_shared_from_this<overload_session> {
 public:
   overload_session(tcp::socket&& socket, api_context& ctx,
-                   std::shared_ptr<std::atomic<int>> active)
-    : stream_(std::move(socket)), ctx_(ctx), active_(std::move(active)) {
+                   std::shared_ptr<std::atomic<int>> active,
+                   std::string message)
+    : stream_(std::move(socket)), ctx_(ctx), active_(std::move(active)),
+      message_(std::move(message)) {
     ++*active_;
   }
 
@@ -54,9 +58,8 @@ private:
   void answer() {
     http_request probe{http::verb::get, "/", parser_.get().version()};
     probe.keep_alive(false);
-    auto res = std::make_shared<http_response>(
-      error_response(probe, http::status::service_unavailable, "unavailable",
-                     "the server has too many open connections; retry later"));
+    auto res = std::make_shared<http_response>(error_response(
+      probe, http::status::service_unavailable, "unavailable", message_));
     res->set(http::field::retry_after, "1");
     ++ctx_.responses_by_status[503];
     http::async_write(
@@ -72,16 +75,18 @@ private:
   http::request_parser<http::empty_body> parser_;
   api_context& ctx_;
   std::shared_ptr<std::atomic<int>> active_;
+  std::string message_;
 };
 
 /// Accepts connections and starts a session for each, up to the
-/// connection limit.
+/// connection limit and the limit per client address.
 class listener : public std::enable_shared_from_this<listener> {
 public:
   listener(asio::io_context& ioc, api_context& ctx, http_limits limits,
            websocket_set& websockets)
     : ioc_(ioc), acceptor_(asio::make_strand(ioc)), ctx_(ctx), limits_(limits),
-      websockets_(websockets) {}
+      websockets_(websockets),
+      addresses_(ctx.limits.max_connections_per_address) {}
 
   boost::system::error_code open(const tcp::endpoint& endpoint) {
     boost::system::error_code ec;
@@ -116,24 +121,40 @@ private:
   }
 
   void on_accept(boost::system::error_code ec, tcp::socket socket) {
-    if (!ec) {
-      // Small answers must leave at once, not wait for Nagle's algorithm.
-      boost::system::error_code ignored;
-      socket.set_option(tcp::no_delay{true}, ignored);
-      auto limit = static_cast<std::int64_t>(ctx_.limits.max_connections);
-      if (ctx_.connections.load() < limit) {
-        std::make_shared<http_session>(std::move(socket), ctx_, limits_,
-                                       connection_slot{ctx_.connections},
-                                       websockets_)
-          ->run();
-      } else if (overload_answers_->load() < max_overload_answers) {
-        std::make_shared<overload_session>(std::move(socket), ctx_,
-                                           overload_answers_)
-          ->run();
-      } // else: the socket closes here, unanswered
-    }
+    if (!ec)
+      admit(std::move(socket));
     if (acceptor_.is_open())
       do_accept();
+  }
+
+  /// Starts a session for `socket`, or refuses it when the server or its
+  /// client address has no slot left.
+  void admit(tcp::socket socket) {
+    boost::system::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    if (ec)
+      return; // already gone
+    // Small answers must leave at once, not wait for Nagle's algorithm.
+    socket.set_option(tcp::no_delay{true}, ec);
+    auto limit = static_cast<std::int64_t>(ctx_.limits.max_connections);
+    const char* refusal =
+      "the server has too many open connections; retry later";
+    if (ctx_.connections.load() < limit) {
+      if (auto lease = addresses_.try_acquire(peer.address())) {
+        std::make_shared<http_session>(
+          std::move(socket), ctx_, limits_,
+          connection_slot{ctx_.connections, std::move(*lease)}, websockets_)
+          ->run();
+        return;
+      }
+      refusal = "too many open connections from your address; close some "
+                "or retry later";
+    }
+    if (overload_answers_->load() < max_overload_answers)
+      std::make_shared<overload_session>(std::move(socket), ctx_,
+                                         overload_answers_, refusal)
+        ->run();
+    // else: the socket closes here, unanswered
   }
 
   asio::io_context& ioc_;
@@ -143,6 +164,7 @@ private:
   websocket_set& websockets_;
   std::shared_ptr<std::atomic<int>> overload_answers_ =
     std::make_shared<std::atomic<int>>(0);
+  address_limiter addresses_; ///< leases may outlive it (shared table)
 };
 
 } // namespace
@@ -187,10 +209,10 @@ http_server::start(const server_options& opts, api_context& ctx) {
                        "cannot listen on " + opts.address + ":" +
                          std::to_string(opts.port) + ": " + bind_ec.message()};
   state->port = state->accept->port();
-  ctx.close_device_sockets =
-    [sockets = &state->websockets](const std::string& device_id) {
-      sockets->close_device(device_id);
-    };
+  ctx.close_device_sockets = [sockets = &state->websockets](
+                               const std::string& device_id, token_end why) {
+    sockets->close_device(device_id, why);
+  };
   state->accept->run();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, opts.threads); ++i)
     state->threads.emplace_back([io = &state->ioc] { io->run(); });

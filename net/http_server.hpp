@@ -1,5 +1,6 @@
 // The HTTP listener and its I/O threads: accepts connections up to
-// sync_limits::max_connections, gives each its own strand and session, and
+// sync_limits::max_connections and max_connections_per_address per client
+// address, gives each its own strand and session, and
 // stops cleanly, closing WebSockets with "going away".
 #pragma once
 

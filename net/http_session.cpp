@@ -2,7 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/core/string.hpp>
 
 #include "net/api_response.hpp"
 #include "net/websocket_session.hpp"
@@ -14,9 +14,17 @@ namespace asio = boost::asio;
 
 namespace {
 
-bool is_websocket_path(const http_request& req) {
-  auto target = std::string_view{req.target().data(), req.target().size()};
-  return target.substr(0, target.find('?')) == websocket_path;
+/// After an early answer (the body unread), how long the connection keeps
+/// discarding what the client still sends before it closes, and how many
+/// bytes it discards at most. Closing with unread bytes would reset the
+/// connection, and a reset can destroy the answer before the client reads it.
+constexpr auto linger_timeout = std::chrono::seconds{2};
+constexpr std::size_t linger_bytes = std::size_t{1} << 20;
+
+/// True when the client waits for "100 Continue" before sending the body.
+bool expects_continue(const http_request& head) {
+  auto expect = head[http::field::expect];
+  return head.version() >= 11 && beast::iequals(expect, "100-continue");
 }
 
 } // namespace
@@ -28,15 +36,96 @@ http_session::http_session(asio::ip::tcp::socket&& socket, api_context& ctx,
     slot_(std::move(slot)), websockets_(websockets) {}
 
 void http_session::run() {
-  asio::dispatch(
-    stream_.get_executor(),
-    beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&http_session::do_read_header,
+                                           shared_from_this()));
 }
 
-void http_session::do_read() {
+void http_session::do_read_header() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(limits_.header_bytes));
-  parser_->body_limit(limits_.body_bytes);
+  // No body limit yet: the route decides it once the head is in (and, when
+  // it needs a caller, authenticated). read_header never parses body bytes.
+  parser_->body_limit(boost::none);
+  route_ = {};
+  who_.reset();
+  stream_.expires_after(limits_.header_timeout);
+  http::async_read_header(
+    stream_, buffer_, *parser_,
+    beast::bind_front_handler(&http_session::on_header, shared_from_this()));
+}
+
+void http_session::on_header(beast::error_code ec, std::size_t) {
+  if (ec == http::error::end_of_stream)
+    return do_close();
+  if (ec == http::error::header_limit)
+    return refuse(error_outcome(431, "invalid_request",
+                                "the request headers exceed " +
+                                  std::to_string(limits_.header_bytes) +
+                                  " bytes"));
+  if (ec)
+    return; // timeout, reset or malformed: the stream closes with this session
+  route_ = find_route(ctx_, parser_->get());
+  if (!route_.needs_caller)
+    return read_body();
+  stream_.expires_never(); // the engine's own timeout bounds authentication
+  if (route_.websocket)
+    close_mark_ = websockets_.mark(); // see websocket_set::add
+  ++ctx_.in_flight;
+  auto self = shared_from_this();
+  authenticate_route(
+    ctx_, route_, parser_->get(),
+    [self](caller who) {
+      asio::post(self->stream_.get_executor(),
+                 [self, who = std::move(who)]() mutable {
+                   --self->ctx_.in_flight;
+                   self->on_authenticated(std::move(who));
+                 });
+    },
+    [self](api_outcome out) {
+      asio::post(self->stream_.get_executor(),
+                 [self, out = std::move(out)]() mutable {
+                   --self->ctx_.in_flight;
+                   self->refuse(std::move(out));
+                 });
+    });
+}
+
+void http_session::on_authenticated(caller who) {
+  who_ = std::move(who);
+  read_body();
+}
+
+void http_session::read_body() {
+  auto& parser = *parser_;
+  auto too_large = [this] {
+    refuse(error_outcome(413, "payload_too_large",
+                         "the request body exceeds " +
+                           std::to_string(route_.body_limit) + " bytes",
+                         {{"limit", route_.body_limit}}));
+  };
+  // A declared length over the limit is refused before any of it is read;
+  // a chunked body is cut off by the parser at the limit.
+  if (auto length = parser.content_length();
+      length && *length > route_.body_limit)
+    return too_large();
+  parser.body_limit(route_.body_limit);
+  if (parser.is_done())
+    return on_read({}, 0);
+  if (!expects_continue(parser.get()))
+    return do_read_body();
+  auto interim = std::make_shared<http::response<http::empty_body>>(
+    http::status::continue_, 11);
+  stream_.expires_after(limits_.write_timeout);
+  http::async_write(stream_, *interim,
+                    [self = shared_from_this(),
+                     interim](beast::error_code write_ec, std::size_t) {
+                      if (!write_ec)
+                        self->do_read_body();
+                    });
+}
+
+void http_session::do_read_body() {
   stream_.expires_after(limits_.read_timeout);
   http::async_read(
     stream_, buffer_, *parser_,
@@ -46,92 +135,53 @@ void http_session::do_read() {
 void http_session::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream)
     return do_close();
-  if (ec == http::error::body_limit || ec == http::error::header_limit) {
-    // Answer, then close: the rest of the oversized message is not read.
-    http_request probe{http::verb::get, "/", 11};
-    probe.keep_alive(false);
-    bool body = ec == http::error::body_limit;
-    return send(
-      error_response(probe,
-                     body ? http::status::payload_too_large
-                          : http::status::request_header_fields_too_large,
-                     body ? "payload_too_large" : "invalid_request",
-                     body ? "the request body exceeds " +
-                              std::to_string(limits_.body_bytes) + " bytes"
-                          : "the request headers exceed " +
-                              std::to_string(limits_.header_bytes) + " bytes"));
-  }
+  if (ec == http::error::body_limit)
+    return refuse(error_outcome(413, "payload_too_large",
+                                "the request body exceeds " +
+                                  std::to_string(route_.body_limit) + " bytes",
+                                {{"limit", route_.body_limit}}));
   if (ec)
     return; // timeout or reset: the stream closes with this session
-  if (is_websocket_path(parser_->get())) {
-    if (beast::websocket::is_upgrade(parser_->get()))
-      return upgrade(parser_->release());
-    auto res =
-      error_response(parser_->get(), http::status::upgrade_required,
-                     "invalid_request", "this path takes a WebSocket upgrade");
-    res.set(http::field::upgrade, "websocket");
-    ++ctx_.responses_by_status[res.result_int()];
-    return send(std::move(res));
-  }
+  if (route_.websocket)
+    return upgrade(parser_->release(), std::move(*who_));
   stream_.expires_never(); // the engine's own timeout bounds the answer
   ++ctx_.in_flight;
   auto self = shared_from_this();
-  handle_request(ctx_, parser_->release(), [self](http_response res) {
-    asio::post(self->stream_.get_executor(),
-               [self, res = std::move(res)]() mutable {
-                 --self->ctx_.in_flight;
-                 self->send(std::move(res));
-               });
-  });
+  run_route(ctx_, route_, parser_->release(), std::move(who_),
+            [self](http_response res) {
+              asio::post(self->stream_.get_executor(),
+                         [self, res = std::move(res)]() mutable {
+                           --self->ctx_.in_flight;
+                           self->send(std::move(res));
+                         });
+            });
 }
 
-void http_session::upgrade(http_request req) {
-  auto token = upgrade_token(req);
-  if (token.empty())
-    return refuse_upgrade(
-      req, error_outcome(401, "unauthorized",
-                         "send Authorization: Bearer <token>, or "
-                         "Sec-WebSocket-Protocol: awf.v1, bearer.<token>"));
-  stream_.expires_never(); // the engine's own timeout bounds authentication
-  ++ctx_.in_flight;
-  auto self = shared_from_this();
-  auto shared_req = std::make_shared<http_request>(std::move(req));
-  authenticate(
-    ctx_, token,
-    [self, shared_req](caller who) {
-      asio::post(self->stream_.get_executor(),
-                 [self, shared_req, who = std::move(who)]() mutable {
-                   --self->ctx_.in_flight;
-                   auto session = std::make_shared<websocket_session>(
-                     self->stream_.release_socket(), self->ctx_, std::move(who),
-                     std::move(self->slot_));
-                   self->websockets_.add(session);
-                   session->run(std::move(*shared_req));
-                 });
-    },
-    [self, shared_req](api_outcome out) {
-      asio::post(self->stream_.get_executor(),
-                 [self, shared_req, out = std::move(out)]() mutable {
-                   --self->ctx_.in_flight;
-                   self->refuse_upgrade(*shared_req, std::move(out));
-                 });
-    });
+void http_session::upgrade(http_request req, caller who) {
+  auto session = std::make_shared<websocket_session>(
+    stream_.release_socket(), ctx_, std::move(who), std::move(slot_));
+  websockets_.add(session, close_mark_);
+  session->run(std::move(req));
 }
 
-void http_session::refuse_upgrade(const http_request& req, api_outcome out) {
-  // Answered in the contract's error format, without upgrading; the
-  // connection closes after it.
+void http_session::refuse(api_outcome out) {
+  // Answered in the contract's error format; what is left of the request
+  // is not read, so the connection closes after the answer.
+  http_request probe{http::verb::get, "/", 11};
+  if (parser_ && parser_->is_header_done())
+    probe.version(parser_->get().version());
   auto res =
-    json_response(req, static_cast<http::status>(out.status), out.body);
+    json_response(probe, static_cast<http::status>(out.status), out.body);
   if (out.retry_after_s > 0)
     res.set(http::field::retry_after, std::to_string(out.retry_after_s));
   res.keep_alive(false);
-  if (auto code = res.result_int(); code < ctx_.responses_by_status.size())
-    ++ctx_.responses_by_status[code];
+  linger_ = true;
   send(std::move(res));
 }
 
 void http_session::send(http_response res) {
+  if (auto code = res.result_int(); code < ctx_.responses_by_status.size())
+    ++ctx_.responses_by_status[code];
   auto message = std::make_shared<http_response>(std::move(res));
   stream_.expires_after(limits_.write_timeout);
   http::async_write(
@@ -145,13 +195,33 @@ void http_session::on_write(bool keep_alive, beast::error_code ec) {
   if (ec)
     return;
   if (!keep_alive)
-    return do_close();
-  do_read();
+    return linger_ ? linger() : do_close();
+  do_read_header();
 }
 
 void http_session::do_close() {
   beast::error_code ec;
   stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+}
+
+void http_session::linger() {
+  do_close();
+  // One small buffer, one deadline for the whole drain.
+  auto scratch = std::make_shared<std::array<char, 16 * 1024>>();
+  stream_.expires_after(linger_timeout);
+  discard(std::move(scratch), 0);
+}
+
+void http_session::discard(std::shared_ptr<std::array<char, 16 * 1024>> scratch,
+                           std::size_t discarded) {
+  auto buffer = asio::buffer(*scratch);
+  stream_.async_read_some(
+    buffer, [self = shared_from_this(), scratch = std::move(scratch),
+             discarded](beast::error_code ec, std::size_t bytes) mutable {
+      if (ec || discarded + bytes >= linger_bytes)
+        return; // end of stream, deadline or enough: the socket closes
+      self->discard(std::move(scratch), discarded + bytes);
+    });
 }
 
 } // namespace awf::net

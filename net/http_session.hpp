@@ -1,9 +1,12 @@
-// One HTTP/1.1 connection: reads a request (bounded in size and time), hands
-// it to the router, writes the answer, and repeats while keep-alive holds.
-// An authenticated WebSocket upgrade on the WebSocket path hands the socket
-// to a websocket_session. Runs on its own strand; does only reads and writes.
+// One HTTP/1.1 connection: reads a request head (bounded in size and time),
+// authenticates it when its route needs a caller (401 before any of the
+// body is read), reads the body up to the route's limit, hands the request
+// to the router, writes the answer, and repeats while keep-alive holds. An
+// authenticated WebSocket upgrade hands the socket to a websocket_session.
+// Runs on its own strand; does only reads and writes.
 #pragma once
 
+#include <array>
 #include <memory>
 #include <optional>
 
@@ -32,17 +35,31 @@ public:
   void run();
 
 private:
-  void do_read();
+  void do_read_header();
+  void on_header(boost::beast::error_code ec, std::size_t bytes);
+  void on_authenticated(caller who);
+  void read_body();
+  void do_read_body();
   void on_read(boost::beast::error_code ec, std::size_t bytes);
-  void upgrade(http_request req);
-  void refuse_upgrade(const http_request& req, api_outcome out);
+  void upgrade(http_request req, caller who);
+  /// Answers `out` and closes the connection (the body, if any, unread).
+  void refuse(api_outcome out);
   void send(http_response res);
   void on_write(bool keep_alive, boost::beast::error_code ec);
   void do_close();
+  /// Closes for sending, then discards what the client still sends for a
+  /// short while, so that the early answer reaches it.
+  void linger();
+  void discard(std::shared_ptr<std::array<char, 16 * 1024>> scratch,
+               std::size_t discarded);
 
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  route route_;                  ///< of the request being read
+  std::optional<caller> who_;    ///< its caller, once authenticated
+  bool linger_ = false;          ///< answered early: drain before closing
+  std::uint64_t close_mark_ = 0; ///< websocket_set::mark before authenticating
   api_context& ctx_;
   http_limits limits_;
   connection_slot slot_;

@@ -32,18 +32,13 @@ void reply_engine_error(request_handle& h, const caf::error& err) {
   reply_outcome(h, engine_error_outcome(err));
 }
 
-void with_caller(api_context& ctx, const handle_ptr& h,
+void with_caller(api_context&, const handle_ptr& h,
                  std::function<void(caller)> next) {
-  auto header = h->req[http::field::authorization];
-  constexpr std::string_view bearer = "Bearer ";
-  if (header.substr(0, bearer.size()) != bearer) {
+  if (!h->who) {
     reply_error(*h, 401, "unauthorized", "send Authorization: Bearer <token>");
     return;
   }
-  auto token = header.substr(bearer.size());
-  authenticate(ctx, std::string_view{token.data(), token.size()},
-               std::move(next),
-               [h](api_outcome out) { reply_outcome(*h, out); });
+  next(*h->who);
 }
 
 void with_admin(api_context& ctx, const handle_ptr& h,

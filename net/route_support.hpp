@@ -19,6 +19,9 @@ namespace awf::net {
 struct request_handle {
   http_request req;
   reply_fn reply;
+  /// Who sent it, authenticated from the request head before its body was
+  /// read (api_router); empty on routes that need no token.
+  std::optional<caller> who;
 };
 
 using handle_ptr = std::shared_ptr<request_handle>;
@@ -35,8 +38,9 @@ void reply_error(request_handle& h, int status, std::string code,
 /// Retry-After).
 void reply_engine_error(request_handle& h, const caf::error& err);
 
-/// Authenticates the bearer token, then runs `next` with the caller (on an
-/// actor thread or right away); answers 401 itself.
+/// Runs `next` with the caller the router authenticated from the request
+/// head (answers 401 when there is none: a route that needs a caller must
+/// be declared so in api_router).
 void with_caller(api_context& ctx, const handle_ptr& h,
                  std::function<void(caller)> next);
 

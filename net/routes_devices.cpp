@@ -2,6 +2,7 @@
 #include "net/routes.hpp"
 
 #include "core/sync_token.hpp"
+#include "net/bearer_token.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {
@@ -9,9 +10,10 @@ namespace awf::net {
 namespace {
 
 /// An open WebSocket must not outlive the token that opened it.
-void close_sockets_of(api_context& ctx, const std::string& device_id) {
+void close_sockets_of(api_context& ctx, const std::string& device_id,
+                      token_end why) {
   if (ctx.close_device_sockets)
-    ctx.close_device_sockets(device_id);
+    ctx.close_device_sockets(device_id, why);
 }
 
 nlohmann::json grant_json(const actors::device_grant& grant) {
@@ -47,11 +49,14 @@ void register_device(api_context& ctx, handle_ptr h) {
       label = std::move(*text);
     }
     ctx.bridge->ask_devices<actors::device_grant>(
-      [h](caf::expected<actors::device_grant> grant) {
+      [&ctx, h](caf::expected<actors::device_grant> grant) {
         if (!grant) {
           reply_engine_error(*h, grant.error());
           return;
         }
+        // Registering an existing device issues a new token: the sockets
+        // its old token opened close before the new token is handed out.
+        close_sockets_of(ctx, grant->device_id, token_end::replaced);
         reply_outcome(*h, {201, grant_json(*grant), 0, {}});
       },
       actors::register_atom_v, who.user_id_hash, device_id, label);
@@ -65,21 +70,20 @@ void rotate_device(api_context& ctx, handle_ptr h, std::string device_id) {
                   "rotate with the current sync token of this device");
       return;
     }
-    // with_caller accepted the header, so it is "Bearer <token>".
+    // The caller was authenticated from this header: it holds a token.
     auto header = h->req[http::field::authorization];
-    auto token = header.substr(std::string_view{"Bearer "}.size());
+    auto token =
+      bearer_token({header.data(), header.size()}).value_or(std::string_view{});
     ctx.bridge->ask_devices<actors::device_grant>(
       [&ctx, h](caf::expected<actors::device_grant> grant) {
         if (!grant) {
           reply_engine_error(*h, grant.error());
           return;
         }
-        close_sockets_of(ctx, grant->device_id);
+        close_sockets_of(ctx, grant->device_id, token_end::replaced);
         reply_outcome(*h, {200, grant_json(*grant), 0, {}});
       },
-      actors::rotate_atom_v,
-      core::sync_token_hash(std::string_view{token.data(), token.size()}),
-      device_id);
+      actors::rotate_atom_v, core::sync_token_hash(token), device_id);
   });
 }
 
@@ -96,7 +100,7 @@ void revoke_device(api_context& ctx, handle_ptr h, std::string device_id) {
           reply_engine_error(*h, done.error());
           return;
         }
-        close_sockets_of(ctx, device_id);
+        close_sockets_of(ctx, device_id, token_end::revoked);
         reply_outcome(
           *h, {200, {{"device_id", device_id}, {"revoked", true}}, 0, {}});
       },

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/canonical_json.hpp"
+#include "net/bearer_token.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {
@@ -124,6 +125,39 @@ std::string to_text(const json& msg) {
   return msg.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
+/// A request id the connection may echo: absent (null), a string of at
+/// most max_req_id_bytes, or an integer.
+bool echoable_req_id(const json& req_id) {
+  if (req_id.is_null())
+    return true;
+  if (req_id.is_string())
+    return req_id.get_ref<const std::string&>().size() <= max_req_id_bytes;
+  return as_integer(req_id).has_value();
+}
+
+/// The close reason and error frame code of a token that stopped working.
+const char* token_end_code(token_end why) {
+  switch (why) {
+    case token_end::revoked: return "token_revoked";
+    case token_end::replaced: return "token_replaced";
+    case token_end::expired: break;
+  }
+  return "token_expired";
+}
+
+const char* token_end_message(token_end why) {
+  switch (why) {
+    case token_end::revoked: return "the device of this connection was revoked";
+    case token_end::replaced:
+      return "the sync token of this connection was replaced (the device "
+             "was rotated or registered again); connect again with the new "
+             "token";
+    case token_end::expired: break;
+  }
+  return "the token of this connection has expired; connect again with a "
+         "new one";
+}
+
 /// A reply or push: `body` with the message type (and req_id) added.
 json message(json body, std::string_view type, const json& req_id) {
   if (!body.is_object())
@@ -138,11 +172,8 @@ json message(json body, std::string_view type, const json& req_id) {
 
 std::string upgrade_token(const http_request& req) {
   auto header = req[http::field::authorization];
-  constexpr std::string_view bearer = "Bearer ";
-  if (header.substr(0, bearer.size()) == bearer) {
-    auto token = header.substr(bearer.size());
-    return std::string{token.data(), token.size()};
-  }
+  if (auto token = bearer_token({header.data(), header.size()}))
+    return std::string{*token};
   std::string token;
   for_each_protocol(req, [&](std::string_view p) {
     if (token.empty() && p.substr(0, bearer_protocol.size()) == bearer_protocol)
@@ -196,6 +227,8 @@ void websocket_session::on_accept(beast::error_code ec) {
     return; // Beast has answered a malformed upgrade with 400
   ++ctx_.responses_by_status[101];
   accepted_ = true;
+  if (token_ended_)
+    return close_for_token(*token_ended_); // ended during the handshake
   watch_token_expiry();
   do_read();
   if (stopping_)
@@ -211,6 +244,25 @@ void websocket_session::shutdown() {
       self->close_when_drained(
         {websocket::close_code::going_away, "shutting down"});
   });
+}
+
+void websocket_session::end_token(token_end why) {
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this(), why] {
+    if (self->token_ended_ || self->closing_)
+      return;
+    self->token_ended_ = why;
+    if (self->accepted_)
+      self->close_for_token(why);
+  });
+}
+
+void websocket_session::close_for_token(token_end why) {
+  // Nothing is sent after this frame (see send): replies to requests still
+  // in flight are dropped, and no new request is admitted.
+  expiry_timer_.cancel();
+  send_error(nullptr, token_end_code(why), token_end_message(why));
+  close_when_drained(
+    {websocket::close_code::policy_error, token_end_code(why)});
 }
 
 // -- reading requests
@@ -258,6 +310,8 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
 }
 
 void websocket_session::on_message(const std::string& text) {
+  if (token_ended_)
+    return; // the token no longer speaks for anyone
   auto parsed = core::parse_json(text);
   if (!parsed)
     return send_error(nullptr, core::to_string(parsed.error().code),
@@ -267,6 +321,12 @@ void websocket_session::on_message(const std::string& text) {
                       "a message must be a JSON object");
   auto msg = std::move(*parsed);
   auto req_id = msg.value("req_id", json{});
+  if (!echoable_req_id(req_id))
+    return send_error(nullptr, "invalid_request",
+                      "\"req_id\" must be a string of at most " +
+                        std::to_string(max_req_id_bytes) +
+                        " bytes or an integer",
+                      {{"field", "req_id"}});
   auto type = msg.find("type");
   if (type == msg.end() || !type->is_string())
     return send_error(req_id, "invalid_request",
@@ -285,6 +345,8 @@ void websocket_session::on_message(const std::string& text) {
 }
 
 bool websocket_session::admit_request(const json& req_id) {
+  if (token_ended_)
+    return false; // the connection is closing; its error frame is sent
   if (stopping_) {
     send_error(req_id, "unavailable", "the server is shutting down");
     return false;
@@ -639,11 +701,10 @@ void websocket_session::watch_token_expiry() {
         return;
       if (unix_now_ms() < expires) // the wall clock went back: wait on
         return self->watch_token_expiry();
-      self->send_error(nullptr, "token_expired",
-                       "the token of this connection has expired; connect "
-                       "again with a new one");
-      self->close_when_drained(
-        {websocket::close_code::policy_error, "token expired"});
+      if (self->token_ended_)
+        return;
+      self->token_ended_ = token_end::expired;
+      self->close_for_token(token_end::expired);
     });
 }
 
@@ -672,8 +733,9 @@ void websocket_session::drop_subscription(subscription_map::iterator it) {
 // -- writing
 
 void websocket_session::send(const json& msg) {
-  if (closing_ || !accepted_)
-    return;
+  if (closing_ || close_after_drain_ || !accepted_)
+    return; // a close is under way: its reason was the last word
+
   auto text = to_text(msg);
   // One message larger than the byte bound still goes out alone; a queue
   // that is already full means the reader is too slow.
@@ -740,8 +802,9 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
 }
 
 void websocket_session::close_when_drained(websocket::close_reason reason) {
-  if (closing_)
-    return;
+  if (closing_ || close_after_drain_)
+    return; // the first reason to close stands
+
   if (queue_.empty())
     begin_close(std::move(reason));
   else
@@ -775,19 +838,33 @@ void websocket_session::begin_close(websocket::close_reason reason) {
 
 // -- websocket_set
 
-void websocket_set::add(const std::shared_ptr<websocket_session>& session) {
+std::uint64_t websocket_set::mark() {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return closes_;
+}
+
+void websocket_set::add(const std::shared_ptr<websocket_session>& session,
+                        std::uint64_t since) {
+  std::optional<token_end> ended;
+  bool stopping = false;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    if (!closing_) {
+    stopping = closing_;
+    if (!stopping) {
       if (sessions_.size() >= prune_at_) {
         std::erase_if(sessions_, [](const auto& w) { return w.expired(); });
         prune_at_ = std::max<std::size_t>(64, 2 * sessions_.size());
       }
       sessions_.push_back(session);
-      return;
+      if (auto it = recent_closes_.find(session->device_id());
+          it != recent_closes_.end() && it->second.at > since)
+        ended = it->second.why;
     }
   }
-  session->shutdown();
+  if (stopping)
+    session->shutdown();
+  else if (ended)
+    session->end_token(*ended);
 }
 
 void websocket_set::close_all() {
@@ -804,18 +881,34 @@ void websocket_set::close_all() {
     s->shutdown();
 }
 
-void websocket_set::close_device(const std::string& device_id) {
+void websocket_set::close_device(const std::string& device_id, token_end why) {
   if (device_id.empty())
     return;
+  // No authentication outlives the engine timeout (30 s): a close older
+  // than this cannot concern a session not yet added. Past the cap (a flood
+  // of registrations) older entries go first, then all: the memory stays
+  // bounded and only this race guard is lost for a moment.
+  constexpr auto remember = std::chrono::minutes{2};
+  constexpr std::size_t max_remembered = 4096;
+  auto now = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<websocket_session>> matching;
   {
     std::lock_guard<std::mutex> guard{mutex_};
+    if (recent_closes_.size() >= max_remembered) {
+      std::erase_if(recent_closes_, [&](const auto& entry) {
+        return now - entry.second.when > remember;
+      });
+      if (recent_closes_.size() >= max_remembered)
+        recent_closes_.clear();
+    }
+    recent_closes_.insert_or_assign(device_id,
+                                    device_close{++closes_, why, now});
     for (const auto& weak : sessions_)
       if (auto s = weak.lock(); s && s->device_id() == device_id)
         matching.push_back(std::move(s));
   }
   for (const auto& s : matching)
-    s->shutdown();
+    s->end_token(why);
 }
 
 } // namespace awf::net

@@ -4,6 +4,7 @@
 // what it queues and what it has in flight.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -37,6 +38,10 @@ inline constexpr std::string_view websocket_path = "/api/awf-cloud-sync/ws";
 /// when the request carries none.
 std::string upgrade_token(const http_request& req);
 
+/// The longest string `req_id` a message may carry (an integer also does);
+/// a longer one is refused, not echoed.
+inline constexpr std::size_t max_req_id_bytes = 128;
+
 class websocket_session
   : public push_subscriber,
     public std::enable_shared_from_this<websocket_session> {
@@ -58,6 +63,12 @@ public:
   /// Lets requests in flight finish, then closes with "going away" (any
   /// thread).
   void shutdown();
+
+  /// The token of this connection stopped working: sends an error frame
+  /// naming why ("token_revoked", "token_replaced", "token_expired"),
+  /// accepts no further request and closes with policy code 1008 and that
+  /// reason (any thread).
+  void end_token(token_end why);
 
   /// The device whose sync token opened this connection (empty for a user
   /// token). Fixed at construction, so any thread may read it.
@@ -86,6 +97,7 @@ private:
   void on_message(const std::string& text);
 
   bool admit_request(const nlohmann::json& req_id);
+  void close_for_token(token_end why);
   void finish_request();
   void handle_subscribe(const nlohmann::json& req_id,
                         const nlohmann::json& msg);
@@ -151,6 +163,8 @@ private:
   bool accepted_ = false;
   bool stopping_ = false; ///< shutdown asked: finish requests, then close
   bool closing_ = false;  ///< a close has begun: nothing more is sent
+  /// The token stopped working: requests are ignored, the socket closes.
+  std::optional<token_end> token_ended_;
   std::optional<boost::beast::websocket::close_reason> close_after_drain_;
 };
 
@@ -158,20 +172,36 @@ private:
 /// them. Thread-safe; holds sessions weakly.
 class websocket_set {
 public:
-  void add(const std::shared_ptr<websocket_session>& session);
+  /// A mark to take before authenticating an upgrade: `add` closes the
+  /// session at once when its device's sockets were closed after it (the
+  /// token changed while it was being authenticated).
+  std::uint64_t mark();
+
+  void add(const std::shared_ptr<websocket_session>& session,
+           std::uint64_t since);
 
   /// Shuts down every open session, and every one added from now on.
   void close_all();
 
-  /// Shuts down the sessions opened with `device_id`'s sync token (after a
-  /// revocation or rotation: an open socket must not outlive its token).
-  void close_device(const std::string& device_id);
+  /// Closes the sessions opened with `device_id`'s sync token, for `why`
+  /// (an open socket must not outlive its token).
+  void close_device(const std::string& device_id, token_end why);
 
 private:
+  /// The last close_device of a device, remembered for sessions still being
+  /// authenticated (long enough for any authentication to finish).
+  struct device_close {
+    std::uint64_t at; ///< the value of closes_ it made
+    token_end why;
+    std::chrono::steady_clock::time_point when;
+  };
+
   std::mutex mutex_;
   bool closing_ = false;
   std::vector<std::weak_ptr<websocket_session>> sessions_;
   std::size_t prune_at_ = 64;
+  std::uint64_t closes_ = 0; ///< close_device calls so far
+  std::map<std::string, device_close, std::less<>> recent_closes_;
 };
 
 } // namespace awf::net

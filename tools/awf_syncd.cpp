@@ -128,10 +128,12 @@ int main(int argc, char** argv) {
     static_cast<std::size_t>(s.max_turns_per_sync);
   ctx.limits.max_message_bytes = message_bytes;
   ctx.limits.max_connections = static_cast<std::size_t>(s.max_connections);
+  ctx.limits.max_connections_per_address =
+    static_cast<std::size_t>(s.max_connections_per_ip);
   ctx.limits.ws_idle_timeout = std::chrono::seconds{s.ws_idle_s};
   ctx.device_rate.configure(s.device_rate, s.device_burst);
   listen->threads = std::max(1u, std::thread::hardware_concurrency());
-  listen->limits.body_bytes = message_bytes;
+  listen->limits.header_timeout = std::chrono::seconds{s.header_timeout_s};
   listen->limits.header_bytes = static_cast<std::size_t>(s.max_header_kb) << 10;
   auto server = net::http_server::start(*listen, ctx);
   if (!server)

@@ -446,6 +446,9 @@ CAF_TEST_FIXTURE_SCOPE_END()
 CAF_TEST_FIXTURE_SCOPE(websocket_revocation_tests, fixture)
 
 CAF_TEST(revoking or rotating a device closes its open sockets) {
+  // Closed with policy code 1008 and a reason naming why, after an error
+  // frame saying so: not 1001 "going away", which invites a reconnect with
+  // the same token.
   auto phone = register_device(alice, "phone");
   auto tablet = register_device(alice, "tablet");
   auto phone_ws = connect(phone.token);
@@ -455,16 +458,58 @@ CAF_TEST(revoking or rotating a device closes its open sockets) {
   auto revoked =
     call(http::verb::delete_, api + "/devices/phone", "", alice).status;
   CAF_REQUIRE_EQUAL(revoked, 200);
+  auto told = phone_ws.read();
+  CAF_REQUIRE(told);
+  CAF_CHECK_EQUAL((*told)["type"], "error");
+  CAF_CHECK_EQUAL((*told)["error"]["code"], "token_revoked");
   CAF_CHECK(!phone_ws.read());
-  CAF_CHECK_EQUAL(phone_ws.close_code(), 1001);
+  CAF_CHECK_EQUAL(phone_ws.close_code(), 1008);
+  CAF_CHECK_EQUAL(phone_ws.close_reason(), "token_revoked");
   // Another device's socket stays open until its own token is rotated.
   CAF_CHECK(tablet_ws.open());
   auto rotated =
     call(http::verb::post, api + "/devices/tablet/rotate", "", tablet.token)
       .status;
   CAF_REQUIRE_EQUAL(rotated, 200);
+  told = tablet_ws.read();
+  CAF_REQUIRE(told);
+  CAF_CHECK_EQUAL((*told)["error"]["code"], "token_replaced");
   CAF_CHECK(!tablet_ws.read());
-  CAF_CHECK_EQUAL(tablet_ws.close_code(), 1001);
+  CAF_CHECK_EQUAL(tablet_ws.close_code(), 1008);
+  CAF_CHECK_EQUAL(tablet_ws.close_reason(), "token_replaced");
+}
+
+CAF_TEST(registering a device again closes the sockets of its old token) {
+  auto phone = register_device(alice, "phone");
+  auto [save_id, session] = create_save(alice, "ws-reregister");
+  history h{session};
+  h.add(game_state(1));
+  auto old_ws = connect(phone.token);
+  CAF_REQUIRE(old_ws.upgraded());
+  // The same device_id again: a new sync token; the old one's socket must
+  // not go on speaking for the device.
+  auto again = register_device(alice, "phone");
+  CAF_REQUIRE_NOT_EQUAL(again.token, phone.token);
+  old_ws.send(sync_up("late", save_id, phone, h, 0, 1));
+  auto told = old_ws.read();
+  CAF_REQUIRE(told);
+  CAF_CHECK_EQUAL((*told)["type"], "error");
+  CAF_CHECK_EQUAL((*told)["error"]["code"], "token_replaced");
+  CAF_CHECK(!old_ws.read());
+  CAF_CHECK_EQUAL(old_ws.close_code(), 1008);
+  CAF_CHECK_EQUAL(old_ws.close_reason(), "token_replaced");
+  // The sync up sent on it was not accepted: the save is still at turn 0.
+  auto listed = call(http::verb::get, api + "/saves", "", alice);
+  CAF_REQUIRE_EQUAL(listed.body["saves"].size(), 1u);
+  CAF_CHECK_EQUAL(listed.body["saves"][0]["head"]["turn_id"], 0);
+  // The new token opens a socket that syncs.
+  auto new_ws = connect(again.token);
+  CAF_REQUIRE(new_ws.upgraded());
+  new_ws.send(sync_up("fresh", save_id, again, h, 0, 1));
+  auto result = new_ws.read();
+  CAF_REQUIRE(result);
+  CAF_CHECK_EQUAL((*result)["type"], "sync_up_result");
+  CAF_CHECK_EQUAL((*result)["req_id"], "fresh");
 }
 
 CAF_TEST(a socket closes when its token expires) {
@@ -478,6 +523,7 @@ CAF_TEST(a socket closes when its token expires) {
   CAF_CHECK_EQUAL((*told)["error"]["code"], "token_expired");
   CAF_CHECK(!user_ws.read());
   CAF_CHECK_EQUAL(user_ws.close_code(), 1008);
+  CAF_CHECK_EQUAL(user_ws.close_reason(), "token_expired");
   // A sync token whose expiry (set in the store before its first use) comes
   // in two seconds; another device's socket stays open.
   auto phone = register_device(alice, "phone");

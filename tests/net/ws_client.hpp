@@ -22,19 +22,20 @@ public:
   using json = nlohmann::json;
 
   /// Connects to 127.0.0.1:`port` and asks for the upgrade, with `bearer`
-  /// in Authorization and `protocols` in Sec-WebSocket-Protocol (either may
-  /// be empty). A refused upgrade leaves upgraded() false and the answer in
-  /// status() and body().
+  /// in Authorization (as "`scheme` `bearer`") and `protocols` in
+  /// Sec-WebSocket-Protocol (either may be empty). A refused upgrade leaves
+  /// upgraded() false and the answer in status() and body().
   ws_client(unsigned short port, const std::string& bearer,
-            const std::string& protocols = "")
+            const std::string& protocols = "",
+            const std::string& scheme = "Bearer")
     : ws_(ioc_) {
     namespace http = boost::beast::http;
     boost::beast::get_lowest_layer(ws_).connect(boost::asio::ip::tcp::endpoint{
       boost::asio::ip::make_address("127.0.0.1"), port});
     ws_.set_option(boost::beast::websocket::stream_base::decorator(
-      [bearer, protocols](boost::beast::websocket::request_type& req) {
+      [bearer, protocols, scheme](boost::beast::websocket::request_type& req) {
         if (!bearer.empty())
-          req.set(http::field::authorization, "Bearer " + bearer);
+          req.set(http::field::authorization, scheme + " " + bearer);
         if (!protocols.empty())
           req.set(http::field::sec_websocket_protocol, protocols);
       }));
@@ -88,6 +89,15 @@ public:
   /// close_code) or nothing came within `timeout`.
   std::optional<json>
   read(std::chrono::milliseconds timeout = std::chrono::seconds{20}) {
+    auto text = read_text(timeout);
+    if (!text)
+      return std::nullopt;
+    return json::parse(*text, nullptr, false);
+  }
+
+  /// Like read, the message as sent.
+  std::optional<std::string>
+  read_text(std::chrono::milliseconds timeout = std::chrono::seconds{20}) {
     if (!open_)
       return std::nullopt;
     boost::beast::flat_buffer buffer;
@@ -111,10 +121,10 @@ public:
     if (ec) {
       open_ = false;
       close_code_ = ws_.reason().code;
+      close_reason_ = std::string{ws_.reason().reason.c_str()};
       return std::nullopt;
     }
-    return json::parse(boost::beast::buffers_to_string(buffer.data()), nullptr,
-                       false);
+    return boost::beast::buffers_to_string(buffer.data());
   }
 
   /// Reads messages until one has type `type` (others are dropped; pass
@@ -144,6 +154,9 @@ public:
   /// The code of the close frame that ended the connection (0: none).
   int close_code() const { return static_cast<int>(close_code_); }
 
+  /// The reason of that close frame.
+  const std::string& close_reason() const { return close_reason_; }
+
 private:
   boost::asio::io_context ioc_;
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
@@ -153,6 +166,7 @@ private:
   json body_;
   std::string subprotocol_;
   std::uint16_t close_code_ = 0;
+  std::string close_reason_;
 };
 
 } // namespace awf::test
