@@ -41,9 +41,9 @@ api_outcome bad_field(const std::string& field, const id_shape& shape) {
                        {{"field", field}});
 }
 
-std::optional<api_outcome> check_id(const nlohmann::json& value,
-                                    const std::string& field,
-                                    const id_shape& shape) {
+std::optional<api_outcome> check_json_id(const nlohmann::json& value,
+                                         const std::string& field,
+                                         const id_shape& shape) {
   if (!value.is_string())
     return bad_field(field, shape);
   return check_id(std::string_view{value.get_ref<const std::string&>()}, field,

@@ -44,9 +44,9 @@ extern const id_shape hash_shape;
 api_outcome bad_field(const std::string& field, const id_shape& shape);
 
 /// Checks a JSON value that must be a string of `shape`; nullopt when it is.
-std::optional<api_outcome> check_id(const nlohmann::json& value,
-                                    const std::string& field,
-                                    const id_shape& shape);
+std::optional<api_outcome> check_json_id(const nlohmann::json& value,
+                                         const std::string& field,
+                                         const id_shape& shape);
 
 /// Checks a text (e.g. a query parameter) that must be of `shape`.
 std::optional<api_outcome> check_id(std::string_view value,

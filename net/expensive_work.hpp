@@ -81,7 +81,7 @@ public:
   expensive_limits limits() const;
 
 private:
-  friend class work_ticket;
+  friend struct work_ticket::hold;
 
   void release(const std::string& user) noexcept;
 

@@ -117,7 +117,7 @@ std::optional<std::string> id_field(request_handle& h,
                                     const char* name, const id_shape& shape) {
   auto it = body.find(name);
   auto bad = it == body.end() ? std::optional{bad_field(name, shape)}
-                              : check_id(*it, name, shape);
+                              : check_json_id(*it, name, shape);
   if (bad) {
     reply_outcome(h, *bad);
     return std::nullopt;

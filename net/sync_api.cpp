@@ -54,11 +54,11 @@ std::optional<api_outcome> parse_sync_up(const api_context& ctx,
   auto save = body.find("save_id");
   if (save == body.end())
     return bad_field("save_id", uuid_shape);
-  if (auto bad = check_id(*save, "save_id", uuid_shape))
+  if (auto bad = check_json_id(*save, "save_id", uuid_shape))
     return bad;
   std::string device_id;
   if (auto device = body.find("device_id"); device != body.end()) {
-    if (auto bad = check_id(*device, "device_id", device_id_shape))
+    if (auto bad = check_json_id(*device, "device_id", device_id_shape))
       return bad;
     device_id = device->get<std::string>();
   }

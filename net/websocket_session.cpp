@@ -318,8 +318,8 @@ outcome_fn websocket_session::on_strand(std::function<void(api_outcome)> fn) {
 
 void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
   auto save = msg.find("save_id");
-  if (auto bad =
-        check_id(save == msg.end() ? json{} : *save, "save_id", uuid_shape))
+  if (auto bad = check_json_id(save == msg.end() ? json{} : *save, "save_id",
+                               uuid_shape))
     return send_error_outcome(req_id, std::move(*bad));
   sync_down_params params;
   params.save_id = save->get<std::string>();
@@ -332,7 +332,7 @@ void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
     params.since_turn = *turn;
   }
   if (auto it = msg.find("since_chain"); it != msg.end() && !it->is_null()) {
-    if (auto bad = check_id(*it, "since_chain", hash_shape))
+    if (auto bad = check_json_id(*it, "since_chain", hash_shape))
       return send_error_outcome(req_id, std::move(*bad));
     params.since_chain = it->get<std::string>();
   } else if (params.since_turn > 0) {
@@ -393,8 +393,8 @@ void websocket_session::on_subscribed(const std::string& save_id,
 void websocket_session::handle_unsubscribe(const json& req_id,
                                            const json& msg) {
   auto save = msg.find("save_id");
-  if (auto bad =
-        check_id(save == msg.end() ? json{} : *save, "save_id", uuid_shape))
+  if (auto bad = check_json_id(save == msg.end() ? json{} : *save, "save_id",
+                               uuid_shape))
     return send_error_outcome(req_id, std::move(*bad));
   auto save_id = save->get<std::string>();
   if (auto it = subs_.find(save_id); it != subs_.end())
