@@ -163,6 +163,18 @@ const std::vector<descriptor>& descriptors() {
     make("CLOUD_SYNC_DEVICE_BURST", nullptr,
          "sync requests a device may send at once above its rate",
          int_range{1, 1000000}, &settings::device_burst),
+    make("CLOUD_SYNC_USER_EXPENSIVE_CONCURRENT", nullptr,
+         "expensive operations (full verify, materialize of a stored turn "
+         "or an archive, restore) one user may run at once; more answer 429 "
+         "(0: unlimited)",
+         int_range{0, 100000}, &settings::user_expensive_concurrent),
+    make("CLOUD_SYNC_USER_EXPENSIVE_PER_MIN", nullptr,
+         "expensive operations per minute per user, on average; more answer "
+         "429 (0: unlimited)",
+         int_range{0, 10000000}, &settings::user_expensive_per_min),
+    make("CLOUD_SYNC_USER_EXPENSIVE_BURST", nullptr,
+         "expensive operations a user may start at once above that rate",
+         int_range{1, 10000000}, &settings::user_expensive_burst),
     make("CLOUD_SYNC_DEVICE_TOKEN_TTL_DAYS", nullptr,
          "days a device's sync token stays valid", int_range{1, 3650},
          &settings::device_token_ttl_days),

@@ -46,6 +46,11 @@ struct settings {
   int ws_idle_s = 60;
   int device_rate = 50; ///< sync requests/s per device (0: unlimited)
   int device_burst = 100;
+  /// Expensive operations (full verify, materialize of a stored turn or an
+  /// archive, restore) per user: at once, per minute, and as a burst.
+  int user_expensive_concurrent = 2; ///< 0: unlimited
+  int user_expensive_per_min = 120;  ///< 0: unlimited
+  int user_expensive_burst = 60;
   int device_token_ttl_days = 90;
   int max_pending = 20000; ///< engine requests waiting at most
 

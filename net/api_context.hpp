@@ -10,6 +10,7 @@
 #include <string>
 
 #include "net/engine_bridge.hpp"
+#include "net/expensive_work.hpp"
 #include "net/rate_limiter.hpp"
 #include "net/subscription_hub.hpp"
 #include "net/sync_metrics.hpp"
@@ -48,6 +49,9 @@ struct api_context {
   bool sync_enabled = true;
   subscription_hub hub;
   rate_limiter device_rate{50.0, 100.0}; ///< requests/s and burst per device
+  /// Per-user admission of full verifies, materializes of stored turns and
+  /// restores (and exports, later).
+  expensive_work_limiter expensive_work;
   sync_metrics metrics;
   /// Closes the WebSockets a device opened (set by the running server;
   /// called after its token is revoked, rotated or replaced by registering

@@ -53,6 +53,23 @@ void with_admin(api_context& ctx, const handle_ptr& h,
   });
 }
 
+std::optional<work_ticket> admit_expensive(api_context& ctx, request_handle& h,
+                                           const caller& who) {
+  auto admitted = ctx.expensive_work.admit(who.user_id_hash);
+  if (admitted.admitted())
+    return std::move(admitted.ticket);
+  ++ctx.metrics.rate_limited;
+  auto out = error_outcome(
+    429, "rate_limited",
+    "too many expensive operations (full verify, materialize of a stored "
+    "turn, restore) of this user; retry in " +
+      std::to_string(admitted.retry_after_s) + " s",
+    {{"retry_after_s", admitted.retry_after_s}});
+  out.retry_after_s = admitted.retry_after_s;
+  reply_outcome(h, out);
+  return std::nullopt;
+}
+
 std::optional<nlohmann::json> json_body(request_handle& h, bool empty_ok) {
   if (empty_ok && h.req.body().empty())
     return nlohmann::json::object();
@@ -90,6 +107,32 @@ std::optional<std::string> string_field(request_handle& h,
     return std::nullopt;
   }
   return it->get<std::string>();
+}
+
+std::optional<std::string> id_field(request_handle& h,
+                                    const nlohmann::json& body,
+                                    const char* name, const id_shape& shape) {
+  auto it = body.find(name);
+  auto bad = it == body.end() ? std::optional{bad_field(name, shape)}
+                              : check_json_id(*it, name, shape);
+  if (bad) {
+    reply_outcome(h, *bad);
+    return std::nullopt;
+  }
+  return it->get<std::string>();
+}
+
+bool id_param(request_handle& h, std::string_view target, const char* name,
+              const id_shape& shape, std::optional<std::string>& out) {
+  auto value = query_param(target, name);
+  if (!value || value->empty())
+    return true;
+  if (auto bad = check_id(*value, name, shape)) {
+    reply_outcome(h, *bad);
+    return false;
+  }
+  out = std::move(*value);
+  return true;
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "net/api_context.hpp"
+#include "net/client_ids.hpp"
 #include "net/http_types.hpp"
 #include "net/sync_api.hpp"
 
@@ -49,6 +50,12 @@ void with_caller(api_context& ctx, const handle_ptr& h,
 void with_admin(api_context& ctx, const handle_ptr& h,
                 std::function<void(caller)> next);
 
+/// Admits one expensive operation of `who` (expensive_work.hpp), or answers
+/// 429 rate_limited with Retry-After and returns nullopt. Keep the ticket
+/// until the answer is ready, then release it.
+std::optional<work_ticket> admit_expensive(api_context& ctx, request_handle& h,
+                                           const caller& who);
+
 /// Parses the body as a JSON object (an empty body counts as {} when
 /// `empty_ok`), or answers 400/422 and returns nullopt.
 std::optional<nlohmann::json> json_body(request_handle& h,
@@ -60,6 +67,18 @@ std::optional<std::string> string_field(request_handle& h,
                                         const nlohmann::json& body,
                                         const char* name, std::size_t max,
                                         std::optional<std::string> fallback);
+
+/// Reads the id field `name` of `shape`; answers 400 naming the field (never
+/// echoing the value) and returns nullopt when it is missing or ill-formed.
+std::optional<std::string> id_field(request_handle& h,
+                                    const nlohmann::json& body,
+                                    const char* name, const id_shape& shape);
+
+/// Reads the id query parameter `name` of `shape` into `out` (left alone when
+/// absent or empty). Answers 400 naming it and returns false when it is
+/// ill-formed.
+bool id_param(request_handle& h, std::string_view target, const char* name,
+              const id_shape& shape, std::optional<std::string>& out);
 
 /// The value of query parameter `name` (percent-decoded), if present.
 std::optional<std::string> query_param(std::string_view target,

@@ -17,12 +17,12 @@ void restore_save(api_context& ctx, handle_ptr h) {
     if (!body)
       return;
     actors::restore_request req;
-    auto save_id = string_field(*h, *body, "save_id", 64, std::nullopt);
+    auto save_id = id_field(*h, *body, "save_id", uuid_shape);
     if (!save_id)
       return;
     req.save_id = *save_id;
     if (body->contains("archive_id")) {
-      auto archive_id = string_field(*h, *body, "archive_id", 64, std::nullopt);
+      auto archive_id = id_field(*h, *body, "archive_id", uuid_shape);
       if (!archive_id)
         return;
       req.archive_id = *archive_id;
@@ -44,9 +44,14 @@ void restore_save(api_context& ctx, handle_ptr h) {
     }
     req.user_id_hash = who.user_id_hash;
     req.device_id = who.device_id;
+    // A restore rebuilds a stored or archived turn and writes it again.
+    auto ticket = admit_expensive(ctx, *h, who);
+    if (!ticket)
+      return;
     ctx.bridge->ask<actors::restore_reply>(
-      [&ctx, h, who,
-       save_id = *save_id](caf::expected<actors::restore_reply> res) {
+      [&ctx, h, who, save_id = *save_id, ticket = std::move(*ticket)](
+        caf::expected<actors::restore_reply> res) mutable {
+        ticket.release();
         if (!res) {
           reply_engine_error(*h, res.error());
           return;
@@ -113,7 +118,10 @@ void save_conflicts(api_context& ctx, handle_ptr h) {
     if (!integer_param(*h, target, "limit", limit, 1, 1000))
       return;
     query.limit = static_cast<std::size_t>(limit);
-    query.save_id = query_param(target, "save_id").value_or("");
+    std::optional<std::string> save_id;
+    if (!id_param(*h, target, "save_id", uuid_shape, save_id))
+      return;
+    query.save_id = save_id.value_or("");
     if (query.save_id.empty()) {
       if (!who.admin) {
         reply_error(*h, 400, "invalid_request",

@@ -133,32 +133,38 @@ nlohmann::json conflicts_json(const persistence::conflict_totals& c) {
 nlohmann::json stats_json(const api_context& ctx, const std::string& scope,
                           const persistence::store_totals& t,
                           const persistence::conflict_totals& c) {
-  const auto& m = ctx.metrics;
-  return {{"scope", scope.empty() ? "all" : "user"},
-          {"counts",
-           {{"saves", t.saves},
-            {"turns", t.turns},
-            {"devices", t.devices},
-            {"archives", t.archives},
-            {"blobs", t.blobs},
-            {"integrity_failed_saves", t.integrity_failed_saves},
-            {"turns_by_kind", t.turns_by_kind}}},
-          {"bytes",
-           {{"logical", t.logical_bytes},
-            {"blob_plain", t.blob_plain_bytes},
-            {"stored", t.stored_bytes}}},
-          {"ratios",
-           {{"stored_to_logical", ratio(t.stored_bytes, t.logical_bytes)},
-            {"dedup", ratio(t.blobs, t.blob_refs)},
-            {"compression", ratio(t.stored_bytes, t.blob_plain_bytes)}}},
-          {"conflicts", conflicts_json(c)},
-          {"sync",
-           {{"sync_up", m.sync_up_ok.load()},
-            {"sync_up_rejected", m.sync_up_rejected.load()},
-            {"sync_down", m.sync_down_ok.load()},
-            {"turns_accepted", m.turns_accepted.load()},
-            {"sync_up_latency", latency_json(m.sync_up_latency)},
-            {"sync_down_latency", latency_json(m.sync_down_latency)}}}};
+  nlohmann::json out{
+    {"scope", scope.empty() ? "all" : "user"},
+    {"counts",
+     {{"saves", t.saves},
+      {"turns", t.turns},
+      {"devices", t.devices},
+      {"archives", t.archives},
+      {"blobs", t.blobs},
+      {"integrity_failed_saves", t.integrity_failed_saves},
+      {"turns_by_kind", t.turns_by_kind}}},
+    {"bytes",
+     {{"logical", t.logical_bytes},
+      {"blob_plain", t.blob_plain_bytes},
+      {"stored", t.stored_bytes}}},
+    {"ratios",
+     {{"stored_to_logical", ratio(t.stored_bytes, t.logical_bytes)},
+      {"dedup", ratio(t.blobs, t.blob_refs)},
+      {"compression", ratio(t.stored_bytes, t.blob_plain_bytes)}}},
+    {"conflicts", conflicts_json(c)}};
+  // The sync counters and latencies are the whole process's: they describe
+  // every user's traffic, so only an operator's (scope "all") answer has
+  // them.
+  if (scope.empty()) {
+    const auto& m = ctx.metrics;
+    out["sync"] = {{"sync_up", m.sync_up_ok.load()},
+                   {"sync_up_rejected", m.sync_up_rejected.load()},
+                   {"sync_down", m.sync_down_ok.load()},
+                   {"turns_accepted", m.turns_accepted.load()},
+                   {"sync_up_latency", latency_json(m.sync_up_latency)},
+                   {"sync_down_latency", latency_json(m.sync_down_latency)}};
+  }
+  return out;
 }
 
 } // namespace
@@ -191,6 +197,11 @@ void save_stats(api_context& ctx, handle_ptr h) {
 
 void admin_save(api_context& ctx, handle_ptr h, std::string save_id) {
   with_admin(ctx, h, [&ctx, h, save_id](caller) {
+    // An id of the wrong shape names no save (the path is the resource).
+    if (!uuid_shape.accepts(save_id)) {
+      reply_error(*h, 404, "not_found", "no such save");
+      return;
+    }
     ctx.bridge->ask<persistence::save_record>(
       [h](caf::expected<persistence::save_record> res) {
         if (!res) {
@@ -215,6 +226,10 @@ void admin_save(api_context& ctx, handle_ptr h, std::string save_id) {
 
 void admin_device(api_context& ctx, handle_ptr h, std::string device_id) {
   with_admin(ctx, h, [&ctx, h, device_id](caller) {
+    if (!device_id_shape.accepts(device_id)) {
+      reply_error(*h, 404, "not_found", "no such device");
+      return;
+    }
     ctx.bridge->ask_devices<persistence::device_record>(
       [h](caf::expected<persistence::device_record> res) {
         if (!res) {
@@ -242,10 +257,9 @@ void admin_audit(api_context& ctx, handle_ptr h) {
   with_admin(ctx, h, [&ctx, h](caller) {
     std::string_view target{h->req.target().data(), h->req.target().size()};
     persistence::audit_filter filter;
-    if (auto v = query_param(target, "save_id"); v && !v->empty())
-      filter.save_id = *v;
-    if (auto v = query_param(target, "device_id"); v && !v->empty())
-      filter.device_id = *v;
+    if (!id_param(*h, target, "save_id", uuid_shape, filter.save_id) ||
+        !id_param(*h, target, "device_id", device_id_shape, filter.device_id))
+      return;
     std::int64_t since = -1, limit = 100;
     if (!integer_param(*h, target, "since", since, 0, INT64_MAX) ||
         !integer_param(*h, target, "limit", limit, 1, 1000))

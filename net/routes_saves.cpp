@@ -13,10 +13,12 @@ void create_save(api_context& ctx, handle_ptr h) {
     auto body = json_body(*h);
     if (!body)
       return;
-    auto session = string_field(*h, *body, "session_id", 256, std::nullopt);
+    auto session =
+      string_field(*h, *body, "session_id", max_session_id_bytes, std::nullopt);
     if (!session)
       return;
-    auto version = string_field(*h, *body, "version", 64, "1.0.0");
+    auto version =
+      string_field(*h, *body, "version", max_version_bytes, "1.0.0");
     if (!version)
       return;
     ctx.bridge->ask<actors::attach_reply>(
@@ -65,7 +67,7 @@ void materialize_save(api_context& ctx, handle_ptr h) {
     auto body = json_body(*h);
     if (!body)
       return;
-    auto save_id = string_field(*h, *body, "save_id", 64, std::nullopt);
+    auto save_id = id_field(*h, *body, "save_id", uuid_shape);
     if (!save_id)
       return;
     std::int64_t turn_id = actors::head_turn;
@@ -81,11 +83,22 @@ void materialize_save(api_context& ctx, handle_ptr h) {
     }
     std::optional<std::string> archive_id;
     if (body->contains("archive_id")) {
-      archive_id = string_field(*h, *body, "archive_id", 64, std::nullopt);
+      archive_id = id_field(*h, *body, "archive_id", uuid_shape);
       if (!archive_id)
         return;
     }
-    auto answer = [h](caf::expected<actors::materialized_turn> res) {
+    // The head is in memory; a stored turn or an archive is rebuilt from
+    // its snapshot and diffs: that is an expensive read.
+    work_ticket ticket;
+    if (turn_id != actors::head_turn || archive_id) {
+      auto admitted = admit_expensive(ctx, *h, who);
+      if (!admitted)
+        return;
+      ticket = std::move(*admitted);
+    }
+    auto answer = [h, ticket](
+                    caf::expected<actors::materialized_turn> res) mutable {
+      ticket.release();
       if (!res) {
         reply_engine_error(*h, res.error());
         return;
@@ -119,7 +132,7 @@ void verify_save(api_context& ctx, handle_ptr h) {
     auto body = json_body(*h);
     if (!body)
       return;
-    auto save_id = string_field(*h, *body, "save_id", 64, std::nullopt);
+    auto save_id = id_field(*h, *body, "save_id", uuid_shape);
     if (!save_id)
       return;
     bool full = false;
@@ -131,8 +144,17 @@ void verify_save(api_context& ctx, handle_ptr h) {
       }
       full = it->get<bool>();
     }
+    // A full verify rebuilds every stored turn.
+    work_ticket ticket;
+    if (full) {
+      auto admitted = admit_expensive(ctx, *h, who);
+      if (!admitted)
+        return;
+      ticket = std::move(*admitted);
+    }
     ctx.bridge->ask<actors::verify_report>(
-      [h](caf::expected<actors::verify_report> res) {
+      [h, ticket](caf::expected<actors::verify_report> res) mutable {
+        ticket.release();
         if (!res) {
           reply_engine_error(*h, res.error());
           return;

@@ -7,6 +7,7 @@
 #include "core/user_token.hpp"
 #include "net/api_context.hpp"
 #include "net/api_response.hpp"
+#include "net/client_ids.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {
@@ -19,12 +20,8 @@ api_outcome invalid(const std::string& field, const std::string& message) {
   return error_outcome(400, "invalid_request", message, {{"field", field}});
 }
 
-bool is_hex_hash(const nlohmann::json& value) {
-  if (!value.is_string())
-    return false;
-  const auto& text = value.get_ref<const std::string&>();
-  return text.size() == 64 &&
-         text.find_first_not_of("0123456789abcdef") == std::string::npos;
+bool is_hash_value(const nlohmann::json& value) {
+  return value.is_string() && is_hex_hash(value.get_ref<const std::string&>());
 }
 
 /// Reads a head object {"turn_id", "chain_hash"}.
@@ -33,7 +30,7 @@ std::optional<core::chain_head> head_field(const nlohmann::json& value) {
     return std::nullopt;
   auto turn = value.find("turn_id");
   auto chain = value.find("chain_hash");
-  if (turn == value.end() || chain == value.end() || !is_hex_hash(*chain))
+  if (turn == value.end() || chain == value.end() || !is_hash_value(*chain))
     return std::nullopt;
   auto id = as_integer(*turn);
   if (!id || *id < 0)
@@ -52,16 +49,21 @@ std::optional<api_outcome> parse_sync_up(const api_context& ctx,
                                          const caller& who,
                                          nlohmann::json& body,
                                          actors::sync_up_request& req) {
+  // Ids are checked before anything keeps them (the audit record of a
+  // refusal included): a client string reaches no further unchecked.
   auto save = body.find("save_id");
-  if (save == body.end() || !save->is_string() ||
-      save->get_ref<const std::string&>().empty())
-    return invalid("save_id", "\"save_id\" must be a non-empty string");
-  req.save_id = save->get<std::string>();
+  if (save == body.end())
+    return bad_field("save_id", uuid_shape);
+  if (auto bad = check_json_id(*save, "save_id", uuid_shape))
+    return bad;
+  std::string device_id;
   if (auto device = body.find("device_id"); device != body.end()) {
-    if (!device->is_string())
-      return invalid("device_id", "\"device_id\" must be a string");
-    req.device_id = device->get<std::string>();
+    if (auto bad = check_json_id(*device, "device_id", device_id_shape))
+      return bad;
+    device_id = device->get<std::string>();
   }
+  req.save_id = save->get<std::string>();
+  req.device_id = std::move(device_id);
   if (!who.device_id.empty() && req.device_id != who.device_id)
     return error_outcome(403, "forbidden",
                          "device_id must be the device of the sync token");
@@ -113,7 +115,7 @@ std::optional<api_outcome> parse_sync_up(const api_context& ctx,
                                     "and \"patch\"");
     auto hash = turn.find("state_hash");
     if (hash != turn.end()) {
-      if (!is_hex_hash(*hash))
+      if (!is_hash_value(*hash))
         return invalid(field + ".state_hash",
                        field + ".state_hash must be 64 lowercase hex digits");
       in.state_hash = hash->get<std::string>();
@@ -239,6 +241,51 @@ void authenticate(api_context& ctx, std::string_view token,
     actors::authenticate_atom_v, core::sync_token_hash(token));
 }
 
+namespace {
+
+/// Refuses a sync up before it reaches the engine (audited, counted).
+void refuse_sync_up(api_context& ctx, const caller& who,
+                    const std::string& save_id, api_outcome out,
+                    const outcome_fn& done) {
+  ++ctx.metrics.sync_up_rejected;
+  audit_request(ctx, save_id, who, "sync_up_rejected",
+                {{"status", out.status}, {"code", out.body["error"]["code"]}});
+  done(std::move(out));
+}
+
+/// Runs `next` when the device a user token names is one of that user's
+/// devices and not revoked; answers 403 otherwise. A missing, foreign or
+/// revoked device get the same answer, so it tells nothing about others.
+void with_own_device(api_context& ctx, const caller& who,
+                     const std::string& device_id, std::function<void()> next,
+                     outcome_fn refuse) {
+  ctx.bridge->ask_devices<persistence::device_record>(
+    [user = who.user_id_hash, next = std::move(next),
+     refuse =
+       std::move(refuse)](caf::expected<persistence::device_record> found) {
+      if (found && found->user_id_hash == user && !found->revoked) {
+        next();
+        return;
+      }
+      auto code = found ? actors::save_errc::not_found
+                        : actors::error_code(found.error());
+      if (code != actors::save_errc::not_found) {
+        refuse(engine_error_outcome(found.error())); // e.g. 503
+        return;
+      }
+      refuse(error_outcome(403, "forbidden",
+                           "device_id must be one of your registered devices",
+                           {{"field", "device_id"}}));
+    },
+    actors::lookup_atom_v, device_id);
+}
+
+void run_sync_up(api_context& ctx, const caller& who,
+                 actors::sync_up_request req, origin_id origin,
+                 clock_type::time_point start, outcome_fn done);
+
+} // namespace
+
 void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
              std::optional<std::string> if_match, origin_id origin,
              outcome_fn done) {
@@ -257,14 +304,33 @@ void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
   auto start = clock_type::now();
   actors::sync_up_request req;
   if (auto rejected = parse_sync_up(ctx, who, body, req)) {
-    ++ctx.metrics.sync_up_rejected;
-    audit_request(ctx, req.save_id, who, "sync_up_rejected",
-                  {{"status", rejected->status},
-                   {"code", rejected->body["error"]["code"]}});
-    done(std::move(*rejected));
+    refuse_sync_up(ctx, who, req.save_id, std::move(*rejected), done);
     return;
   }
   req.if_match = std::move(if_match);
+  if (!who.device_id.empty() || req.device_id.empty()) {
+    run_sync_up(ctx, who, std::move(req), origin, start, std::move(done));
+    return;
+  }
+  // A user token names the syncing device itself: it must be the user's.
+  auto shared = std::make_shared<actors::sync_up_request>(std::move(req));
+  auto shared_done = std::make_shared<outcome_fn>(std::move(done));
+  with_own_device(
+    ctx, who, shared->device_id,
+    [&ctx, who, shared, origin, start, shared_done] {
+      run_sync_up(ctx, who, std::move(*shared), origin, start,
+                  std::move(*shared_done));
+    },
+    [&ctx, who, shared, shared_done](api_outcome out) {
+      refuse_sync_up(ctx, who, shared->save_id, std::move(out), *shared_done);
+    });
+}
+
+namespace {
+
+void run_sync_up(api_context& ctx, const caller& who,
+                 actors::sync_up_request req, origin_id origin,
+                 clock_type::time_point start, outcome_fn done) {
   auto save_id = req.save_id;
   ctx.bridge->ask<actors::sync_up_reply>(
     [&ctx, who, save_id, origin, start,
@@ -326,12 +392,23 @@ void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
     actors::sync_up_atom_v, std::move(req));
 }
 
+} // namespace
+
 void sync_down(api_context& ctx, const caller& who, sync_down_params params,
                outcome_fn done) {
   if (auto limited = rate_check(ctx, who)) {
     done(std::move(*limited));
     return;
   }
+  if (auto bad = check_id(params.save_id, "save_id", uuid_shape)) {
+    done(std::move(*bad));
+    return;
+  }
+  if (!params.since_chain.empty())
+    if (auto bad = check_id(params.since_chain, "since_chain", hash_shape)) {
+      done(std::move(*bad));
+      return;
+    }
   auto start = clock_type::now();
   actors::sync_down_request req;
   req.save_id = params.save_id;

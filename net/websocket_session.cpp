@@ -7,6 +7,7 @@
 
 #include "core/canonical_json.hpp"
 #include "net/bearer_token.hpp"
+#include "net/client_ids.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {
@@ -379,11 +380,9 @@ outcome_fn websocket_session::on_strand(std::function<void(api_outcome)> fn) {
 
 void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
   auto save = msg.find("save_id");
-  if (save == msg.end() || !save->is_string() ||
-      save->get_ref<const std::string&>().empty())
-    return send_error(req_id, "invalid_request",
-                      "\"save_id\" must be a non-empty string",
-                      {{"field", "save_id"}});
+  if (auto bad = check_json_id(save == msg.end() ? json{} : *save, "save_id",
+                               uuid_shape))
+    return send_error_outcome(req_id, std::move(*bad));
   sync_down_params params;
   params.save_id = save->get<std::string>();
   if (auto it = msg.find("since_turn"); it != msg.end()) {
@@ -395,10 +394,8 @@ void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
     params.since_turn = *turn;
   }
   if (auto it = msg.find("since_chain"); it != msg.end() && !it->is_null()) {
-    if (!it->is_string())
-      return send_error(req_id, "invalid_request",
-                        "\"since_chain\" must be a string",
-                        {{"field", "since_chain"}});
+    if (auto bad = check_json_id(*it, "since_chain", hash_shape))
+      return send_error_outcome(req_id, std::move(*bad));
     params.since_chain = it->get<std::string>();
   } else if (params.since_turn > 0) {
     return send_error(req_id, "invalid_request",
@@ -458,9 +455,9 @@ void websocket_session::on_subscribed(const std::string& save_id,
 void websocket_session::handle_unsubscribe(const json& req_id,
                                            const json& msg) {
   auto save = msg.find("save_id");
-  if (save == msg.end() || !save->is_string())
-    return send_error(req_id, "invalid_request", "\"save_id\" must be a string",
-                      {{"field", "save_id"}});
+  if (auto bad = check_json_id(save == msg.end() ? json{} : *save, "save_id",
+                               uuid_shape))
+    return send_error_outcome(req_id, std::move(*bad));
   auto save_id = save->get<std::string>();
   if (auto it = subs_.find(save_id); it != subs_.end())
     drop_subscription(it);

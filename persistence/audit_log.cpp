@@ -14,19 +14,22 @@ audit_log::append(const std::optional<std::string>& save_id,
   if (save_id && !core::is_uuid(*save_id))
     return storage_error{storage_errc::not_found, "no such save"};
   return detail::guarded("append audit", [&]() -> stored<std::string> {
+    auto entry =
+      detail::bounded(audit_entry{save_id, device_id, operation, details_json});
+    const auto& details = entry.details_json;
     auto& s = detail::session_of(db_);
     auto id = core::time_ordered_uuid();
     std::string save = save_id.value_or("");
-    std::string device = device_id.value_or("");
+    std::string device = entry.device_id.value_or("");
     auto save_ind = save_id ? soci::i_ok : soci::i_null;
-    auto device_ind = device_id ? soci::i_ok : soci::i_null;
+    auto device_ind = entry.device_id ? soci::i_ok : soci::i_null;
     std::string details_param =
       detail::is_postgresql(db_) ? "CAST(:d AS JSONB)" : ":d";
     s << "INSERT INTO awf_sync_audit (audit_id, save_id, device_id, "
          "operation, details) VALUES (:id, :s, :dev, :op, " +
            details_param + ")",
       soci::use(id), soci::use(save, save_ind), soci::use(device, device_ind),
-      soci::use(operation), soci::use(details_json);
+      soci::use(operation), soci::use(details);
     return id;
   });
 }

@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
     static_cast<std::size_t>(s.max_connections_per_ip);
   ctx.limits.ws_idle_timeout = std::chrono::seconds{s.ws_idle_s};
   ctx.device_rate.configure(s.device_rate, s.device_burst);
+  ctx.expensive_work.configure(
+    {static_cast<std::size_t>(s.user_expensive_concurrent),
+     s.user_expensive_per_min / 60.0,
+     static_cast<double>(s.user_expensive_burst)});
   listen->threads = std::max(1u, std::thread::hardware_concurrency());
   listen->limits.header_timeout = std::chrono::seconds{s.header_timeout_s};
   listen->limits.header_bytes = static_cast<std::size_t>(s.max_header_kb) << 10;

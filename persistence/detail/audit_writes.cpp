@@ -27,13 +27,41 @@ audit_writes::audit_writes(database& db) : insert_(session_of(db)) {
              soci::use(details_missing_));
 }
 
-std::string audit_writes::insert(const audit_entry& entry) {
-  const std::string& text =
-    entry.details_json.empty() ? std::string{"{}"} : entry.details_json;
-  auto details = nlohmann::json::parse(text, nullptr, false);
-  if (details.is_discarded() || !details.is_object())
-    throw std::invalid_argument("audit details of '" + entry.operation +
-                                "' are not a JSON object");
+namespace {
+
+std::string dump(const nlohmann::json& value) {
+  // A clipped id may end inside a UTF-8 sequence: replace, never throw.
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+} // namespace
+
+audit_entry bounded(const audit_entry& entry) {
+  audit_entry out = entry;
+  if (out.details_json.empty())
+    out.details_json = "{}";
+  if (out.details_json.size() > max_audit_details_bytes) {
+    out.details_json =
+      dump({{"truncated", true}, {"bytes", entry.details_json.size()}});
+  } else {
+    auto details = nlohmann::json::parse(out.details_json, nullptr, false);
+    if (details.is_discarded() || !details.is_object())
+      throw std::invalid_argument("audit details of '" + entry.operation +
+                                  "' are not a JSON object");
+  }
+  if (out.device_id && out.device_id->size() > max_audit_id_bytes) {
+    auto details = nlohmann::json::parse(out.details_json);
+    details["device_id_bytes"] = out.device_id->size();
+    out.details_json = dump(details);
+    out.device_id.reset();
+  }
+  return out;
+}
+
+std::string audit_writes::insert(const audit_entry& original) {
+  auto entry = bounded(original);
+  const std::string& text = entry.details_json;
+  auto details = nlohmann::json::parse(text);
   id_ = core::time_ordered_uuid();
   operation_ = entry.operation;
   device_ = entry.device_id.value_or("");
@@ -43,8 +71,12 @@ std::string audit_writes::insert(const audit_entry& entry) {
     // PostgreSQL refuses non-UUID text for a UUID: a junk id finds nothing.
     save_key_ = *entry.save_id;
     save_ind_ = core::is_uuid(*entry.save_id) ? soci::i_ok : soci::i_null;
-    details["save_id"] = *entry.save_id;
-    details_missing_ = details.dump();
+    // Only the start of an id that is no save's is kept.
+    const auto& id = *entry.save_id;
+    details["save_id"] = id.substr(0, max_audit_id_bytes);
+    if (id.size() > max_audit_id_bytes)
+      details["save_id_bytes"] = id.size();
+    details_missing_ = dump(details);
   } else {
     save_key_.clear();
     save_ind_ = soci::i_null;

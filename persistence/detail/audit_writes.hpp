@@ -9,6 +9,21 @@
 
 namespace awf::persistence::detail {
 
+/// Largest details text an audit record keeps; a larger one is replaced by
+/// {"truncated": true, "bytes": N}. Records hold ids and counts, never
+/// client payloads, so only a bug or a hostile id could get near it.
+inline constexpr std::size_t max_audit_details_bytes = 16 * 1024;
+
+/// Longest save or device id an audit record keeps (UUIDs have 36 bytes,
+/// device ids at most 64).
+inline constexpr std::size_t max_audit_id_bytes = 64;
+
+/// Bounds what `entry` may store: details over max_audit_details_bytes are
+/// replaced, a device id over max_audit_id_bytes is dropped (its length
+/// noted in the details). Throws std::invalid_argument unless the details
+/// are a JSON object (empty text stands for `{}`).
+audit_entry bounded(const audit_entry& entry);
+
 /// The audit insert, prepared once per connection and bound by reference to
 /// the fields below. Calls throw on errors: callers run inside a transaction
 /// under `guarded`.

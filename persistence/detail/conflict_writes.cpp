@@ -13,6 +13,11 @@ storage_status check_conflict(const conflict_record& conflict) {
     return invalid("conflict id '" + conflict.conflict_id + "' is not a UUID");
   if (!conflict.archive_id.empty() && !core::is_uuid(conflict.archive_id))
     return invalid("archive id '" + conflict.archive_id + "' is not a UUID");
+  // Device ids are at most 64 bytes (contract §2); the edge checks them, and
+  // a conflict row never keeps a longer one.
+  if (conflict.device_id.size() > 64)
+    return invalid("a device id of " +
+                   std::to_string(conflict.device_id.size()) + " bytes");
   const auto& branch = conflict.chosen_branch;
   if (branch != "server" && branch != "client" && branch != "merged")
     return invalid("unknown chosen branch '" + branch + "'");

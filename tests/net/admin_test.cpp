@@ -315,7 +315,11 @@ CAF_TEST(save stats count a users own store and an admin sees all) {
   check_counts(all.body, 3, 10, 2);
   CAF_CHECK_GREATER(all.body["bytes"]["logical"].get<long long>(),
                     own.body["bytes"]["logical"].get<long long>());
-  // The sync counters of this server.
+  // The sync counters of this server describe every user's traffic: only
+  // an operator sees them.
+  CAF_CHECK(!own.body.contains("sync"));
+  CAF_CHECK(!bobs_stats.body.contains("sync"));
+  CAF_CHECK(all.body.contains("sync"));
   CAF_CHECK_EQUAL(all.body["sync"]["sync_up"], 3);
   CAF_CHECK_EQUAL(all.body["sync"]["turns_accepted"], 10);
   CAF_CHECK_EQUAL(all.body["sync"]["sync_up_latency"]["count"], 3);

@@ -212,7 +212,20 @@ struct replica {
 struct api_fixture : server_fixture {
   explicit api_fixture(
     std::vector<std::string> extra_env = {"CLOUD_SYNC_MAX_SAVE_BYTES_MB=1"})
-    : server_fixture(std::move(extra_env)) {}
+    : server_fixture(without_expensive_rate(std::move(extra_env))) {}
+
+  /// The suites materialize hundreds of stored turns in a few seconds to
+  /// check them: the per-user rate of expensive operations is off unless a
+  /// suite sets it (the per-user concurrency bound stays on).
+  static std::vector<std::string>
+  without_expensive_rate(std::vector<std::string> env) {
+    const std::string name = "CLOUD_SYNC_USER_EXPENSIVE_PER_MIN=";
+    for (const auto& e : env)
+      if (e.rfind(name, 0) == 0)
+        return env;
+    env.push_back(name + "0");
+    return env;
+  }
 
   /// How long call_with waits for an answer before giving up (status 0).
   /// Not an assertion on speed: a bound that turns a request the server

@@ -360,9 +360,11 @@ CAF_TEST(server wins keeps the head and archives the client branch) {
   for (std::int64_t t : {0, 1, 6, 100})
     check_refused(archived(alice, d.save.save_id, archive_id, t), 404,
                   "not_found");
-  // Unknown, malformed, foreign or misplaced archive ids are not found.
+  // Unknown, foreign or misplaced archive ids are not found; a malformed
+  // one is a bad request.
   check_refused(archived(alice, d.save.save_id, missing_id), 404, "not_found");
-  check_refused(archived(alice, d.save.save_id, "nope"), 404, "not_found");
+  check_refused(archived(alice, d.save.save_id, "nope"), 400, "invalid_request",
+                "archive_id");
   check_refused(archived(bob, d.save.save_id, archive_id), 404, "not_found");
   check_refused(archived(bob, d.save.save_id, archive_id, 2), 404, "not_found");
   auto other = add_save(alice, "server-wins-other");
@@ -1073,9 +1075,9 @@ CAF_TEST(restore refuses bad requests and stores nothing) {
   for (std::int64_t t : {0, 4, 1000})
     check_refused(restore(alice, {{"save_id", id}, {"turn_id", t}}), 404,
                   "not_found");
-  // Archives that do not exist, or belong to another save.
-  check_refused(restore(alice, {{"save_id", id}, {"archive_id", "nope"}}), 404,
-                "not_found");
+  // Archives that do not exist, or belong to another save; a malformed id.
+  check_refused(restore(alice, {{"save_id", id}, {"archive_id", "nope"}}), 400,
+                "invalid_request", "archive_id");
   check_refused(restore(alice, {{"save_id", id}, {"archive_id", missing_id}}),
                 404, "not_found");
   auto other = diverge_game("restore-other", 1, 2, 2);
@@ -1179,7 +1181,8 @@ CAF_TEST(save conflicts lists stored reports newest first) {
                 "save_id");
   check_refused(conflicts(bob, of(first.save)), 404, "not_found");
   check_refused(conflicts(alice, "?save_id=" + missing_id), 404, "not_found");
-  check_refused(conflicts(alice, "?save_id=nope"), 404, "not_found");
+  check_refused(conflicts(alice, "?save_id=nope"), 400, "invalid_request",
+                "save_id");
   CAF_CHECK_EQUAL(conflicts("", of(first.save)).status, 401);
   CAF_CHECK_EQUAL(
     call_with(http::verb::post, prefix + "/save/conflicts", "{}", alice).status,

@@ -425,10 +425,12 @@ CAF_TEST(another users save is answered like a missing one) {
   check_refused(foreign, 404, "not_found");
   check_refused(missing, 404, "not_found");
   CAF_CHECK_EQUAL(foreign.body, missing.body);
-  // Bob's user token too, and a save id that is not even a UUID.
+  // Bob's user token too. A save id that is not even a UUID is a bad
+  // request.
   check_refused(sync_up(bob, body), 404, "not_found");
   missing_body["save_id"] = "nope";
-  check_refused(sync_up(bobs.token, missing_body), 404, "not_found");
+  check_refused(sync_up(bobs.token, missing_body), 400, "invalid_request",
+                "save_id");
   // Sync down, materialize and verify answer the same way.
   auto down_foreign = sync_down(bobs.token, save.save_id, 0);
   auto down_missing = sync_down(bobs.token, missing_save, 0);

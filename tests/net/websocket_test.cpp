@@ -194,6 +194,10 @@ CAF_TEST(malformed frames get error frames and the socket stays open) {
   expect_error(R"({"type":"subscribe","req_id":"s","save_id":5})",
                "invalid_request", "s");
   expect_error(R"({"type":"subscribe","req_id":"s","save_id":"nope"})",
+               "invalid_request", "s");
+  // A well-formed id of no save is not found.
+  expect_error(R"({"type":"subscribe","req_id":"s","save_id":)"
+               R"("0b7e2d4c-6a51-4f3e-9c8d-2a1b0c9d8e7f"})",
                "not_found", "s");
   // A refused sync up comes back as an error frame too.
   h.add(game_state(1));

@@ -10,6 +10,8 @@
 #include <thread>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "core/uuid.hpp"
 #include "persistence/save_store.hpp"
 #include "tests/persistence/store_fixture.hpp"
@@ -292,6 +294,43 @@ CAF_TEST(append_many stores nothing when one record fails) {
   CAF_CHECK_EQUAL(code_of(log.append_many({{s1, std::nullopt, "after", "{}"}})),
                   "ok");
   CAF_CHECK_EQUAL(list(std::nullopt).size(), 2u);
+}
+
+CAF_TEST(audit records keep no unbounded client text) {
+  // The edge refuses such ids; the audit trail bounds them anyway, so no
+  // request can make a record (or an admin/audit answer) grow with them.
+  std::string huge_id(std::size_t{5} << 20, 'x');
+  std::string huge_device(std::size_t{4} << 20, 'd');
+  std::string huge_details =
+    "{\"text\":\"" + std::string(std::size_t{1} << 20, 't') + "\"}";
+  std::vector<persistence::audit_entry> entries{
+    {huge_id, std::nullopt, "sync_up_rejected", "{\"status\":404}"},
+    {std::nullopt, huge_device, "sync_up_rejected", "{}"},
+    {std::nullopt, std::nullopt, "chatty", huge_details}};
+  CAF_CHECK_EQUAL(code_of(log.append_many(entries)), "ok");
+  append(std::nullopt, huge_device, "single", huge_details);
+  auto records = list(std::nullopt);
+  CAF_REQUIRE_EQUAL(records.size(), 4u);
+  for (const auto& rec : records) {
+    CAF_MESSAGE(rec.operation);
+    CAF_CHECK_LESS(rec.details_json.size(), 200u);
+    CAF_CHECK(!rec.device_id.has_value());
+  }
+  auto kept = nlohmann::json::parse(records[3].details_json);
+  CAF_CHECK_EQUAL(kept["save_id"], std::string(64, 'x'));
+  CAF_CHECK_EQUAL(kept["save_id_bytes"], huge_id.size());
+  CAF_CHECK_EQUAL(kept["status"], 404);
+  CAF_CHECK_EQUAL(nlohmann::json::parse(records[2].details_json),
+                  nlohmann::json({{"device_id_bytes", huge_device.size()}}));
+  CAF_CHECK_EQUAL(
+    nlohmann::json::parse(records[1].details_json),
+    nlohmann::json({{"truncated", true}, {"bytes", huge_details.size()}}));
+  auto single = nlohmann::json::parse(records[0].details_json);
+  CAF_CHECK_EQUAL(single["truncated"], true);
+  CAF_CHECK_EQUAL(single["device_id_bytes"], huge_device.size());
+  CAF_CHECK_LESS(count("SELECT SUM(LENGTH(CAST(details AS TEXT))) FROM "
+                       "awf_sync_audit"),
+                 1000);
 }
 
 CAF_TEST(append_many of nothing stores nothing) {

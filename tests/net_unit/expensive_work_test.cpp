@@ -1,0 +1,124 @@
+#define CAF_SUITE expensive_work
+
+#include "net/expensive_work.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+using namespace awf::net;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct fixture {
+  // Injected time points: the tests never read the clock.
+  expensive_work_limiter::clock_type::time_point t0{std::chrono::hours{1}};
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(expensive_work_tests, fixture)
+
+CAF_TEST(a user runs at most k operations at once) {
+  expensive_work_limiter limiter{{2, 100.0, 100.0}};
+  auto first = limiter.admit("alice", t0);
+  auto second = limiter.admit("alice", t0);
+  CAF_REQUIRE(first.admitted());
+  CAF_REQUIRE(second.admitted());
+  CAF_CHECK(first.ticket.held());
+  CAF_CHECK_EQUAL(limiter.in_flight("alice"), 2u);
+  // The third waits for a slot: Retry-After 1, nothing admitted.
+  auto third = limiter.admit("alice", t0);
+  CAF_CHECK(!third.admitted());
+  CAF_CHECK_EQUAL(third.retry_after_s, 1);
+  CAF_CHECK(!third.ticket.held());
+  CAF_CHECK_EQUAL(limiter.in_flight("alice"), 2u);
+  // Another user is not affected.
+  auto bobs = limiter.admit("bob", t0);
+  CAF_CHECK(bobs.admitted());
+  CAF_CHECK_EQUAL(limiter.in_flight("bob"), 1u);
+  // A released slot admits the next one.
+  first.ticket.release();
+  CAF_CHECK(!first.ticket.held());
+  CAF_CHECK_EQUAL(limiter.in_flight("alice"), 1u);
+  CAF_CHECK(limiter.admit("alice", t0).admitted());
+}
+
+CAF_TEST(a ticket gives its slot back once and when its last copy goes) {
+  expensive_work_limiter limiter{{1, 0.0, 1.0}};
+  {
+    auto admitted = limiter.admit("alice", t0);
+    CAF_REQUIRE(admitted.admitted());
+    auto copy = admitted.ticket;
+    CAF_CHECK(!limiter.admit("alice", t0).admitted());
+    copy.release();
+    copy.release();
+    admitted.ticket.release();
+    CAF_CHECK_EQUAL(limiter.in_flight("alice"), 0u);
+    auto again = limiter.admit("alice", t0);
+    CAF_CHECK(again.admitted());
+    CAF_CHECK_EQUAL(limiter.in_flight("alice"), 1u);
+    // `again` goes out of scope here without release().
+  }
+  CAF_CHECK_EQUAL(limiter.in_flight("alice"), 0u);
+  CAF_CHECK(limiter.admit("alice", t0).admitted());
+}
+
+CAF_TEST(the bucket bounds the rate per user) {
+  // One a second, bursts of three, no concurrency bound.
+  expensive_work_limiter limiter{{0, 1.0, 3.0}};
+  for (int i = 0; i < 3; ++i) {
+    auto a = limiter.admit("alice", t0);
+    CAF_CHECK(a.admitted());
+  }
+  auto refused = limiter.admit("alice", t0);
+  CAF_CHECK(!refused.admitted());
+  CAF_CHECK_EQUAL(refused.retry_after_s, 1);
+  CAF_CHECK(limiter.admit("bob", t0).admitted());
+  // A second later one more is allowed.
+  CAF_CHECK(limiter.admit("alice", t0 + 1s).admitted());
+  CAF_CHECK(!limiter.admit("alice", t0 + 1s).admitted());
+}
+
+CAF_TEST(retry after counts the seconds until the next token) {
+  // One every four seconds (15 a minute): an empty bucket refills in 4 s.
+  expensive_work_limiter limiter{{0, 0.25, 1.0}};
+  CAF_CHECK(limiter.admit("alice", t0).admitted());
+  CAF_CHECK_EQUAL(limiter.admit("alice", t0).retry_after_s, 4);
+  CAF_CHECK_EQUAL(limiter.admit("alice", t0 + 1s).retry_after_s, 3);
+  CAF_CHECK(limiter.admit("alice", t0 + 4s).admitted());
+}
+
+CAF_TEST(an operation refused for concurrency takes no token) {
+  expensive_work_limiter limiter{{1, 1.0, 2.0}};
+  auto running = limiter.admit("alice", t0);
+  CAF_REQUIRE(running.admitted());
+  for (int i = 0; i < 10; ++i)
+    CAF_CHECK_EQUAL(limiter.admit("alice", t0).retry_after_s, 1);
+  running.ticket.release();
+  // The second token of the burst is still there.
+  CAF_CHECK(limiter.admit("alice", t0).admitted());
+}
+
+CAF_TEST(zero limits mean unlimited) {
+  expensive_work_limiter limiter{{0, 0.0, 1.0}};
+  std::vector<work_ticket> held;
+  for (int i = 0; i < 1000; ++i) {
+    auto a = limiter.admit("alice", t0);
+    CAF_REQUIRE(a.admitted());
+    held.push_back(a.ticket);
+  }
+  CAF_CHECK_EQUAL(limiter.in_flight("alice"), 1000u);
+  held.clear();
+  CAF_CHECK_EQUAL(limiter.in_flight("alice"), 0u);
+}
+
+CAF_TEST(configure replaces the limits) {
+  expensive_work_limiter limiter{{0, 0.0, 1.0}};
+  limiter.configure({1, 0.0, 1.0});
+  auto a = limiter.admit("alice", t0);
+  CAF_CHECK(a.admitted());
+  CAF_CHECK(!limiter.admit("alice", t0).admitted());
+  CAF_CHECK_EQUAL(limiter.limits().max_concurrent, 1u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
