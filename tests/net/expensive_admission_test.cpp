@@ -107,20 +107,7 @@ struct fixture : in_process_server {
     }
     req.prepare_payload();
     http::write(stream, req);
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    boost::beast::error_code ec;
-    http::read(stream, buffer, res, ec);
-    http_reply out;
-    if (ec)
-      return out;
-    out.status = static_cast<int>(res.result_int());
-    out.raw = res.body();
-    for (const auto& field : res)
-      out.headers[std::string{field.name_string()}] =
-        std::string{field.value()};
-    out.body = json::parse(out.raw, nullptr, false);
-    return out;
+    return server_fixture::read_reply(stream);
   }
 
   /// A save of `bearer`'s user with turns 1..last; returns its id.

@@ -184,9 +184,12 @@ protected:
     http::response<http::string_body> res;
     boost::beast::error_code ec;
     http::read(stream, buffer, res, ec);
+    return ec ? http_reply{} : reply_of(res);
+  }
+
+  /// The status, headers and body of a response read in full.
+  static http_reply reply_of(const http::response<http::string_body>& res) {
     http_reply out;
-    if (ec)
-      return out;
     out.status = static_cast<int>(res.result_int());
     out.raw = res.body();
     for (const auto& field : res)

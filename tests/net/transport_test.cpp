@@ -58,17 +58,7 @@ public:
                      [&](boost::beast::error_code e, std::size_t) { ec = e; });
     ioc_.restart();
     ioc_.run();
-    http_reply out;
-    if (ec)
-      return out;
-    auto& res = parser.get();
-    out.status = static_cast<int>(res.result_int());
-    out.raw = res.body();
-    for (const auto& field : res)
-      out.headers[std::string{field.name_string()}] =
-        std::string{field.value()};
-    out.body = nlohmann::json::parse(out.raw, nullptr, false);
-    return out;
+    return ec ? http_reply{} : server_fixture::reply_of(parser.get());
   }
 
   /// True when the server ends the connection (end of stream or reset)
