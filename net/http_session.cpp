@@ -98,17 +98,11 @@ void http_session::on_authenticated(caller who) {
 
 void http_session::read_body() {
   auto& parser = *parser_;
-  auto too_large = [this] {
-    refuse(error_outcome(413, "payload_too_large",
-                         "the request body exceeds " +
-                           std::to_string(route_.body_limit) + " bytes",
-                         {{"limit", route_.body_limit}}));
-  };
   // A declared length over the limit is refused before any of it is read;
   // a chunked body is cut off by the parser at the limit.
   if (auto length = parser.content_length();
       length && *length > route_.body_limit)
-    return too_large();
+    return refuse_too_large();
   parser.body_limit(route_.body_limit);
   if (parser.is_done())
     return on_read({}, 0);
@@ -136,10 +130,7 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
   if (ec == http::error::end_of_stream)
     return do_close();
   if (ec == http::error::body_limit)
-    return refuse(error_outcome(413, "payload_too_large",
-                                "the request body exceeds " +
-                                  std::to_string(route_.body_limit) + " bytes",
-                                {{"limit", route_.body_limit}}));
+    return refuse_too_large();
   if (ec)
     return; // timeout or reset: the stream closes with this session
   if (route_.websocket)
@@ -177,6 +168,13 @@ void http_session::refuse(api_outcome out) {
   res.keep_alive(false);
   linger_ = true;
   send(std::move(res));
+}
+
+void http_session::refuse_too_large() {
+  refuse(error_outcome(413, "payload_too_large",
+                       "the request body exceeds " +
+                         std::to_string(route_.body_limit) + " bytes",
+                       {{"limit", route_.body_limit}}));
 }
 
 void http_session::send(http_response res) {

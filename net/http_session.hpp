@@ -44,6 +44,7 @@ private:
   void upgrade(http_request req, caller who);
   /// Answers `out` and closes the connection (the body, if any, unread).
   void refuse(api_outcome out);
+  void refuse_too_large();
   void send(http_response res);
   void on_write(bool keep_alive, boost::beast::error_code ec);
   void do_close();

@@ -215,12 +215,11 @@ CAF_TEST(patch values are moved into the state and not copied) {
   for (int i = 0; i < 100'000; ++i)
     many.push_back(json::object());
   auto tree = json_cost::tree_bytes(many);
-  auto patch =
-    json::array({{{"op", "replace"}, {"path", ""}, {"value", std::move(many)}}});
+  auto patch = json::array(
+    {{{"op", "replace"}, {"path", ""}, {"value", std::move(many)}}});
   result<std::monostate> res = std::monostate{};
-  auto peak = awf::test::peak_growth_during([&] {
-  res = r.advance(patched(2, std::move(patch), {}));
-  });
+  auto peak = awf::test::peak_growth_during(
+    [&] { res = r.advance(patched(2, std::move(patch), {})); });
   CAF_REQUIRE(res);
   CAF_MESSAGE("tree " << tree << " bytes, peak " << peak << " bytes");
   // What remains is writing the canonical bytes (300 KB).

@@ -113,8 +113,8 @@ struct fixture : in_process_server {
   /// A save of `bearer`'s user with turns 1..last; returns its id.
   std::string play(const std::string& bearer, const std::string& session,
                    int last) {
-    auto made = call(http::verb::post, "/saves", {{"session_id", session}},
-                     bearer);
+    auto made =
+      call(http::verb::post, "/saves", {{"session_id", session}}, bearer);
     CAF_REQUIRE_EQUAL(made.status, 201);
     auto save_id = made.body["save_id"].get<std::string>();
     history h{session};
@@ -154,10 +154,10 @@ CAF_TEST(a users third expensive operation waits while another user runs) {
   CAF_REQUIRE(first.admitted());
   CAF_REQUIRE(second.admitted());
   // The third is refused with Retry-After, whatever its kind.
-  for (const auto& res : {full_verify(alice, alices),
-                          materialize(alice, alices, 1),
-                          call(http::verb::post, "/save/restore",
-                               {{"save_id", alices}, {"turn_id", 1}}, alice)}) {
+  for (const auto& res :
+       {full_verify(alice, alices), materialize(alice, alices, 1),
+        call(http::verb::post, "/save/restore",
+             {{"save_id", alices}, {"turn_id", 1}}, alice)}) {
     CAF_CHECK_EQUAL(res.status, 429);
     CAF_CHECK_EQUAL(res.body["error"]["code"], "rate_limited");
     CAF_CHECK_EQUAL(res.header("Retry-After"), "1");
@@ -165,10 +165,10 @@ CAF_TEST(a users third expensive operation waits while another user runs) {
   }
   CAF_CHECK_EQUAL(ctx.expensive_work.in_flight("alice"), 2u);
   // Her cheap reads go on.
-  CAF_CHECK_EQUAL(call(http::verb::post, "/save/materialize",
-                       {{"save_id", alices}}, alice)
-                    .status,
-                  200);
+  CAF_CHECK_EQUAL(
+    call(http::verb::post, "/save/materialize", {{"save_id", alices}}, alice)
+      .status,
+    200);
   // Bob is admitted meanwhile, and his slot is free again once answered.
   CAF_CHECK_EQUAL(full_verify(bob, bobs).status, 200);
   CAF_CHECK_EQUAL(materialize(bob, bobs, 2).status, 200);

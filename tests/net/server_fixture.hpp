@@ -125,7 +125,9 @@ public:
   }
 
   /// The port the server listens on.
-  unsigned short port() const { return port_; }
+  unsigned short port() const {
+    return port_;
+  }
 
   std::string token(const std::string& user, const std::string& role = "user",
                     std::int64_t ttl = 3600) const {
