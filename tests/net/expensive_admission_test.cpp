@@ -66,7 +66,6 @@ struct in_process_server {
     net::server_options opts;
     opts.address = "127.0.0.1";
     opts.port = 0;
-    opts.limits.body_bytes = ctx.limits.max_message_bytes;
     auto listening = net::http_server::start(opts, ctx);
     if (!listening)
       CAF_FAIL("listen: " << listening.error().message);
@@ -107,7 +106,7 @@ struct fixture : in_process_server {
     }
     req.prepare_payload();
     http::write(stream, req);
-    return server_fixture::read_reply(stream);
+    return test::read_reply(stream);
   }
 
   /// A save of `bearer`'s user with turns 1..last; returns its id.

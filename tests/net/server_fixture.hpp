@@ -77,6 +77,26 @@ struct http_reply {
   std::map<std::string, std::string> headers;
 };
 
+/// The status, headers and body of a response read in full.
+inline http_reply reply_of(const http::response<http::string_body>& res) {
+  http_reply out;
+  out.status = static_cast<int>(res.result_int());
+  out.raw = res.body();
+  for (const auto& field : res)
+    out.headers[std::string{field.name_string()}] = std::string{field.value()};
+  out.body = nlohmann::json::parse(out.raw, nullptr, false);
+  return out;
+}
+
+/// Reads one response; status 0 when none came.
+inline http_reply read_reply(boost::beast::tcp_stream& stream) {
+  boost::beast::flat_buffer buffer;
+  http::response<http::string_body> res;
+  boost::beast::error_code ec;
+  http::read(stream, buffer, res, ec);
+  return ec ? http_reply{} : reply_of(res);
+}
+
 class server_fixture {
 public:
   test_database db;
@@ -178,27 +198,6 @@ protected:
     stream.connect(boost::asio::ip::tcp::endpoint{
       boost::asio::ip::make_address("127.0.0.1"), port_});
     return stream;
-  }
-
-  /// Reads one response; status 0 when none came.
-  static http_reply read_reply(boost::beast::tcp_stream& stream) {
-    boost::beast::flat_buffer buffer;
-    http::response<http::string_body> res;
-    boost::beast::error_code ec;
-    http::read(stream, buffer, res, ec);
-    return ec ? http_reply{} : reply_of(res);
-  }
-
-  /// The status, headers and body of a response read in full.
-  static http_reply reply_of(const http::response<http::string_body>& res) {
-    http_reply out;
-    out.status = static_cast<int>(res.result_int());
-    out.raw = res.body();
-    for (const auto& field : res)
-      out.headers[std::string{field.name_string()}] =
-        std::string{field.value()};
-    out.body = nlohmann::json::parse(out.raw, nullptr, false);
-    return out;
   }
 
 private:

@@ -58,7 +58,7 @@ public:
                      [&](boost::beast::error_code e, std::size_t) { ec = e; });
     ioc_.restart();
     ioc_.run();
-    return ec ? http_reply{} : server_fixture::reply_of(parser.get());
+    return ec ? http_reply{} : test::reply_of(parser.get());
   }
 
   /// True when the server ends the connection (end of stream or reset)
