@@ -115,8 +115,7 @@ http::response<http::string_body> serve(net::http_request req) {
                                       "a request is answered exactly once");
                         promise->set_value(std::move(r));
                       });
-  fuzz::require(answered.wait_for(answer_deadline) ==
-                  std::future_status::ready,
+  fuzz::require(answered.wait_for(answer_deadline) == std::future_status::ready,
                 "a request is answered in bounded time");
   return answered.get();
 }
@@ -154,8 +153,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
   std::string bytes{fuzz::as_text(data, size)};
-  for (auto at = bytes.find(fuzz::placeholder_save_id);
-       at != std::string::npos;
+  for (auto at = bytes.find(fuzz::placeholder_save_id); at != std::string::npos;
        at = bytes.find(fuzz::placeholder_save_id, at + 1))
     bytes.replace(at, engine->save_id.size(), engine->save_id);
   // The session's parser: the header limit of http_limits, the largest

@@ -59,8 +59,7 @@ void resolve_from_start(const actors::sync_up_request& req) {
                     net::is_hex_hash(resolver.state_hash()),
                   "a rebuilt turn has a chain hash and a state hash");
     fuzz::require(resolver.state() != nullptr &&
-                    resolver.state()->canonical.size() <=
-                      fuzz::max_state_bytes,
+                    resolver.state()->canonical.size() <= fuzz::max_state_bytes,
                   "a rebuilt state is within the state limit");
   }
 }
@@ -94,8 +93,8 @@ void check(const net::caller& who, nlohmann::json body) {
   for (const auto& turn : req.turns) {
     fuzz::require(turn.state.has_value() != turn.patch.has_value(),
                   "a turn carries a state or a patch");
-    fuzz::require(!turn.patch || (turn.patch->is_array() &&
-                                  !turn.state_hash.empty()),
+    fuzz::require(!turn.patch ||
+                    (turn.patch->is_array() && !turn.state_hash.empty()),
                   "a patch turn is an array with its state hash");
     fuzz::require(turn.state_hash.empty() || net::is_hex_hash(turn.state_hash),
                   "a state hash is 64 lowercase hex digits");

@@ -129,8 +129,7 @@ std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
   if (turns->size() > limits.max_turns_per_sync)
     return error_outcome(413, "payload_too_large",
                          "a sync up carries at most " +
-                           std::to_string(limits.max_turns_per_sync) +
-                           " turns",
+                           std::to_string(limits.max_turns_per_sync) + " turns",
                          {{"field", "turns"}});
   for (std::size_t i = 0; i < turns->size(); ++i) {
     auto& turn = (*turns)[i];
