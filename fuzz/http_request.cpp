@@ -9,6 +9,7 @@
 //
 // Seeds carry user tokens minted with fuzz::hmac_secret, and may name the
 // save created at start through fuzz::placeholder_save_id.
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -70,7 +71,7 @@ struct in_process_engine {
     fuzz::require(setup.ok(), "the engine bootstraps");
     auto started =
       actors::save_service::start(sys, setup->context, setup->service);
-    fuzz::require(started.has_value(), "the save service starts");
+    fuzz::require(static_cast<bool>(started), "the save service starts");
     service = std::move(*started);
     bridge = std::make_unique<net::engine_bridge>(
       sys, service->registry(), service->devices(), std::chrono::seconds{10});
