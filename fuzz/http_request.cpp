@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -59,7 +60,7 @@ struct in_process_engine {
     env = {{"CLOUD_SYNC_DB", (dir / "store.db").string()},
            {"CLOUD_SYNC_DATA_DIR", (dir / "data").string()},
            {"CLOUD_SYNC_HMAC_SECRET", std::string{fuzz::hmac_secret}},
-           {"CLOUD_SYNC_SQLITE_SYNC", "off"},
+           {"CLOUD_SYNC_SQLITE_SYNC", "normal"},
            {"CLOUD_SYNC_MAX_SAVE_BYTES_MB", "1"}};
     auto setup = actors::bootstrap_engine(
       [this](const char* name) -> std::optional<std::string> {
@@ -68,6 +69,8 @@ struct in_process_engine {
           return std::nullopt;
         return it->second;
       });
+    if (!setup)
+      std::fprintf(stderr, "bootstrap: %s\n", setup.error().message.c_str());
     fuzz::require(setup.ok(), "the engine bootstraps");
     auto started =
       actors::save_service::start(sys, setup->context, setup->service);
