@@ -43,4 +43,15 @@ inline core::key_ring fixed_key_ring() {
 inline constexpr std::string_view previous_state =
   R"({"gold":10,"inventory":[{"id":"sword","qty":1}],"name":"ada"})";
 
+/// The token secret of the in-process server of the http_request target;
+/// its seeds carry user tokens minted with it.
+inline constexpr std::string_view hmac_secret =
+  "fuzz-secret-0123456789abcdef0123456789abcdef";
+
+/// A save id the http_request target replaces, wherever it occurs in an
+/// input, with the id of a save it created at start (same length, so a
+/// Content-Length stays right): seeds can name a save that exists.
+inline constexpr std::string_view placeholder_save_id =
+  "00000000-0000-4000-8000-000000000000";
+
 } // namespace awf::fuzz

@@ -12,6 +12,7 @@
 #include "core/chain.hpp"
 #include "core/json_patch.hpp"
 #include "core/turn_codec.hpp"
+#include "core/user_token.hpp"
 #include "core/zstd_codec.hpp"
 #include "fuzz/fuzz_support.hpp"
 
@@ -151,6 +152,163 @@ void turn_seeds(const fs::path& dir) {
           std::string{'\2', static_cast<char>(aad.size())} + aad + *sealed);
 }
 
+/// The body of a sync up of `save_id` that starts the save (turn 1 whole,
+/// turn 2 as a patch with its state hash), as a client sends it.
+json sync_up_body(const std::string& save_id) {
+  std::string session = "fuzz-session";
+  json first = json::parse(R"({"hp":10,"pos":[1,2],"name":"Ada"})");
+  json second = first;
+  second["hp"] = 9.0;
+  second["pos"].push_back(3.0);
+  auto first_hash = core::state_hash(core::canonicalize(first));
+  auto second_hash = core::state_hash(core::canonicalize(second));
+  return {
+    {"save_id", save_id},
+    {"base", {{"turn_id", 0}, {"chain_hash", core::chain_genesis(session)}}},
+    {"strategy", "longest_chain"},
+    {"turns", json::array(
+                {{{"turn_id", 1}, {"state", first}, {"state_hash", first_hash}},
+                 {{"turn_id", 2},
+                  {"patch", core::diff(first, second)},
+                  {"state_hash", second_hash}}})}};
+}
+
+void sync_up_request_seeds(const fs::path& dir) {
+  std::string save_id{fuzz::placeholder_save_id};
+  auto valid = sync_up_body(save_id);
+  write(dir, "valid", valid.dump());
+  auto with_device = valid;
+  with_device["device_id"] = "device-1";
+  with_device["confirm_regression"] = true;
+  with_device["meta"] = json::object();
+  write(dir, "valid_device", with_device.dump());
+  auto later = valid;
+  later["base"]["turn_id"] = 7;
+  later["turns"][0]["turn_id"] = 8;
+  later["turns"][1]["turn_id"] = 9;
+  write(dir, "valid_later_base", later.dump());
+  auto bad_hash = valid;
+  bad_hash["turns"][1]["state_hash"] = std::string(64, 'a');
+  write(dir, "mismatched_hash", bad_hash.dump());
+  auto bad_id = valid;
+  bad_id["save_id"] = std::string(300, 'x');
+  write(dir, "bad_save_id", bad_id.dump());
+  auto bad_device = valid;
+  bad_device["device_id"] = "not a device id";
+  write(dir, "bad_device_id", bad_device.dump());
+  auto no_turns = valid;
+  no_turns["turns"] = json::array();
+  write(dir, "no_turns", no_turns.dump());
+  auto both = valid;
+  both["turns"][0]["patch"] = json::array();
+  write(dir, "state_and_patch", both.dump());
+  auto strategy = valid;
+  strategy["strategy"] = "mine";
+  write(dir, "bad_strategy", strategy.dump());
+  auto hostile = valid;
+  hostile["turns"][1]["patch"] =
+    json::array({{{"op", "add"}, {"path", "/d"}, {"value", json{{"", 0}}}}});
+  for (int i = 0; i < 24; ++i)
+    hostile["turns"][1]["patch"].push_back(
+      {{"op", "copy"}, {"from", "/d"}, {"path", "/d/" + std::to_string(i)}});
+  write(dir, "hostile_doubling_copy", hostile.dump());
+}
+
+/// The raw bytes of one HTTP/1.1 request.
+std::string raw_request(const std::string& method, const std::string& target,
+                        const std::string& token, const std::string& body,
+                        const std::string& extra_headers = "") {
+  std::string out = method + " " + target + " HTTP/1.1\r\nHost: fuzz\r\n";
+  if (!token.empty())
+    out += "Authorization: Bearer " + token + "\r\n";
+  out += extra_headers;
+  if (!body.empty() || method == "POST")
+    out += "Content-Type: application/json\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n";
+  return out + "\r\n" + body;
+}
+
+void http_request_seeds(const fs::path& dir) {
+  const std::string api = "/api/awf-cloud-sync";
+  auto token =
+    core::mint_user_token(fuzz::hmac_secret, {"fuzz-user", "user", 4102444800});
+  auto admin = core::mint_user_token(fuzz::hmac_secret,
+                                     {"fuzz-admin", "admin", 4102444800});
+  std::string save_id{fuzz::placeholder_save_id};
+  json save_body = {{"save_id", save_id}};
+  write(dir, "healthz", raw_request("GET", "/healthz", "", ""));
+  write(dir, "readyz", raw_request("GET", "/readyz", "", ""));
+  write(dir, "metrics", raw_request("GET", "/metrics", "", ""));
+  write(dir, "create_save",
+        raw_request("POST", api + "/saves", token,
+                    R"({"session_id":"fuzz-session","version":"1.0"})"));
+  write(dir, "list_saves", raw_request("GET", api + "/saves", token, ""));
+  write(dir, "register_device",
+        raw_request("POST", api + "/devices", token,
+                    R"({"device_id":"device-1","label":"fuzz phone"})"));
+  write(
+    dir, "sync_up",
+    raw_request("POST", api + "/sync/up", token, sync_up_body(save_id).dump()));
+  auto as_device = sync_up_body(save_id);
+  as_device["device_id"] = "device-1";
+  write(dir, "sync_up_named_device",
+        raw_request("POST", api + "/sync/up", token, as_device.dump(),
+                    "If-Match: \"" + std::string(64, '0') + "\"\r\n"));
+  write(dir, "sync_down",
+        raw_request(
+          "GET",
+          api + "/sync/down?save_id=" + save_id +
+            "&since_turn=0&since_chain=" + core::chain_genesis("fuzz-session"),
+          token, ""));
+  write(
+    dir, "materialize",
+    raw_request("POST", api + "/save/materialize", token, save_body.dump()));
+  auto old_turn = save_body;
+  old_turn["turn_id"] = 1;
+  write(dir, "materialize_turn",
+        raw_request("POST", api + "/save/materialize", token, old_turn.dump()));
+  write(dir, "verify",
+        raw_request("POST", api + "/save/verify", token, save_body.dump()));
+  write(
+    dir, "conflicts",
+    raw_request("GET", api + "/save/conflicts?save_id=" + save_id, token, ""));
+  write(dir, "stats", raw_request("GET", api + "/save/stats", token, ""));
+  write(dir, "admin_audit",
+        raw_request("GET", api + "/admin/audit?limit=3&save_id=" + save_id,
+                    admin, ""));
+  write(dir, "admin_save",
+        raw_request("GET", api + "/admin/save/" + save_id, admin, ""));
+  // Refusals: no token, a forged token, a body that is not JSON, an unknown
+  // path, a wrong method, a chunked body, a
+  // WebSocket upgrade handed to the router.
+  write(
+    dir, "no_token",
+    raw_request("POST", api + "/sync/up", "", sync_up_body(save_id).dump()));
+  write(
+    dir, "forged_token",
+    raw_request("POST", api + "/saves", token + "x", R"({"session_id":"s"})"));
+  write(dir, "not_json",
+        raw_request("POST", api + "/sync/up", token, R"({"save_id":)"));
+  write(dir, "unknown_path", raw_request("GET", api + "/nothing", token, ""));
+  write(dir, "wrong_method",
+        raw_request("DELETE", api + "/sync/up", token, ""));
+  write(dir, "chunked",
+        "POST " + api +
+          "/save/verify HTTP/1.1\r\nHost: fuzz\r\n"
+          "Authorization: Bearer " +
+          token +
+          "\r\n"
+          "Transfer-Encoding: chunked\r\n\r\n5\r\n{\"sav\r\n" +
+          std::to_string(0) + "\r\n\r\n");
+  write(dir, "websocket_upgrade",
+        raw_request("GET", "/api/awf-cloud-sync/ws", "", "",
+                    "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+                    "Sec-WebSocket-Version: 13\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    "Sec-WebSocket-Protocol: awf.v1, bearer." +
+                      token + "\r\n"));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -165,6 +323,8 @@ int main(int argc, char** argv) {
   }
   json_patch_seeds(root / "json_patch");
   turn_seeds(root / "turn_decode");
+  sync_up_request_seeds(root / "sync_up_request");
+  http_request_seeds(root / "http_request");
   std::printf("seeds written to %s\n", root.c_str());
   return 0;
 }

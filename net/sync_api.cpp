@@ -8,6 +8,7 @@
 #include "net/api_context.hpp"
 #include "net/api_response.hpp"
 #include "net/client_ids.hpp"
+#include "net/sync_up_request.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {
@@ -44,8 +45,42 @@ bool known_strategy(const std::string& name) {
          name == "manual";
 }
 
-/// Checks the shape of a sync up body; fills `req` or returns the 4xx.
-std::optional<api_outcome> parse_sync_up(const api_context& ctx,
+/// Takes a token of the caller's bucket, or returns the 429.
+std::optional<api_outcome> rate_check(api_context& ctx, const caller& who) {
+  auto key = who.device_id.empty() ? "user:" + who.user_id_hash
+                                   : "device:" + who.device_id;
+  if (int wait = ctx.device_rate.acquire(key); wait > 0) {
+    ++ctx.metrics.rate_limited;
+    auto out = error_outcome(429, "rate_limited",
+                             "too many requests from this device; retry in " +
+                               std::to_string(wait) + " s");
+    out.retry_after_s = wait;
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::uint64_t micros_since(clock_type::time_point start) {
+  return static_cast<std::uint64_t>(
+    std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() -
+                                                          start)
+      .count());
+}
+
+/// The newest turn a sync down hands the device.
+std::int64_t last_turn_delivered(const actors::sync_down_reply& res) {
+  if (!res.turns.empty())
+    return res.turns.back().turn_id;
+  return res.has_snapshot ? res.snapshot.turn_id : res.head.turn_id;
+}
+
+bool recordable(int status) {
+  return status != 429 && status != 503;
+}
+
+} // namespace
+
+std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
                                          const caller& who,
                                          nlohmann::json& body,
                                          actors::sync_up_request& req) {
@@ -91,11 +126,10 @@ std::optional<api_outcome> parse_sync_up(const api_context& ctx,
   auto turns = body.find("turns");
   if (turns == body.end() || !turns->is_array() || turns->empty())
     return invalid("turns", "\"turns\" must be a non-empty array");
-  if (turns->size() > ctx.limits.max_turns_per_sync)
+  if (turns->size() > limits.max_turns_per_sync)
     return error_outcome(413, "payload_too_large",
                          "a sync up carries at most " +
-                           std::to_string(ctx.limits.max_turns_per_sync) +
-                           " turns",
+                           std::to_string(limits.max_turns_per_sync) + " turns",
                          {{"field", "turns"}});
   for (std::size_t i = 0; i < turns->size(); ++i) {
     auto& turn = (*turns)[i];
@@ -135,41 +169,6 @@ std::optional<api_outcome> parse_sync_up(const api_context& ctx,
   req.user_id_hash = who.user_id_hash;
   return std::nullopt;
 }
-
-/// Takes a token of the caller's bucket, or returns the 429.
-std::optional<api_outcome> rate_check(api_context& ctx, const caller& who) {
-  auto key = who.device_id.empty() ? "user:" + who.user_id_hash
-                                   : "device:" + who.device_id;
-  if (int wait = ctx.device_rate.acquire(key); wait > 0) {
-    ++ctx.metrics.rate_limited;
-    auto out = error_outcome(429, "rate_limited",
-                             "too many requests from this device; retry in " +
-                               std::to_string(wait) + " s");
-    out.retry_after_s = wait;
-    return out;
-  }
-  return std::nullopt;
-}
-
-std::uint64_t micros_since(clock_type::time_point start) {
-  return static_cast<std::uint64_t>(
-    std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() -
-                                                          start)
-      .count());
-}
-
-/// The newest turn a sync down hands the device.
-std::int64_t last_turn_delivered(const actors::sync_down_reply& res) {
-  if (!res.turns.empty())
-    return res.turns.back().turn_id;
-  return res.has_snapshot ? res.snapshot.turn_id : res.head.turn_id;
-}
-
-bool recordable(int status) {
-  return status != 429 && status != 503;
-}
-
-} // namespace
 
 void audit_request(api_context& ctx, const std::string& save_id,
                    const caller& who, const std::string& operation,
@@ -303,7 +302,7 @@ void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
   }
   auto start = clock_type::now();
   actors::sync_up_request req;
-  if (auto rejected = parse_sync_up(ctx, who, body, req)) {
+  if (auto rejected = parse_sync_up(ctx.limits, who, body, req)) {
     refuse_sync_up(ctx, who, req.save_id, std::move(*rejected), done);
     return;
   }

@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 # Targets that need only core/; those linking awf_net go in net_targets and
 # make the build include the whole project.
 core_targets=(json_parse json_patch turn_decode)
-net_targets=()
+net_targets=(sync_up_request http_request)
 all_targets=("${core_targets[@]}" "${net_targets[@]}")
 
 usage() {
