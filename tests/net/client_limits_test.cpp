@@ -148,7 +148,9 @@ CAF_TEST(ids of the wrong shape are refused at every entry) {
   auto phone = add_device(alice, "phone");
   auto save = add_save(alice, "shapes");
   auto h = play(phone, save, 2);
-  const std::string big(std::size_t{1} << 20, 'z');
+  // Under the 64 KiB body limit of these routes (a larger body is refused
+  // whole, see transport), far over any id.
+  const std::string big(std::size_t{32} << 10, 'z');
   // Query strings stay under the 16 KiB header limit.
   const std::string long_text(8000, 'q');
   const std::string id = save.save_id;

@@ -259,7 +259,9 @@ CAF_TEST(a long or structured req_id is refused without being echoed) {
   auto ws = test::ws_client{port(), alice};
   CAF_REQUIRE(ws.upgraded());
   auto unsubscribe = [](json req_id) {
-    return json{{"type", "unsubscribe"}, {"save_id", "x"}, {"req_id", req_id}};
+    return json{{"type", "unsubscribe"},
+                {"save_id", "00000000-0000-4000-8000-000000000000"},
+                {"req_id", req_id}};
   };
   auto expect_refused = [&](const json& req_id) {
     CAF_REQUIRE(ws.send(unsubscribe(req_id)));
