@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "core/key_ring.hpp"
 
 namespace awf::fuzz {
@@ -23,6 +25,18 @@ inline void require(bool condition, const char* what) {
     std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
     std::abort();
   }
+}
+
+/// Whether `body` has the contract's error form, exactly:
+/// {"error": {"code": string, "message": string, "details": object}}.
+inline bool is_error_body(const nlohmann::json& body) {
+  if (!body.is_object() || body.size() != 1 || !body.contains("error"))
+    return false;
+  const auto& error = body["error"];
+  return error.is_object() && error.size() == 3 && error.contains("code") &&
+         error["code"].is_string() && error.contains("message") &&
+         error["message"].is_string() && error.contains("details") &&
+         error["details"].is_object();
 }
 
 /// The fuzz input as text.

@@ -96,17 +96,6 @@ std::string user_token() {
                                {"fuzz-user", "user", 4102444800});
 }
 
-bool is_error_body(const std::string& text) {
-  auto body = nlohmann::json::parse(text, nullptr, false);
-  if (!body.is_object() || body.size() != 1 || !body.contains("error"))
-    return false;
-  const auto& error = body["error"];
-  return error.is_object() && error.size() == 3 && error.contains("code") &&
-         error["code"].is_string() && error.contains("message") &&
-         error["message"].is_string() && error.contains("details") &&
-         error["details"].is_object();
-}
-
 /// Serves `req` in process and waits for its one answer.
 http::response<http::string_body> serve(net::http_request req) {
   auto promise =
@@ -182,7 +171,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   auto status = res.result_int();
   fuzz::require(status >= 100 && status <= 599, "a status is in 100..599");
   if (status >= 400)
-    fuzz::require(is_error_body(res.body()),
-                  "an error status has the contract's error body");
+    fuzz::require(
+      fuzz::is_error_body(nlohmann::json::parse(res.body(), nullptr, false)),
+      "an error status has the contract's error body");
   return 0;
 }

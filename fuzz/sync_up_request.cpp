@@ -22,16 +22,6 @@ namespace {
 
 const net::sync_limits limits{};
 
-bool is_error_body(const nlohmann::json& body) {
-  if (!body.is_object() || body.size() != 1 || !body.contains("error"))
-    return false;
-  const auto& error = body["error"];
-  return error.is_object() && error.size() == 3 && error.contains("code") &&
-         error["code"].is_string() && error.contains("message") &&
-         error["message"].is_string() && error.contains("details") &&
-         error["details"].is_object();
-}
-
 /// Rebuilds the turns of a sync up that starts a save (base turn 0), as
 /// the engine would, under the fuzz state limit.
 void resolve_from_start(const actors::sync_up_request& req) {
@@ -71,7 +61,7 @@ void check(const net::caller& who, nlohmann::json body) {
     auto status = refused->status;
     fuzz::require(status == 400 || status == 403 || status == 413,
                   "a refused sync up is a 400, 403 or 413");
-    fuzz::require(is_error_body(refused->body),
+    fuzz::require(fuzz::is_error_body(refused->body),
                   "a refusal has the contract's error body");
     fuzz::require(req.save_id.empty() || net::uuid_shape.accepts(req.save_id),
                   "a refusal keeps no save id of the wrong shape");
