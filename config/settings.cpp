@@ -283,6 +283,15 @@ env_lookup process_environment() {
   };
 }
 
+env_lookup environment_of(std::map<std::string, std::string> vars) {
+  return
+    [vars = std::move(vars)](const char* name) -> std::optional<std::string> {
+      if (auto it = vars.find(name); it != vars.end())
+        return it->second;
+      return std::nullopt;
+    };
+}
+
 core::result<settings>
 load_settings(const env_lookup& env,
               const std::map<std::string, std::string>& table) {

@@ -80,6 +80,9 @@ using env_lookup = std::function<std::optional<std::string>(const char*)>;
 /// The process environment.
 env_lookup process_environment();
 
+/// An environment made of `vars` only (tests, in-process servers).
+env_lookup environment_of(std::map<std::string, std::string> vars);
+
 /// One warning for each setting that is set (in `env` or `table`) but not
 /// enforced yet, naming where it was set and what happens instead.
 std::vector<std::string>

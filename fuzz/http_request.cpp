@@ -24,15 +24,12 @@
 
 #include <unistd.h>
 
-#include <caf/actor_system.hpp>
-
-#include "actors/actor_config.hpp"
 #include "actors/engine_bootstrap.hpp"
 #include "actors/save_errc.hpp"
 #include "core/user_token.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "net/api_router.hpp"
-#include "net/engine_bridge.hpp"
+#include "net/engine_runtime.hpp"
 #include "net/http_limits.hpp"
 
 using namespace awf;
@@ -43,16 +40,12 @@ namespace {
 /// The longest a request may take to be answered before it counts as hung.
 constexpr auto answer_deadline = std::chrono::seconds{20};
 
-/// The engine, bridge and context of the server, made once and never torn
-/// down (libFuzzer ends the process).
+/// The server's engine and context, made once and never torn down
+/// (libFuzzer ends the process).
 struct in_process_engine {
   std::filesystem::path dir;
   std::map<std::string, std::string> env;
-  actors::actor_config cfg;
-  caf::actor_system sys{cfg};
-  std::unique_ptr<actors::save_service> service;
-  std::unique_ptr<net::engine_bridge> bridge;
-  net::api_context ctx;
+  std::unique_ptr<net::engine_runtime> runtime;
   std::string save_id; ///< replaces fuzz::placeholder_save_id
 
   explicit in_process_engine(std::filesystem::path scratch)
@@ -62,27 +55,17 @@ struct in_process_engine {
            {"CLOUD_SYNC_HMAC_SECRET", std::string{fuzz::hmac_secret}},
            {"CLOUD_SYNC_SQLITE_SYNC", "normal"},
            {"CLOUD_SYNC_MAX_SAVE_BYTES_MB", "1"}};
-    auto setup = actors::bootstrap_engine(
-      [this](const char* name) -> std::optional<std::string> {
-        auto it = env.find(name);
-        if (it == env.end())
-          return std::nullopt;
-        return it->second;
-      });
+    auto setup = actors::bootstrap_engine(config::environment_of(env));
     if (!setup)
       std::fprintf(stderr, "bootstrap: %s\n", setup.error().message.c_str());
     fuzz::require(setup.ok(), "the engine bootstraps");
-    auto started =
-      actors::save_service::start(sys, setup->context, setup->service);
-    fuzz::require(static_cast<bool>(started), "the save service starts");
-    service = std::move(*started);
-    bridge = std::make_unique<net::engine_bridge>(
-      sys, service->registry(), service->devices(), std::chrono::seconds{10});
-    ctx.bridge = bridge.get();
-    ctx.hmac_secret = std::string{fuzz::hmac_secret};
-    ctx.now_unix = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
+    auto started = net::engine_runtime::start(
+      *setup, std::string{fuzz::hmac_secret}, std::chrono::seconds{10});
+    fuzz::require(started.ok(), "the save service starts");
+    runtime = std::move(*started);
     // awf-syncd's defaults, except the request rates: the fuzzer sends
     // thousands of requests a second as one user.
+    auto& ctx = runtime->context();
     ctx.device_rate.configure(0.0, 0.0);
     ctx.expensive_work.configure({2, 0.0, 1.0});
   }
@@ -102,7 +85,7 @@ http::response<http::string_body> serve(net::http_request req) {
     std::make_shared<std::promise<http::response<http::string_body>>>();
   auto answered = promise->get_future();
   auto replies = std::make_shared<std::atomic<int>>(0);
-  net::handle_request(engine->ctx, std::move(req),
+  net::handle_request(engine->runtime->context(), std::move(req),
                       [promise, replies](http::response<http::string_body> r) {
                         fuzz::require(replies->fetch_add(1) == 0,
                                       "a request is answered exactly once");
@@ -154,7 +137,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   http::request_parser<http::string_body> parser;
   parser.header_limit(
     static_cast<std::uint32_t>(net::http_limits{}.header_bytes));
-  parser.body_limit(engine->ctx.limits.max_message_bytes);
+  parser.body_limit(engine->runtime->context().limits.max_message_bytes);
   parser.eager(true);
   boost::beast::error_code ec;
   std::size_t used = 0;

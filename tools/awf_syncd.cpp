@@ -9,13 +9,10 @@
 #include <pthread.h>
 
 #include <CLI/CLI.hpp>
-#include <caf/actor_system.hpp>
 
-#include "actors/actor_config.hpp"
 #include "actors/engine_bootstrap.hpp"
-#include "actors/save_errc.hpp"
 #include "config/hmac_secret.hpp"
-#include "net/engine_bridge.hpp"
+#include "net/engine_runtime.hpp"
 #include "net/http_server.hpp"
 
 using namespace awf;
@@ -108,38 +105,14 @@ int main(int argc, char** argv) {
                   " with a development secret: set CLOUD_SYNC_HMAC_SECRET");
   }
   auto stop_signals = block_stop_signals();
-  actors::actor_config cfg;
-  caf::actor_system sys{cfg};
-  auto service =
-    actors::save_service::start(sys, setup->context, setup->service);
-  if (!service)
-    return fail(actors::error_message(service.error()));
+  auto runtime = net::engine_runtime::start(*setup, *secret);
+  if (!runtime)
+    return fail(runtime.error().message);
   const auto& s = setup->settings;
-  net::engine_bridge bridge{sys, (*service)->registry(), (*service)->devices(),
-                            std::chrono::seconds{30}, s.max_pending};
-  net::api_context ctx;
-  ctx.bridge = &bridge;
-  ctx.hmac_secret = *secret;
-  ctx.sync_enabled = s.enabled;
-  ctx.now_unix = [] { return static_cast<std::int64_t>(std::time(nullptr)); };
-  auto message_bytes =
-    setup->context->options.max_state_bytes + (std::size_t{1} << 20);
-  ctx.limits.max_turns_per_sync =
-    static_cast<std::size_t>(s.max_turns_per_sync);
-  ctx.limits.max_message_bytes = message_bytes;
-  ctx.limits.max_connections = static_cast<std::size_t>(s.max_connections);
-  ctx.limits.max_connections_per_address =
-    static_cast<std::size_t>(s.max_connections_per_ip);
-  ctx.limits.ws_idle_timeout = std::chrono::seconds{s.ws_idle_s};
-  ctx.device_rate.configure(s.device_rate, s.device_burst);
-  ctx.expensive_work.configure(
-    {static_cast<std::size_t>(s.user_expensive_concurrent),
-     s.user_expensive_per_min / 60.0,
-     static_cast<double>(s.user_expensive_burst)});
   listen->threads = std::max(1u, std::thread::hardware_concurrency());
   listen->limits.header_timeout = std::chrono::seconds{s.header_timeout_s};
   listen->limits.header_bytes = static_cast<std::size_t>(s.max_header_kb) << 10;
-  auto server = net::http_server::start(*listen, ctx);
+  auto server = net::http_server::start(*listen, (*runtime)->context());
   if (!server)
     return fail(server.error().message);
   std::cout << "awf-syncd: listening on http://" << listen->address << ":"
@@ -153,10 +126,7 @@ int main(int argc, char** argv) {
   std::cout << "awf-syncd: signal " << signal
             << ", finishing requests in flight" << std::endl;
   (*server)->stop(std::chrono::seconds{5});
-  (*service)->stop();
-  service->reset(); // its blocking helper actor must go too
-  // No engine answer may reach the request context after this function.
-  sys.await_all_actors_done();
+  (*runtime)->stop();
   std::cout << "awf-syncd: stopped" << std::endl;
   return 0;
 }

@@ -46,8 +46,9 @@ awf_tsan_environment() {
 }
 
 awf_test_asan() {
+  # Called as `awf_test_asan || status=1`, where set -e does not apply.
   awf_build "$AWF_ASAN_BUILD_DIR" -DAWF_SANITIZE=address,undefined \
-    "${AWF_SANITIZER_CMAKE_ARGS[@]}"
+    "${AWF_SANITIZER_CMAKE_ARGS[@]}" || return 1
   (
     cd "$AWF_ASAN_BUILD_DIR"
     awf_asan_environment
@@ -58,7 +59,7 @@ awf_test_asan() {
 
 awf_test_tsan() {
   AWF_BUILD_TARGETS=$AWF_TSAN_TARGETS awf_build "$AWF_TSAN_BUILD_DIR" \
-    -DAWF_SANITIZE=thread "${AWF_SANITIZER_CMAKE_ARGS[@]}"
+    -DAWF_SANITIZE=thread "${AWF_SANITIZER_CMAKE_ARGS[@]}" || return 1
   (
     cd "$AWF_TSAN_BUILD_DIR"
     awf_tsan_environment

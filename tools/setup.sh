@@ -56,7 +56,7 @@ awf_build() {
   local type=${AWF_BUILD_TYPE:-RelWithDebInfo}
   if [ ! -f "$dir/build.ninja" ] || [ $# -gt 0 ]; then
     cmake -S "$AWF_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE="$type" "$@" \
-      >/dev/null
+      >/dev/null || return 1
   fi
   local targets=()
   [ -n "${AWF_BUILD_TARGETS:-}" ] && read -ra targets <<<"$AWF_BUILD_TARGETS"

@@ -22,14 +22,7 @@ struct fixture : test::engine_fixture {
     vars["CLOUD_SYNC_DATA_DIR"] = (db.scratch_dir() / "data").string();
   }
 
-  config::env_lookup env() const {
-    return [this](const char* name) -> std::optional<std::string> {
-      auto it = vars.find(name);
-      if (it == vars.end())
-        return std::nullopt;
-      return it->second;
-    };
-  }
+  config::env_lookup env() const { return config::environment_of(vars); }
 
   std::string boot_error() {
     auto setup = actors::bootstrap_engine(env());

@@ -9,12 +9,8 @@
 #include <map>
 #include <memory>
 
-#include <caf/actor_system.hpp>
-
-#include "actors/actor_config.hpp"
 #include "actors/engine_bootstrap.hpp"
-#include "actors/save_errc.hpp"
-#include "net/engine_bridge.hpp"
+#include "net/engine_runtime.hpp"
 #include "net/http_server.hpp"
 #include "tests/net/api_client.hpp"
 
@@ -23,7 +19,7 @@ using namespace awf::test::api;
 
 namespace {
 
-/// awf-syncd's wiring (tools/awf_syncd.cpp), in this process.
+/// awf-syncd's wiring (net/engine_runtime.hpp), in this process.
 struct in_process_server {
   test::test_database db;
   std::map<std::string, std::string> env{
@@ -32,41 +28,24 @@ struct in_process_server {
     {"CLOUD_SYNC_HMAC_SECRET", test::test_secret},
     {"CLOUD_SYNC_SQLITE_SYNC", "normal"},
     {"CLOUD_SYNC_MAX_SAVE_BYTES_MB", "1"}};
-  actors::actor_config cfg;
-  caf::actor_system sys{cfg};
-  std::unique_ptr<actors::save_service> service;
-  std::unique_ptr<net::engine_bridge> bridge;
-  net::api_context ctx;
+  std::unique_ptr<net::engine_runtime> runtime;
   std::unique_ptr<net::http_server> server;
 
   in_process_server() {
-    auto setup = actors::bootstrap_engine(
-      [this](const char* name) -> std::optional<std::string> {
-        auto it = env.find(name);
-        if (it == env.end())
-          return std::nullopt;
-        return it->second;
-      });
+    auto setup = actors::bootstrap_engine(config::environment_of(env));
     if (!setup)
       CAF_FAIL("bootstrap: " << setup.error().message);
-    auto started =
-      actors::save_service::start(sys, setup->context, setup->service);
+    auto started = net::engine_runtime::start(*setup, test::test_secret);
     if (!started)
-      CAF_FAIL("service: " << actors::error_message(started.error()));
-    service = std::move(*started);
-    bridge = std::make_unique<net::engine_bridge>(
-      sys, service->registry(), service->devices(), std::chrono::seconds{30});
-    ctx.bridge = bridge.get();
-    ctx.hmac_secret = test::test_secret;
-    ctx.now_unix = [] { return static_cast<std::int64_t>(::time(nullptr)); };
-    ctx.limits.max_message_bytes = (std::size_t{1} << 20) * 2;
-    // The defaults of CLOUD_SYNC_USER_EXPENSIVE_*, without the rate: only
+      CAF_FAIL(started.error().message);
+    runtime = std::move(*started);
+    // awf-syncd's defaults, without the rate of expensive operations: only
     // the bound on operations in flight is under test here.
-    ctx.expensive_work.configure({2, 0.0, 1.0});
+    runtime->context().expensive_work.configure({2, 0.0, 1.0});
     net::server_options opts;
     opts.address = "127.0.0.1";
     opts.port = 0;
-    auto listening = net::http_server::start(opts, ctx);
+    auto listening = net::http_server::start(opts, runtime->context());
     if (!listening)
       CAF_FAIL("listen: " << listening.error().message);
     server = std::move(*listening);
@@ -74,9 +53,7 @@ struct in_process_server {
 
   ~in_process_server() {
     server->stop(std::chrono::seconds{5});
-    service->stop();
-    service.reset();
-    sys.await_all_actors_done();
+    runtime->stop();
   }
 };
 
@@ -148,8 +125,8 @@ CAF_TEST(a users third expensive operation waits while another user runs) {
   auto alices = play(alice, "alice-game", 3);
   auto bobs = play(bob, "bob-game", 3);
   // Two of alice's expensive operations are in flight (K = 2).
-  auto first = ctx.expensive_work.admit("alice");
-  auto second = ctx.expensive_work.admit("alice");
+  auto first = runtime->context().expensive_work.admit("alice");
+  auto second = runtime->context().expensive_work.admit("alice");
   CAF_REQUIRE(first.admitted());
   CAF_REQUIRE(second.admitted());
   // The third is refused with Retry-After, whatever its kind.
@@ -162,7 +139,7 @@ CAF_TEST(a users third expensive operation waits while another user runs) {
     CAF_CHECK_EQUAL(res.header("Retry-After"), "1");
     CAF_CHECK_EQUAL(res.body["error"]["details"]["retry_after_s"], 1);
   }
-  CAF_CHECK_EQUAL(ctx.expensive_work.in_flight("alice"), 2u);
+  CAF_CHECK_EQUAL(runtime->context().expensive_work.in_flight("alice"), 2u);
   // Her cheap reads go on.
   CAF_CHECK_EQUAL(
     call(http::verb::post, "/save/materialize", {{"save_id", alices}}, alice)
@@ -171,18 +148,18 @@ CAF_TEST(a users third expensive operation waits while another user runs) {
   // Bob is admitted meanwhile, and his slot is free again once answered.
   CAF_CHECK_EQUAL(full_verify(bob, bobs).status, 200);
   CAF_CHECK_EQUAL(materialize(bob, bobs, 2).status, 200);
-  CAF_CHECK_EQUAL(ctx.expensive_work.in_flight("bob"), 0u);
+  CAF_CHECK_EQUAL(runtime->context().expensive_work.in_flight("bob"), 0u);
   // One of alice's operations ends: the next one runs, and gives its slot
   // back with the answer (so two more fit after it).
   first.ticket.release();
   CAF_CHECK_EQUAL(full_verify(alice, alices).status, 200);
-  CAF_CHECK_EQUAL(ctx.expensive_work.in_flight("alice"), 1u);
+  CAF_CHECK_EQUAL(runtime->context().expensive_work.in_flight("alice"), 1u);
   CAF_CHECK_EQUAL(materialize(alice, alices, 1).status, 200);
   // Refusals of the engine give the slot back too.
   CAF_CHECK_EQUAL(materialize(alice, alices, 99).status, 404);
-  CAF_CHECK_EQUAL(ctx.expensive_work.in_flight("alice"), 1u);
+  CAF_CHECK_EQUAL(runtime->context().expensive_work.in_flight("alice"), 1u);
   second.ticket.release();
-  CAF_CHECK_EQUAL(ctx.expensive_work.in_flight("alice"), 0u);
+  CAF_CHECK_EQUAL(runtime->context().expensive_work.in_flight("alice"), 0u);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -27,12 +27,7 @@ using overrides = std::map<std::string, std::string>;
 
 /// An environment made of `vars` only, so tests never see the real one.
 config::env_lookup env_of(overrides vars) {
-  return
-    [vars = std::move(vars)](const char* name) -> std::optional<std::string> {
-      if (auto i = vars.find(name); i != vars.end())
-        return i->second;
-      return std::nullopt;
-    };
+  return config::environment_of(std::move(vars));
 }
 
 const config::env_lookup no_env = env_of({});
