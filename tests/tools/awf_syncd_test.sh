@@ -19,22 +19,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); }
-
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-
-# check NAME COMMAND...: one check that passes when COMMAND succeeds.
-check() {
-  local name=$1
-  shift
-  if "$@"; then pass; else fail "$name"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # mode_is PATH MODE: the permission bits of PATH are MODE (octal, e.g. 600).
 mode_is() {
@@ -125,8 +110,4 @@ help_text
 fresh_server
 quiet_server
 
-if ((failed > 0)); then
-  echo "$passed passed, $failed failed"
-  exit 1
-fi
-echo "$passed passed, 0 failed"
+report_checks

@@ -11,22 +11,7 @@ source_dir=${2:?usage: awfsync_test.sh AWFSYNC_BINARY SOURCE_DIR}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-passed=0
-failed=0
-
-pass() { passed=$((passed + 1)); }
-
-fail() {
-  failed=$((failed + 1))
-  echo "FAIL: $*" >&2
-}
-
-# check NAME COMMAND...: one check that passes when COMMAND succeeds.
-check() {
-  local name=$1
-  shift
-  if "$@"; then pass; else fail "$name"; fi
-}
+source "$(dirname "${BASH_SOURCE[0]}")/checks.sh"
 
 # Runs awfsync without the caller's CLOUD_SYNC_* variables, so only the ones
 # a check names are seen: clean VAR=VALUE... -- ARGS...
@@ -270,8 +255,4 @@ errors
 token_with_env_secret
 token_with_generated_secret
 
-if ((failed > 0)); then
-  echo "$passed passed, $failed failed"
-  exit 1
-fi
-echo "$passed passed, 0 failed"
+report_checks
