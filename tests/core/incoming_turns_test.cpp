@@ -7,6 +7,7 @@
 #include "core/canonical_json.hpp"
 #include "core/sync_token.hpp"
 #include "tests/support/allocation_counter.hpp"
+#include "tests/support/hostile_patches.hpp"
 
 using namespace awf::core;
 using nlohmann::json;
@@ -155,13 +156,8 @@ CAF_TEST(a hostile sync up stays under the documented memory bound) {
   // limit (docs/security.md), not gigabytes.
   constexpr std::size_t state_limit = std::size_t{1} << 20;
   std::string body = R"({"turns": [{"turn_id": 2, "state_hash": ")" +
-                     std::string(64, 'a') +
-                     R"(", "patch": [{"op": "add", "path": "/d", "value":
-                     {"": 0}})";
-  for (int i = 0; i < 24; ++i)
-    body += R"(, {"op": "copy", "from": "/d", "path": "/d/)" +
-            std::to_string(i) + R"("})";
-  body += "]}]}";
+                     std::string(64, 'a') + R"(", "patch": )" +
+                     awf::test::self_doubling_copies(24).dump() + "}]}";
   CAF_MESSAGE("body of " << body.size() << " bytes");
   state_image base{R"({"gold":1})", {}};
   turn_resolver r{{1, "c1"}, &base, state_limit};
@@ -186,19 +182,9 @@ CAF_TEST(a patch nesting a chain into itself fails fast at the depth limit) {
   // Finding 1 of issue 10 through the resolver: the copy is refused before
   // it is made, not when the result is written.
   turn_resolver r{genesis(), nullptr, 1 << 20};
-  json chain = json::object();
-  for (int i = 1; i < 100; ++i)
-    chain = json{{"k", std::move(chain)}};
-  CAF_REQUIRE(r.advance(whole(1, json{{"c", chain}})));
-  json patch = json::array();
-  std::size_t depth = 100;
-  for (int i = 0; i < 9; ++i, depth *= 2) {
-    std::string path = "/c";
-    for (std::size_t level = 0; level < depth; ++level)
-      path += "/k";
-    patch.push_back({{"op", "copy"}, {"from", "/c"}, {"path", path}});
-  }
-  auto res = r.advance(patched(2, patch, std::string(64, 'a')));
+  CAF_REQUIRE(r.advance(whole(1, json{{"c", awf::test::key_chain(100)}})));
+  auto res = r.advance(
+    patched(2, awf::test::self_nesting_copies(100, 9), std::string(64, 'a')));
   CAF_REQUIRE(!res);
   CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_json"});
   CAF_MESSAGE(res.error().message);

@@ -14,6 +14,7 @@
 
 #include "core/json_array_diff.hpp"
 #include "tests/support/allocation_counter.hpp"
+#include "tests/support/hostile_patches.hpp"
 #include "tests/support/shared_dir.hpp"
 
 using namespace awf::core;
@@ -499,17 +500,10 @@ CAF_TEST(a chain copied into its own deepest child stops at the depth limit) {
   // Finding 1 of issue 10: a 100-level chain copied nine times into its
   // own deepest child doubles its depth each time; a recursive copy and
   // charge of it crashed the server. The first copy would nest 201 deep.
-  json chain = json::object();
-  for (int i = 1; i < 100; ++i)
-    chain = json{{"k", std::move(chain)}};
+  json chain = awf::test::key_chain(100);
   json patch = json::array({{{"op", "add"}, {"path", "/c"}, {"value", chain}}});
-  std::size_t depth = 100;
-  for (int i = 0; i < 9; ++i, depth *= 2) {
-    std::string path = "/c";
-    for (std::size_t level = 0; level < depth; ++level)
-      path += "/k";
-    patch.push_back({{"op", "copy"}, {"from", "/c"}, {"path", path}});
-  }
+  for (auto& op : awf::test::self_nesting_copies(100, 9))
+    patch.push_back(std::move(op));
   json doc = json::object();
   auto res = apply_patch(doc, patch);
   CAF_REQUIRE(!res);
@@ -557,11 +551,7 @@ CAF_TEST(a copy patch that doubles itself stays within its memory budget) {
   // itself took 4.4 GB before failing. The copies are charged at their real
   // memory cost before they are made, so the patch fails once they would
   // pass 4 bytes per byte of the state limit, having allocated at most that.
-  json patch =
-    json::array({{{"op", "add"}, {"path", "/d"}, {"value", json{{"", 0.0}}}}});
-  for (int i = 0; i < 24; ++i)
-    patch.push_back(
-      {{"op", "copy"}, {"from", "/d"}, {"path", "/d/" + std::to_string(i)}});
+  json patch = awf::test::self_doubling_copies(24);
   constexpr std::size_t state_limit = std::size_t{1} << 20;
   json doc = json::object();
   status res = ok_status();

@@ -1,0 +1,45 @@
+// The hostile JSON Patches of issue 10's findings, built once for every
+// test that replays them.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace awf::test {
+
+/// {"k": {"k": … {}}}: `levels` objects nested (depth `levels`).
+inline nlohmann::json key_chain(int levels) {
+  auto chain = nlohmann::json::object();
+  for (int i = 1; i < levels; ++i)
+    chain = nlohmann::json{{"k", std::move(chain)}};
+  return chain;
+}
+
+/// Finding 1: `copies` copies of "/c" (a chain of `levels`) into its own
+/// deepest child, each doubling its depth.
+inline nlohmann::json self_nesting_copies(int levels, int copies) {
+  auto patch = nlohmann::json::array();
+  std::size_t depth = static_cast<std::size_t>(levels);
+  for (int i = 0; i < copies; ++i, depth *= 2) {
+    std::string path = "/c";
+    for (std::size_t level = 0; level < depth; ++level)
+      path += "/k";
+    patch.push_back({{"op", "copy"}, {"from", "/c"}, {"path", path}});
+  }
+  return patch;
+}
+
+/// Finding 2: `add /d {"": 0}`, then `copies` copies of /d into a new
+/// member of itself, each doubling its size.
+inline nlohmann::json self_doubling_copies(int copies) {
+  auto patch = nlohmann::json::array(
+    {{{"op", "add"}, {"path", "/d"}, {"value", {{"", 0.0}}}}});
+  for (int i = 0; i < copies; ++i)
+    patch.push_back(
+      {{"op", "copy"}, {"from", "/d"}, {"path", "/d/" + std::to_string(i)}});
+  return patch;
+}
+
+} // namespace awf::test
