@@ -146,6 +146,23 @@ error invalid_string_error(const std::string& pointer) {
           "The string " + location(pointer) + " is not valid UTF-8."};
 }
 
+/// nlohmann's parse message without its quotation of the input
+/// ("...; last read: '<token>'; expected ..."): the position says where,
+/// and the request's own bytes are not sent back.
+std::string without_quoted_input(std::string_view what) {
+  constexpr std::string_view quote_start = "; last read: '";
+  auto start = what.find(quote_start);
+  if (start == std::string_view::npos)
+    return std::string{what};
+  std::string out{what.substr(0, start)};
+  // The token may hold any bytes, "'" and ";" too: what follows it has a
+  // fixed form, so it is found from the end.
+  if (auto expected = what.rfind("; expected ");
+      expected != std::string_view::npos && expected > start)
+    out += what.substr(expected);
+  return out;
+}
+
 /// Turns a nlohmann parse failure into a sentence. Its what() reads
 /// "[json.exception.parse_error.101] parse error at line 1, column 4: ...";
 /// the bracketed id means nothing to a client, so it is dropped.
@@ -154,8 +171,8 @@ error parse_failure_error(std::size_t position, const std::exception& ex) {
   if (auto end = what.find("] ");
       !what.empty() && what[0] == '[' && end != std::string_view::npos)
     what.remove_prefix(end + 2);
-  // Longer than a quotation: nlohmann's text quotes the last token itself.
-  std::string message = "Invalid JSON: " + printable(what, 300);
+  std::string message =
+    "Invalid JSON: " + printable(without_quoted_input(what), 200);
   if (what.find(" at line ") == std::string_view::npos)
     message += " (at byte " + std::to_string(position) + ")";
   message += '.';

@@ -273,13 +273,26 @@ error too_large(const patch_limits& limits) {
       std::to_string(limits.max_state_bytes) + " bytes); send the state whole"};
 }
 
+/// A move whose depth walks passed the budget's node bound: moving
+/// allocates nothing, so the copy message would mislead.
+error walks_too_much(const patch_limits& limits) {
+  return error{errc::payload_too_large,
+               "the patch moves values deeper that hold more than " +
+                 std::to_string(limits.budget.max_nodes()) +
+                 " nodes in all (the bound for a state of at most " +
+                 std::to_string(limits.max_state_bytes) +
+                 " bytes); send the state whole"};
+}
+
 /// Maps a failed charge to the operation's error.
 status charged(copy_charge outcome, const operation& op,
                const patch_limits& limits) {
   switch (outcome) {
     case copy_charge::ok: return ok_status();
     case copy_charge::too_deep: return too_deep(op);
-    case copy_charge::too_large: return too_large(limits);
+    case copy_charge::too_large:
+      return op.kind == op_kind::move ? walks_too_much(limits)
+                                      : too_large(limits);
   }
   return too_large(limits);
 }

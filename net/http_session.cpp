@@ -27,6 +27,16 @@ bool expects_continue(const http_request& head) {
   return head.version() >= 11 && beast::iequals(expect, "100-continue");
 }
 
+/// True when the bytes read are not a valid HTTP/1.1 request (a bad method,
+/// version, header, length or chunk), as opposed to a timeout, a reset or
+/// the client closing, which get no answer.
+bool is_malformed(beast::error_code ec) {
+  return ec &&
+         ec.category() ==
+           beast::error_code{http::error::bad_method}.category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
 } // namespace
 
 http_session::http_session(asio::ip::tcp::socket&& socket, api_context& ctx,
@@ -63,8 +73,10 @@ void http_session::on_header(beast::error_code ec, std::size_t) {
                                 "the request headers exceed " +
                                   std::to_string(limits_.header_bytes) +
                                   " bytes"));
+  if (is_malformed(ec))
+    return refuse_malformed(ec);
   if (ec)
-    return; // timeout, reset or malformed: the stream closes with this session
+    return; // timeout or reset: the stream closes with this session
   route_ = find_route(ctx_, parser_->get());
   if (!route_.needs_caller)
     return read_body();
@@ -131,6 +143,8 @@ void http_session::on_read(beast::error_code ec, std::size_t) {
     return do_close();
   if (ec == http::error::body_limit)
     return refuse_too_large();
+  if (is_malformed(ec))
+    return refuse_malformed(ec);
   if (ec)
     return; // timeout or reset: the stream closes with this session
   if (route_.websocket)
@@ -175,6 +189,13 @@ void http_session::refuse_too_large() {
                        "the request body exceeds " +
                          std::to_string(route_.body_limit) + " bytes",
                        {{"limit", route_.body_limit}}));
+}
+
+void http_session::refuse_malformed(beast::error_code ec) {
+  // Beast's sentence names the rule broken ("bad chunk", "bad method"),
+  // never the bytes sent.
+  refuse(error_outcome(400, "invalid_request",
+                       "malformed HTTP/1.1 request: " + ec.message()));
 }
 
 void http_session::send(http_response res) {

@@ -45,6 +45,8 @@ private:
   /// Answers `out` and closes the connection (the body, if any, unread).
   void refuse(api_outcome out);
   void refuse_too_large();
+  /// 400 for bytes that are not an HTTP/1.1 request.
+  void refuse_malformed(boost::beast::error_code ec);
   void send(http_response res);
   void on_write(bool keep_alive, boost::beast::error_code ec);
   void do_close();

@@ -223,6 +223,23 @@ CAF_TEST(duplicate keys are rejected) {
   CAF_CHECK(refused.error().message.find("\"d\"") != std::string::npos);
 }
 
+CAF_TEST(a syntax error says where without quoting the input) {
+  // The request's own bytes are not sent back in the error: nlohmann's
+  // "last read" quotation of the bad token is dropped.
+  for (const char* text : {R"({"a": <script>alert(1)</script>})",
+                           R"({"a": 1 <script>})", R"([1, 2, 'x'])"}) {
+    auto refused = parse_json(text);
+    CAF_REQUIRE(!refused.ok());
+    const auto& message = refused.error().message;
+    CAF_MESSAGE(message);
+    CAF_CHECK_EQUAL(to_string(refused.error().code),
+                    std::string{"invalid_json"});
+    CAF_CHECK(message.find("column") != std::string::npos);
+    CAF_CHECK(message.find("script") == std::string::npos);
+    CAF_CHECK(message.find("last read") == std::string::npos);
+  }
+}
+
 CAF_TEST(nesting is limited to max_json_depth) {
   CAF_CHECK_EQUAL(parse_code(nested_arrays(128)), "ok");
   CAF_CHECK_EQUAL(parse_code(nested_arrays(129)), "invalid_json");

@@ -234,6 +234,35 @@ CAF_TEST(a body over its route limit is answered 413 without reading it) {
   CAF_CHECK_EQUAL(synced.status, 200);
 }
 
+CAF_TEST(bytes that are not an HTTP request get 400 in the error format) {
+  // Each broken in one way the parser refuses: the answer names the rule
+  // (Beast's sentence), in the contract's error body, and the connection
+  // closes; no byte of the request comes back.
+  const std::vector<std::pair<std::string, std::string>> requests{
+    {"a bad method token", "G<T> /healthz HTTP/1.1\r\nHost: x\r\n\r\n"},
+    {"a bad version", "GET /healthz HTTP/9.<x>\r\nHost: x\r\n\r\n"},
+    {"two lengths", head("POST", saves, {content_length(2), content_length(3)})},
+    {"a length and chunks",
+     head("POST", saves, {content_length(2), "Transfer-Encoding: chunked"})},
+    {"a negative length", head("POST", saves, {"Content-Length: -<5>"})},
+    {"a bad chunk size",
+     head("POST", "/healthz", {"Transfer-Encoding: chunked"}) +
+       "<ffffffffffffffffff>\r\n"},
+  };
+  for (const auto& [what, bytes] : requests) {
+    CAF_MESSAGE(what);
+    raw_connection c{port()};
+    CAF_REQUIRE(c.write(bytes));
+    auto res = c.read_reply();
+    CAF_CHECK_EQUAL(res.status, 400);
+    CAF_CHECK_EQUAL(res.body["error"]["code"], "invalid_request");
+    CAF_CHECK(res.body["error"]["message"].is_string());
+    CAF_CHECK(res.body["error"]["details"].is_object());
+    CAF_CHECK_EQUAL(res.raw.find('<'), std::string::npos);
+    CAF_CHECK(c.closed_by_server());
+  }
+}
+
 CAF_TEST(the bearer scheme is matched in any case) {
   for (const auto& scheme : {"bearer", "BEARER", "bEaReR"}) {
     auto res =
