@@ -62,7 +62,8 @@ CAF_TEST(a wrong state hash is refused with hash_mismatch) {
   turn_resolver r{genesis(), nullptr, 1 << 20};
   auto res = r.advance(whole(1, json{{"x", 1.0}}, std::string(64, '0')));
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"hash_mismatch"});
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
+                  std::string{"hash_mismatch"});
 }
 
 CAF_TEST(a patch that cannot apply is refused with invalid_patch) {
@@ -72,7 +73,8 @@ CAF_TEST(a patch that cannot apply is refused with invalid_patch) {
     patched(2, json::array({{{"op", "remove"}, {"path", "/missing"}}}),
             std::string(64, 'a')));
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_patch"});
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
+                  std::string{"invalid_patch"});
 }
 
 CAF_TEST(a patch on turn one applies to the null state) {
@@ -87,7 +89,7 @@ CAF_TEST(a state over the limit is refused with payload_too_large) {
   turn_resolver r{genesis(), nullptr, 16};
   auto res = r.advance(whole(1, json{{"long", std::string(64, 'x')}}));
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code),
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
                   std::string{"payload_too_large"});
 }
 
@@ -95,7 +97,7 @@ CAF_TEST(integers a double cannot carry are refused) {
   turn_resolver r{genesis(), nullptr, 1 << 20};
   auto res = r.advance(whole(1, json{{"id", 9007199254740993ULL}}));
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code),
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
                   std::string{"unsupported_number"});
 }
 
@@ -121,7 +123,8 @@ CAF_TEST(a patch may not nest the state deeper than the limit) {
     {{{"op", "copy"}, {"from", "/a"}, {"path", "/a/0/0/0/0/0/0/0/0/0/0"}}});
   auto res = r.advance(patched(2, copy, std::string(64, 'a')));
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_json"});
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
+                  std::string{"invalid_json"});
 }
 
 CAF_TEST(a patch may not copy the state past the state limit) {
@@ -134,7 +137,7 @@ CAF_TEST(a patch may not copy the state past the state limit) {
       {{"op", "copy"}, {"from", "/x"}, {"path", "/x/c" + std::to_string(i)}});
   auto res = r.advance(patched(2, patch, std::string(64, 'a')));
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code),
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
                   std::string{"payload_too_large"});
 }
 
@@ -145,7 +148,7 @@ CAF_TEST(a patch value with an inexact integer is refused) {
     {{{"op", "add"}, {"path", "/id"}, {"value", 9007199254740993ULL}}});
   auto res = r.advance(patched(2, patch, std::string(64, 'a')));
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code),
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
                   std::string{"unsupported_number"});
 }
 
@@ -170,7 +173,7 @@ CAF_TEST(a hostile sync up stays under the documented memory bound) {
                             turn["state_hash"].get<std::string>()));
   });
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code),
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
                   std::string{"payload_too_large"});
   CAF_MESSAGE(res.error().message << "; peak " << peak << " bytes");
   auto bound = json_budget::for_text(body.size()).max_bytes() +
@@ -186,7 +189,8 @@ CAF_TEST(a patch nesting a chain into itself fails fast at the depth limit) {
   auto res = r.advance(
     patched(2, awf::test::self_nesting_copies(100, 9), std::string(64, 'a')));
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_json"});
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
+                  std::string{"invalid_json"});
   CAF_MESSAGE(res.error().message);
   CAF_CHECK_NOT_EQUAL(res.error().message.find("operation 0 (copy)"),
                       std::string::npos);

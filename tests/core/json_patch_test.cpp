@@ -471,7 +471,7 @@ CAF_TEST(copies that double the document stop at the copy budget) {
       {{"op", "copy"}, {"from", "/x"}, {"path", "/x/c" + std::to_string(i)}});
   auto res = apply_patch(doc, patch, 1 << 20);
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code),
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
                   std::string{"payload_too_large"});
   // The copies are charged at what they really cost, json_cost::tree_bytes:
   // the first one that would pass 4 MiB (4 bytes per byte of a 1 MiB state)
@@ -507,7 +507,8 @@ CAF_TEST(a chain copied into its own deepest child stops at the depth limit) {
   json doc = json::object();
   auto res = apply_patch(doc, patch);
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code), std::string{"invalid_json"});
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
+                  std::string{"invalid_json"});
   CAF_MESSAGE(res.error().message);
   CAF_CHECK_EQUAL(res.error().message.rfind("operation 1 (copy)", 0), 0u);
   CAF_CHECK_NOT_EQUAL(res.error().message.find("deeper than 128 levels"),
@@ -541,7 +542,7 @@ CAF_TEST(a chain copied into its own deepest child stops at the depth limit) {
     CAF_CHECK(step(27));
     auto refused = step(28);
     CAF_REQUIRE(!refused);
-    CAF_CHECK_EQUAL(to_string(refused.error().code),
+    CAF_CHECK_EQUAL(std::string{to_string(refused.error().code)},
                     std::string{"invalid_json"});
   }
 }
@@ -558,7 +559,7 @@ CAF_TEST(a copy patch that doubles itself stays within its memory budget) {
   auto peak = awf::test::peak_growth_during(
     [&] { res = apply_patch_in_place(doc, patch, state_limit); });
   CAF_REQUIRE(!res);
-  CAF_CHECK_EQUAL(to_string(res.error().code),
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
                   std::string{"payload_too_large"});
   CAF_MESSAGE(res.error().message << "; peak " << peak << " bytes");
   // Beyond the copies: the patch's own values, its parsed pointers and the

@@ -60,7 +60,7 @@ CAF_TEST_FIXTURE_SCOPE(turn_codec_tests, fixture)
 
 CAF_TEST(the first turn is a snapshot whose blob hash is the state hash) {
   auto& t = push({{"hp", 10}});
-  CAF_CHECK_EQUAL(to_string(t.kind), std::string{"snapshot"});
+  CAF_CHECK_EQUAL(std::string{to_string(t.kind)}, std::string{"snapshot"});
   CAF_CHECK_EQUAL(t.base_turn, 1);
   CAF_CHECK_EQUAL(t.blob.hash, t.state_hash);
   CAF_CHECK_EQUAL(t.state_hash, state_hash(R"({"hp":10})"));
@@ -74,7 +74,8 @@ CAF_TEST(small edits become diffs that rebuild exactly) {
   for (int i = 0; i < 10; ++i)
     push(inventory(300, i * 13));
   for (std::size_t i = 1; i < turns.size(); ++i)
-    CAF_CHECK_NOT_EQUAL(to_string(turns[i].kind), std::string{"snapshot"});
+    CAF_CHECK_NOT_EQUAL(std::string{to_string(turns[i].kind)},
+                        std::string{"snapshot"});
   auto rebuilt = rebuild_state(turns, ring, 1 << 20);
   CAF_REQUIRE(rebuilt);
   CAF_CHECK_EQUAL(rebuilt->canonical, canonicals.back());
@@ -97,7 +98,7 @@ CAF_TEST(a patch larger than the limit becomes a snapshot) {
   opts.max_diff_bytes = 100;
   push({{"text", std::string(500, 'a')}});
   auto& t = push({{"text", std::string(500, 'b')}});
-  CAF_CHECK_EQUAL(to_string(t.kind), std::string{"snapshot"});
+  CAF_CHECK_EQUAL(std::string{to_string(t.kind)}, std::string{"snapshot"});
   CAF_CHECK_EQUAL(t.base_turn, 2);
 }
 

@@ -110,9 +110,9 @@ CAF_TEST_FIXTURE_SCOPE(archive_store_tests, fixture)
 CAF_TEST(an archive stores its turns and they rebuild the branch) {
   turn_builder b{keys, fork_head};
   auto turns = branch(b, 4, "client");
-  CAF_CHECK_EQUAL(core::to_string(turns[0].kind), "snapshot");
+  CAF_CHECK_EQUAL(std::string{core::to_string(turns[0].kind)}, "snapshot");
   CAF_CHECK_EQUAL(turns[0].turn_id, 3);
-  CAF_CHECK_NOT_EQUAL(core::to_string(turns[3].kind), "snapshot");
+  CAF_CHECK_NOT_EQUAL(std::string{core::to_string(turns[3].kind)}, "snapshot");
   auto rec = record(2);
   auto before = now_ms();
   CAF_REQUIRE_EQUAL(code_of(archives.write_archive(rec, turns)), "ok");
@@ -136,7 +136,8 @@ CAF_TEST(an archive stores its turns and they rebuild the branch) {
     const auto& want = turns[i];
     CAF_MESSAGE("turn " << want.turn_id);
     CAF_CHECK_EQUAL(got.turn_id, want.turn_id);
-    CAF_CHECK_EQUAL(core::to_string(got.kind), core::to_string(want.kind));
+    CAF_CHECK_EQUAL(std::string{core::to_string(got.kind)},
+                    std::string{core::to_string(want.kind)});
     CAF_CHECK_EQUAL(got.base_turn, want.base_turn);
     CAF_CHECK_EQUAL(got.state_hash, want.state_hash);
     CAF_CHECK_EQUAL(got.chain_hash, want.chain_hash);

@@ -176,7 +176,8 @@ struct fixture : database_fixture {
     for (std::size_t i = 0; i < want.size(); ++i) {
       const auto& got = (*loaded)[i];
       CAF_CHECK_EQUAL(got.turn_id, want[i].turn_id);
-      CAF_CHECK_EQUAL(core::to_string(got.kind), core::to_string(want[i].kind));
+      CAF_CHECK_EQUAL(std::string{core::to_string(got.kind)},
+                      std::string{core::to_string(want[i].kind)});
       CAF_CHECK_EQUAL(got.base_turn, want[i].base_turn);
       CAF_CHECK_EQUAL(got.chain_hash, want[i].chain_hash);
       CAF_CHECK_EQUAL(got.state_hash, want[i].state_hash);
@@ -233,7 +234,8 @@ CAF_TEST(a branch replaces the last turns of the head) {
   // continues turn 3 with diffs (so it rebuilds from turn 1).
   turn_builder client = server.at[3];
   auto new_turns = build(client, 4, 6, "client");
-  CAF_REQUIRE_NOT_EQUAL(core::to_string(new_turns[0].kind), "snapshot");
+  CAF_REQUIRE_NOT_EQUAL(std::string{core::to_string(new_turns[0].kind)},
+                        "snapshot");
   CAF_REQUIRE_EQUAL(new_turns[0].base_turn, 1);
   auto change = client_wins(new_turns);
   CAF_REQUIRE_EQUAL(change.archive_turns.back().chain_hash,
@@ -288,7 +290,8 @@ CAF_TEST(a branch replaces the last turns of the head) {
 CAF_TEST(a branch starting with a snapshot moves the base snapshot) {
   turn_builder client{keys, server.head_at(3)};
   auto new_turns = build(client, 4, 5, "client");
-  CAF_REQUIRE_EQUAL(core::to_string(new_turns[0].kind), "snapshot");
+  CAF_REQUIRE_EQUAL(std::string{core::to_string(new_turns[0].kind)},
+                    "snapshot");
   auto archive = archive_of(server, 3);
   branch_change change{server.save_id,
                        server.head(),
@@ -315,8 +318,10 @@ CAF_TEST(dropping head turns moves the head and its base snapshot back) {
   core::encode_options opts;
   opts.snapshot_every = 2; // snapshots at turns 1, 3 and 5
   auto chain = commit_chain("user-b", 5, opts);
-  CAF_REQUIRE_EQUAL(core::to_string(chain.turn(3).kind), "snapshot");
-  CAF_REQUIRE_EQUAL(core::to_string(chain.turn(5).kind), "snapshot");
+  CAF_REQUIRE_EQUAL(std::string{core::to_string(chain.turn(3).kind)},
+                    "snapshot");
+  CAF_REQUIRE_EQUAL(std::string{core::to_string(chain.turn(5).kind)},
+                    "snapshot");
   CAF_CHECK_EQUAL(base_snapshot_hash(chain.save_id), chain.turn(5).blob.hash);
   auto drop_to = [&](std::int64_t keep, const core::chain_head& from) {
     turn_builder b{keys, chain.head_at(static_cast<std::size_t>(keep))};

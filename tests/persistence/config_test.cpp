@@ -46,7 +46,8 @@ std::string load_error(const config::env_lookup& env, const overrides& table) {
   CAF_CHECK(!loaded);
   if (loaded)
     return "";
-  CAF_CHECK_EQUAL(core::to_string(loaded.error().code), "invalid_setting");
+  CAF_CHECK_EQUAL(std::string{core::to_string(loaded.error().code)},
+                  "invalid_setting");
   return loaded.error().message;
 }
 
@@ -267,7 +268,8 @@ CAF_TEST(a secret file readable by others is refused) {
   CAF_CHECK(!refused);
   if (refused)
     return;
-  CAF_CHECK_EQUAL(core::to_string(refused.error().code), "io_failure");
+  CAF_CHECK_EQUAL(std::string{core::to_string(refused.error().code)},
+                  "io_failure");
   CAF_CHECK(contains(refused.error().message, path.string()));
   CAF_CHECK(!contains(refused.error().message, "top-secret-value"));
   CAF_CHECK_EQUAL(calls, 1);

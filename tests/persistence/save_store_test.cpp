@@ -51,7 +51,8 @@ void check_same_turn(const core::stored_turn& got,
                      const core::stored_turn& want, bool with_blob) {
   CAF_MESSAGE("turn " << want.turn_id);
   CAF_CHECK_EQUAL(got.turn_id, want.turn_id);
-  CAF_CHECK_EQUAL(core::to_string(got.kind), core::to_string(want.kind));
+  CAF_CHECK_EQUAL(std::string{core::to_string(got.kind)},
+                  std::string{core::to_string(want.kind)});
   CAF_CHECK_EQUAL(got.base_turn, want.base_turn);
   CAF_CHECK_EQUAL(got.state_hash, want.state_hash);
   CAF_CHECK_EQUAL(got.chain_hash, want.chain_hash);
@@ -229,10 +230,10 @@ CAF_TEST(committed turns load back byte for byte and decode) {
   for (const auto& outcome : outcomes)
     CAF_CHECK_EQUAL(code_of(outcome), "ok");
   // The codec made snapshots at turns 1 and 4, diffs elsewhere.
-  CAF_CHECK_EQUAL(core::to_string(turns[0].kind), "snapshot");
-  CAF_CHECK_EQUAL(core::to_string(turns[3].kind), "snapshot");
-  CAF_CHECK_NOT_EQUAL(core::to_string(turns[1].kind), "snapshot");
-  CAF_CHECK_NOT_EQUAL(core::to_string(turns[4].kind), "snapshot");
+  CAF_CHECK_EQUAL(std::string{core::to_string(turns[0].kind)}, "snapshot");
+  CAF_CHECK_EQUAL(std::string{core::to_string(turns[3].kind)}, "snapshot");
+  CAF_CHECK_NOT_EQUAL(std::string{core::to_string(turns[1].kind)}, "snapshot");
+  CAF_CHECK_NOT_EQUAL(std::string{core::to_string(turns[4].kind)}, "snapshot");
   auto loaded = store.load_turns(made.save_id, 1, 6, true);
   CAF_REQUIRE(loaded);
   CAF_REQUIRE_EQUAL(loaded->size(), turns.size());

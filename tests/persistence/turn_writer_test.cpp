@@ -113,7 +113,7 @@ CAF_TEST(an entry of several turns commits them all and moves the head once) {
   CAF_CHECK_EQUAL(rows.turns_of_save(save_id), 5);
   CAF_CHECK_EQUAL(rows.refs_of_save(save_id), 5);
   // Snapshots at turns 1 and 4: the head points at the later one.
-  CAF_CHECK_EQUAL(core::to_string(c.turns[3].kind), "snapshot");
+  CAF_CHECK_EQUAL(std::string{core::to_string(c.turns[3].kind)}, "snapshot");
   CAF_CHECK_EQUAL(base_snapshot_hash(save_id), c.turns[3].blob.hash);
   CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 5u);
   check_stored(save_id, c, b.last_canonical());
@@ -132,7 +132,7 @@ CAF_TEST(an entry of diffs only keeps the base snapshot) {
   CAF_CHECK_EQUAL(code_of(writer.commit({first}).front()), "ok");
   auto diffs = entry(save_id, b, "A", 2, 3);
   for (const auto& t : diffs.turns)
-    CAF_CHECK_NOT_EQUAL(core::to_string(t.kind), "snapshot");
+    CAF_CHECK_NOT_EQUAL(std::string{core::to_string(t.kind)}, "snapshot");
   CAF_CHECK_EQUAL(code_of(writer.commit({diffs}).front()), "ok");
   CAF_CHECK_EQUAL(base_snapshot_hash(save_id), first.turns[0].blob.hash);
   CAF_CHECK_EQUAL(find_save_or_fail(store, save_id).head.chain_hash,
