@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets of fuzz/ (clang, ASan, UBSan) into build-fuzz/
-# and runs one target, or all, for SECONDS each on a copy of its seed corpus
+# (where tools/test.sh --sanitize runs the test suites) and runs one target, or all, for SECONDS each on a copy of its seed corpus
 # (fuzz/corpus/TARGET). Prints executions, time and coverage per target and
 # exits non-zero when a target crashes, leaks, times out or runs out of
 # memory; the input that did it is kept in build-fuzz/artifacts/TARGET/.
@@ -9,11 +9,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 
-# Targets that need only core/; those linking awf_net go in net_targets and
-# make the build include the whole project.
-core_targets=(json_parse json_patch turn_decode)
-net_targets=(sync_up_request http_request)
-all_targets=("${core_targets[@]}" "${net_targets[@]}")
+# Those of core/, then those of the network edge; a run builds only what
+# its targets need.
+all_targets=(json_parse json_patch turn_decode sync_up_request http_request)
 
 usage() {
   echo "usage: tools/fuzz.sh TARGET|all SECONDS   (targets: ${all_targets[*]})" >&2
@@ -29,19 +27,11 @@ else
   targets=("$1")
 fi
 
-core_only=ON
-for t in "${targets[@]}"; do
-  [[ " ${net_targets[*]-} " == *" $t "* ]] && core_only=OFF
-done
-
 awf_install_dependencies
 awf_install_dependencies AWF_FUZZ_PACKAGES
-
-build=${AWF_FUZZ_BUILD_DIR:-$AWF_ROOT/build-fuzz}
-cmake -S "$AWF_ROOT" -B "$build" -G Ninja \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DAWF_FUZZ=ON -DAWF_CORE_ONLY="$core_only" -DBUILD_TESTING=OFF >/dev/null
-cmake --build "$build" --target "${targets[@]/#/fuzz_}" -- -j"$(nproc)"
+build=$AWF_FUZZ_BUILD_DIR
+AWF_BUILD_TARGETS="${targets[*]/#/fuzz_}" \
+  awf_build "$build" "${AWF_FUZZ_CMAKE_ARGS[@]}"
 
 failed=()
 summary=()

@@ -1,20 +1,16 @@
 #!/usr/bin/env bash
 # Sanitizer runs for tools/test.sh --sanitize (sourced after setup.sh and
 # pg_ephemeral.sh, with PostgreSQL started):
-#   awf_test_asan: every ctest suite built with AddressSanitizer (with
-#                  LeakSanitizer) and UBSan, in build-asan/;
-#   awf_test_tsan: the network edge's unit suite built with ThreadSanitizer,
-#                  in build-tsan/ (see there why not the actor suites yet).
+#   awf_test_asan: every ctest suite under AddressSanitizer (with
+#                  LeakSanitizer) and UBSan, in the clang build that also
+#                  holds the fuzz targets (build-fuzz/, see setup.sh);
+#   awf_test_tsan: the network edge's unit suite under ThreadSanitizer, in
+#                  build-tsan/ (see there why not the actor suites yet).
 # Each build has its own folder, so the plain build/ is never rebuilt. A
 # finding fails the process that made it: the test binary, or the awf-syncd
 # a network test started (its fixture fails the test on a non-zero exit).
 
-AWF_ASAN_BUILD_DIR=${AWF_ASAN_BUILD_DIR:-$AWF_ROOT/build-asan}
 AWF_TSAN_BUILD_DIR=${AWF_TSAN_BUILD_DIR:-$AWF_ROOT/build-tsan}
-
-# -O1 with debug info and assertions on (the usual choice for sanitizer
-# builds: readable stacks, faster tests than -O0).
-AWF_SANITIZER_CMAKE_ARGS=(-DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g")
 
 # The suites ThreadSanitizer runs (ctest names), and the targets they need.
 # Debian's libcaf_core is not instrumented and its mailboxes are lock-free, so
@@ -45,21 +41,23 @@ awf_tsan_environment() {
   export TSAN_OPTIONS="halt_on_error=0:second_deadlock_stack=1:suppressions=$AWF_ROOT/tools/tsan.supp"
 }
 
+# Both are called as `awf_test_… || status=1`, where set -e does not apply:
+# each step returns on failure itself.
 awf_test_asan() {
-  # Called as `awf_test_asan || status=1`, where set -e does not apply.
-  awf_build "$AWF_ASAN_BUILD_DIR" -DAWF_SANITIZE=address,undefined \
-    "${AWF_SANITIZER_CMAKE_ARGS[@]}" || return 1
+  awf_install_dependencies AWF_FUZZ_PACKAGES || return 1
+  awf_build "$AWF_FUZZ_BUILD_DIR" "${AWF_FUZZ_CMAKE_ARGS[@]}" || return 1
   (
-    cd "$AWF_ASAN_BUILD_DIR"
+    cd "$AWF_FUZZ_BUILD_DIR"
     awf_asan_environment
-    echo "sanitize: AddressSanitizer + UBSan, every suite ($AWF_ASAN_BUILD_DIR)"
+    echo "sanitize: AddressSanitizer + UBSan, every suite ($AWF_FUZZ_BUILD_DIR)"
     awf_sanitizer_ctest "$@"
   )
 }
 
 awf_test_tsan() {
   AWF_BUILD_TARGETS=$AWF_TSAN_TARGETS awf_build "$AWF_TSAN_BUILD_DIR" \
-    -DAWF_SANITIZE=thread "${AWF_SANITIZER_CMAKE_ARGS[@]}" || return 1
+    -DAWF_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug \
+    "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g" || return 1
   (
     cd "$AWF_TSAN_BUILD_DIR"
     awf_tsan_environment

@@ -18,8 +18,15 @@ AWF_PACKAGES=(
   postgresql-15 sqlite3
 )
 
-# Only tools/fuzz.sh needs these; a plain build or test run does not.
+# Only the clang build with ASan, UBSan and the fuzz targets needs these
+# (tools/fuzz.sh, tools/test.sh --sanitize); a plain build does not.
 AWF_FUZZ_PACKAGES=(clang-14 libclang-rt-14-dev)
+# That build's folder and configuration, shared by both scripts so that one
+# build serves both.
+AWF_FUZZ_BUILD_DIR=${AWF_FUZZ_BUILD_DIR:-$AWF_ROOT/build-fuzz}
+AWF_FUZZ_CMAKE_ARGS=(-DCMAKE_CXX_COMPILER=clang++-14
+  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DAWF_FUZZ=ON -DAWF_CORE_ONLY=OFF
+  -DBUILD_TESTING=ON)
 
 # Prints the packages of the list named by $1 (default AWF_PACKAGES) that
 # are not installed.
