@@ -4,8 +4,8 @@
 # PostgreSQL. Extra arguments go to ctest (e.g. tools/test.sh -R core).
 #
 # tools/test.sh --sanitize [CTEST_ARGS]: instead, every suite under
-# AddressSanitizer and UBSan (build-asan/), then the actor and network suites
-# under ThreadSanitizer (build-tsan/); see tools/sanitizers.sh.
+# AddressSanitizer and UBSan (the clang build-fuzz/), then the network unit
+# suite under ThreadSanitizer (build-tsan/); see tools/sanitizers.sh.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 source "$AWF_ROOT/tools/pg_ephemeral.sh"
