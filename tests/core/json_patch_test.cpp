@@ -569,6 +569,28 @@ CAF_TEST(a copy patch that doubles itself stays within its memory budget) {
     peak, json_budget::for_state(state_limit).max_bytes() + bookkeeping);
 }
 
+CAF_TEST(moves that walk past the node budget say so) {
+  // Moving a value deeper walks it to check the depth limit, and the walk
+  // is charged: a patch that moves a large value down and up again and
+  // again fails, and its message speaks of moves, not copies.
+  constexpr std::size_t state_limit = 4096;
+  json doc{{"a", json::array()}, {"w", json::object()}};
+  for (int i = 0; i < 200; ++i)
+    doc["a"].push_back(0.0);
+  json patch = json::array();
+  for (int i = 0; i < 50; ++i) {
+    patch.push_back({{"op", "move"}, {"from", "/a"}, {"path", "/w/a"}});
+    patch.push_back({{"op", "move"}, {"from", "/w/a"}, {"path", "/a"}});
+  }
+  auto res = apply_patch_in_place(doc, patch, state_limit);
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(std::string{to_string(res.error().code)},
+                  std::string{"payload_too_large"});
+  CAF_MESSAGE(res.error().message);
+  CAF_CHECK_NOT_EQUAL(res.error().message.find("moves"), std::string::npos);
+  CAF_CHECK_EQUAL(res.error().message.find("copies"), std::string::npos);
+}
+
 // -- diff: hand cases ---------------------------------------------------------
 
 CAF_TEST(equal values give an empty patch) {
