@@ -26,7 +26,6 @@ std::shared_ptr<const push_event> event_for(const std::string& save_id,
   e->save_id = save_id;
   e->base = core::chain_head{turn - 1, "base"};
   e->head = core::chain_head{turn, "head"};
-  e->turns = nlohmann::json::array();
   return e;
 }
 
