@@ -68,6 +68,14 @@ void subscription_hub::unsubscribe(const std::string& save_id,
     by_save_.erase(it);
 }
 
+bool subscription_hub::followed(const std::string& save_id) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto it = by_save_.find(save_id);
+  return it != by_save_.end() &&
+         std::any_of(it->second.begin(), it->second.end(),
+                     [](const auto& weak) { return !weak.expired(); });
+}
+
 void subscription_hub::publish(std::shared_ptr<const push_event> event,
                                const void* origin) {
   if (!event)

@@ -55,6 +55,11 @@ public:
   void publish(std::shared_ptr<const push_event> event,
                const void* origin = nullptr);
 
+  /// True when some connection follows `save_id` (a publisher may skip
+  /// building a push nobody would get: a later subscriber's sync down reads
+  /// the commit).
+  bool followed(const std::string& save_id) const;
+
   /// Live subscriptions, for /metrics.
   std::size_t subscriptions() const;
 

@@ -368,7 +368,7 @@ void run_sync_up(api_context& ctx, const caller& who,
       }
       ++ctx.metrics.sync_up_ok;
       ctx.metrics.turns_accepted += res->appended.size();
-      if (!res->appended.empty()) {
+      if (!res->appended.empty() && ctx.hub.followed(save_id)) {
         ctx.hub.publish(make_push_event(ctx.ws_frames, save_id, res->base,
                                         res->head, turns_json(res->appended)),
                         origin);

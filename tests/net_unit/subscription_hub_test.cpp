@@ -86,6 +86,15 @@ CAF_TEST(closed connections drop out) {
   CAF_CHECK_EQUAL(hub.subscriptions(), 0u);
 }
 
+CAF_TEST(followed tells whether a live connection follows a save) {
+  CAF_CHECK(!hub.followed("s1"));
+  hub.subscribe("s1", a);
+  CAF_CHECK(hub.followed("s1"));
+  CAF_CHECK(!hub.followed("s2"));
+  a.reset(); // closed
+  CAF_CHECK(!hub.followed("s1"));
+}
+
 CAF_TEST(unsubscribe stops pushes for that save only) {
   hub.subscribe("s1", a);
   hub.subscribe("s2", a);
