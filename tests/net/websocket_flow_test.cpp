@@ -268,15 +268,19 @@ CAF_TEST(a refused re subscribe keeps the working subscription) {
   auto reply = ws.read();
   CAF_REQUIRE(reply);
   CAF_REQUIRE_EQUAL((*reply)["type"], "sync_down");
-  // The phone spends its requests on sync downs until it is refused.
-  int refused = 0;
-  for (int i = 0; i < 10 && refused == 0; ++i)
-    if (sync_down(phone.token, save.save_id, 0).status == 429)
-      ++refused;
-  CAF_REQUIRE_EQUAL(refused, 1);
-  ws.send(subscribe(save.save_id, h, "again"));
-  auto again = ws.read();
-  CAF_REQUIRE(again);
+  // The phone spends its requests on sync downs until it is refused, then
+  // subscribes again (once more if a request came back meanwhile).
+  std::optional<json> again;
+  for (int round = 0; round < 5; ++round) {
+    for (int i = 0; i < 10; ++i)
+      if (sync_down(phone.token, save.save_id, 0).status == 429)
+        break;
+    ws.send(subscribe(save.save_id, h, "again"));
+    again = ws.read();
+    CAF_REQUIRE(again);
+    if ((*again)["type"] == "error")
+      break;
+  }
   CAF_CHECK_EQUAL((*again)["type"], "error");
   CAF_CHECK_EQUAL((*again)["req_id"], "again");
   CAF_CHECK_EQUAL((*again)["error"]["code"], "rate_limited");
