@@ -430,6 +430,8 @@ void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
   // down runs waits and is checked against its answer, so none is lost.
   auto [it, fresh] = subs_.try_emplace(params.save_id);
   auto& sub = it->second;
+  sub.catch_up_if_refused =
+    sub.fetching || sub.refetch || sub.stale || !sub.waiting.empty();
   sub.generation = ++next_generation_;
   sub.fetching = true;
   sub.refetch = false;
@@ -456,14 +458,18 @@ void websocket_session::on_subscribed(const std::string& save_id,
     send_error_outcome(req_id, std::move(out));
     if (current && refused && it->second.answered) {
       // A refused re-subscribe leaves the working subscription as it was:
-      // pushes that came meanwhile apply, and one sync down later catches
-      // up on anything the refused one would have brought.
+      // pushes that came meanwhile apply; if it dropped work (or pushes
+      // overflowed meanwhile), one sync down later catches up.
       auto& sub = it->second;
       sub.fetching = false;
-      sub.refetch = false;
-      sub.stale = true;
-      check_waiting(save_id);
-      retry_later(retry_after);
+      if (sub.catch_up_if_refused || sub.refetch) {
+        sub.waiting.clear();
+        sub.refetch = false;
+        sub.stale = true;
+        retry_later(retry_after);
+      } else {
+        check_waiting(save_id);
+      }
     } else if (current) {
       drop_subscription(it);
     }

@@ -94,6 +94,9 @@ private:
     /// A subscribe of it was answered: a later refused subscribe (rate
     /// limited, overloaded) keeps it rather than dropping it.
     bool answered = false;
+    /// A re-subscribe dropped work of it (a sync down running, pushes
+    /// waiting): if that re-subscribe is refused, a sync down catches up.
+    bool catch_up_if_refused = false;
     /// Pushes that came while fetching, checked again once it is done.
     std::deque<std::shared_ptr<const push_event>> waiting;
     /// Chain hashes of turns sent on the current chain, newest last: a
