@@ -434,6 +434,7 @@ void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
     sub.fetching || sub.refetch || sub.stale || !sub.waiting.empty();
   sub.generation = ++next_generation_;
   sub.fetching = true;
+  sub.deferred = false;
   sub.refetch = false;
   sub.waiting.clear();
   if (fresh)
@@ -485,7 +486,7 @@ void websocket_session::on_subscribed(const std::string& save_id,
                    "the sync down answer has no head; subscribe again");
         drop_subscription(it);
       } else if (flag(out.body, "more")) {
-        fetch(save_id, sub); // the rest follows as turns pushes
+        fetch_next_page(save_id, sub); // the rest follows as turns pushes
       } else {
         check_waiting(save_id);
       }
@@ -703,9 +704,38 @@ void websocket_session::on_fetched(const std::string& save_id,
   // Page on while the answer says there is more, unless it did not move
   // (which would loop).
   if ((flag(out.body, "more") && sub.known != before) || sub.refetch)
-    fetch(save_id, sub);
+    fetch_next_page(save_id, sub);
   else
     check_waiting(save_id);
+}
+
+bool websocket_session::room_for_page() const noexcept {
+  // A page may be as large as a message: the next is read only when it
+  // fits below the backpressure mark, or when nothing is queued.
+  return queue_.empty() ||
+         queued_bytes_.load() + ctx_.limits.max_message_bytes <=
+           ctx_.limits.ws_max_queued_bytes / 2;
+}
+
+void websocket_session::fetch_next_page(const std::string& save_id,
+                                        subscription& sub) {
+  if (room_for_page())
+    return fetch(save_id, sub);
+  // Pushes keep waiting meanwhile, as during a fetch.
+  sub.fetching = true;
+  sub.deferred = true;
+  deferred_pages_.push_back(save_id);
+}
+
+void websocket_session::run_deferred_pages() {
+  auto saves = std::move(deferred_pages_);
+  deferred_pages_.clear();
+  for (const auto& save_id : saves)
+    if (auto it = subs_.find(save_id);
+        it != subs_.end() && it->second.deferred) {
+      it->second.deferred = false;
+      fetch(save_id, it->second);
+    }
 }
 
 void websocket_session::retry_later(int seconds) {
@@ -855,6 +885,8 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     begin_close(*close_after_drain_);
   if (read_paused_ && !close_after_drain_ && !backlogged())
     read_next();
+  if (!deferred_pages_.empty() && !close_after_drain_ && room_for_page())
+    run_deferred_pages();
 }
 
 void websocket_session::close_when_drained(websocket::close_reason reason) {

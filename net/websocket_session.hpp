@@ -97,6 +97,8 @@ private:
     /// A re-subscribe dropped work of it (a sync down running, pushes
     /// waiting): if that re-subscribe is refused, a sync down catches up.
     bool catch_up_if_refused = false;
+    /// The next catch-up page waits for room in the outgoing queue.
+    bool deferred = false;
     /// Pushes that came while fetching, checked again once it is done.
     std::deque<std::shared_ptr<const push_event>> waiting;
     /// Chain hashes of turns sent on the current chain, newest last: a
@@ -138,6 +140,11 @@ private:
   void apply_push(const std::string& save_id, subscription& sub,
                   const push_event& event);
   void fetch(const std::string& save_id, subscription& sub);
+  /// Fetches the next catch-up page now if the outgoing queue has room for
+  /// it, else once writes make room: a catch-up is paced by the reader.
+  void fetch_next_page(const std::string& save_id, subscription& sub);
+  bool room_for_page() const noexcept;
+  void run_deferred_pages();
   void on_fetched(const std::string& save_id, std::uint64_t generation,
                   api_outcome out);
   void retry_later(int seconds);
@@ -177,6 +184,8 @@ private:
   connection_slot slot_;
   subscription_map subs_;
   std::uint64_t next_generation_ = 0;
+  /// Saves whose next catch-up page waits for room (see fetch_next_page).
+  std::vector<std::string> deferred_pages_;
   std::size_t pending_requests_ = 0;
   /// Outgoing messages; the front one is being written when not empty.
   /// Frames are shared: a push is rendered once for all its subscribers.
