@@ -8,6 +8,7 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <memory>
 #include <set>
 
 #include "tests/net/api_client.hpp"
@@ -28,9 +29,9 @@ struct flow_fixture : api_fixture {
 
   std::string alice = token("alice");
 
-  test::ws_client open(const device& dev) {
-    test::ws_client ws{port(), dev.token};
-    CAF_REQUIRE(ws.upgraded());
+  std::unique_ptr<test::ws_client> open(const device& dev) {
+    auto ws = std::make_unique<test::ws_client>(port(), dev.token);
+    CAF_REQUIRE(ws->upgraded());
     return ws;
   }
 
@@ -73,17 +74,17 @@ CAF_TEST(a thousand pipelined frames all get answers and the socket stays) {
   std::vector<std::string> frames;
   for (int i = 0; i < 1000; ++i)
     frames.push_back(json{{"type", "nope"}, {"req_id", i}}.dump());
-  CAF_REQUIRE(ws.send_at_once(frames));
+  CAF_REQUIRE(ws->send_at_once(frames));
   for (int i = 0; i < 1000; ++i) {
-    auto msg = ws.read();
+    auto msg = ws->read();
     if (!msg)
-      CAF_FAIL("answer " << i << " missing; close " << ws.close_code() << " "
-                         << ws.close_reason());
+      CAF_FAIL("answer " << i << " missing; close " << ws->close_code() << " "
+                         << ws->close_reason());
     CAF_CHECK_EQUAL((*msg)["type"], "error");
     CAF_CHECK_EQUAL((*msg)["req_id"], i);
   }
-  CAF_REQUIRE(ws.send({{"type", "nope"}, {"req_id", "after"}}));
-  auto last = ws.read();
+  CAF_REQUIRE(ws->send({{"type", "nope"}, {"req_id", "after"}}));
+  auto last = ws->read();
   CAF_REQUIRE(last);
   CAF_CHECK_EQUAL((*last)["req_id"], "after");
 }
@@ -103,13 +104,13 @@ CAF_TEST(sync ups past the in flight cap are refused one by one) {
     body["req_id"] = i;
     frames.push_back(body.dump());
   }
-  CAF_REQUIRE(ws.send_at_once(frames));
+  CAF_REQUIRE(ws->send_at_once(frames));
   std::set<std::int64_t> answered;
   for (int i = 0; i < 500; ++i) {
-    auto msg = ws.read();
+    auto msg = ws->read();
     if (!msg)
-      CAF_FAIL("answer " << i << " missing; close " << ws.close_code() << " "
-                         << ws.close_reason());
+      CAF_FAIL("answer " << i << " missing; close " << ws->close_code() << " "
+                         << ws->close_reason());
     answered.insert((*msg)["req_id"].get<std::int64_t>());
     if ((*msg)["type"] == "error") {
       auto code = (*msg)["error"]["code"];
@@ -119,8 +120,8 @@ CAF_TEST(sync ups past the in flight cap are refused one by one) {
     }
   }
   CAF_CHECK_EQUAL(answered.size(), 500u);
-  CAF_CHECK(ws.send({{"type", "nope"}, {"req_id", "after"}}));
-  auto last = ws.read();
+  CAF_CHECK(ws->send({{"type", "nope"}, {"req_id", "after"}}));
+  auto last = ws->read();
   CAF_REQUIRE(last);
   CAF_CHECK_EQUAL((*last)["req_id"], "after");
 }
@@ -129,8 +130,8 @@ CAF_TEST(an integer req_id is echoed in canonical form) {
   auto phone = add_device(alice, "phone");
   auto ws = open(phone);
   auto echoed = [&](const std::string& req_id) {
-    CAF_REQUIRE(ws.send_text(R"({"type":"nope","req_id":)" + req_id + "}"));
-    auto text = ws.read_text();
+    CAF_REQUIRE(ws->send_text(R"({"type":"nope","req_id":)" + req_id + "}"));
+    auto text = ws->read_text();
     CAF_REQUIRE(text);
     auto at = text->find("\"req_id\":");
     CAF_REQUIRE_NOT_EQUAL(at, std::string::npos);
@@ -151,14 +152,14 @@ CAF_TEST(subscribers of one save share each push) {
   history h{save.session_id};
   constexpr int subscribers = 8;
   constexpr int pushes = 5;
-  std::vector<test::ws_client> sockets;
+  std::vector<std::unique_ptr<test::ws_client>> sockets;
   sockets.reserve(subscribers);
   for (int i = 0; i < subscribers; ++i) {
     sockets.push_back(open(phone));
     auto& ws = sockets.back();
-    ws.shrink_receive_buffer();
-    ws.send(subscribe(save.save_id, h, i));
-    auto reply = ws.read();
+    ws->shrink_receive_buffer();
+    ws->send(subscribe(save.save_id, h, i));
+    auto reply = ws->read();
     CAF_REQUIRE(reply);
     CAF_REQUIRE_EQUAL((*reply)["type"], "sync_down");
   }
@@ -176,7 +177,7 @@ CAF_TEST(subscribers of one save share each push) {
     auto r = replica::from(h, 0);
     std::vector<std::string> got;
     for (int p = 0; p < pushes; ++p) {
-      auto text = sockets[i].read_text();
+      auto text = sockets[i]->read_text();
       CAF_REQUIRE(text);
       auto msg = json::parse(*text);
       CAF_REQUIRE_EQUAL(msg["type"], "turns");
@@ -211,13 +212,13 @@ CAF_TEST(readers that fall behind past the process wide bound are closed) {
   auto tablet = add_device(alice, "tablet");
   auto save = add_save(alice, "slow-readers");
   history h{save.session_id};
-  std::vector<test::ws_client> slow;
+  std::vector<std::unique_ptr<test::ws_client>> slow;
   slow.reserve(2);
   for (int i = 0; i < 2; ++i) {
     slow.push_back(open(phone));
-    slow.back().shrink_receive_buffer();
-    slow.back().send(subscribe(save.save_id, h, i));
-    CAF_REQUIRE(slow.back().read_type("sync_down"));
+    slow.back()->shrink_receive_buffer();
+    slow.back()->send(subscribe(save.save_id, h, i));
+    CAF_REQUIRE(slow.back()->read_type("sync_down"));
   }
   // Six pushes of 600 KB: more than the 1 MiB bound once two wait.
   constexpr int pushes = 6;
@@ -225,20 +226,20 @@ CAF_TEST(readers that fall behind past the process wide bound are closed) {
     push_big(tablet, save, h);
   for (auto& ws : slow) {
     int pushed = 0;
-    while (ws.read(std::chrono::seconds{10}))
+    while (ws->read(std::chrono::seconds{10}))
       ++pushed;
     CAF_MESSAGE("a slow reader got " << pushed << " pushes, then close "
-                                     << ws.close_code());
+                                     << ws->close_code());
     CAF_CHECK_LESS(pushed, pushes);
     // The close frame, unless the close deadline (5 s) passed before the
     // test read: then the socket was just closed.
-    CAF_CHECK(ws.close_code() == 1008 || ws.close_code() == 0);
+    CAF_CHECK(ws->close_code() == 1008 || ws->close_code() == 0);
   }
   CAF_CHECK_GREATER_OR_EQUAL(metric("awf_slow_consumers_closed_total"), 2);
   // The server goes on: a new subscriber is answered.
   auto fresh = open(phone);
-  fresh.send(subscribe(save.save_id, h, "fresh"));
-  auto reply = fresh.read();
+  fresh->send(subscribe(save.save_id, h, "fresh"));
+  auto reply = fresh->read();
   CAF_REQUIRE(reply);
   CAF_CHECK_EQUAL((*reply)["type"], "sync_down");
   CAF_CHECK_EQUAL((*reply)["head"], h.head());
@@ -264,8 +265,8 @@ CAF_TEST(a refused re subscribe keeps the working subscription) {
   auto save = add_save(alice, "keep-sub");
   history h{save.session_id};
   auto ws = open(phone);
-  ws.send(subscribe(save.save_id, h, "first"));
-  auto reply = ws.read();
+  ws->send(subscribe(save.save_id, h, "first"));
+  auto reply = ws->read();
   CAF_REQUIRE(reply);
   CAF_REQUIRE_EQUAL((*reply)["type"], "sync_down");
   // The phone spends its requests on sync downs until it is refused, then
@@ -275,8 +276,8 @@ CAF_TEST(a refused re subscribe keeps the working subscription) {
     for (int i = 0; i < 10; ++i)
       if (sync_down(phone.token, save.save_id, 0).status == 429)
         break;
-    ws.send(subscribe(save.save_id, h, "again"));
-    again = ws.read();
+    ws->send(subscribe(save.save_id, h, "again"));
+    again = ws->read();
     CAF_REQUIRE(again);
     if ((*again)["type"] == "error")
       break;
@@ -291,7 +292,7 @@ CAF_TEST(a refused re subscribe keeps the working subscription) {
     sync_up(tablet.token, up_body(save.save_id, tablet, h, 0, 1)).status, 200);
   std::optional<json> push;
   for (int i = 0; i < 3; ++i) {
-    push = ws.read_type("turns");
+    push = ws->read_type("turns");
     if (!push || (*push)["head"] == h.head())
       break;
   }
