@@ -173,6 +173,8 @@ CAF_TEST(subscribers of one save share each push) {
   CAF_CHECK_LESS_OR_EQUAL(queued,
                           static_cast<long long>(pushes * (big_value + 4096)));
   std::vector<std::string> first;
+  for (auto& ws : sockets)
+    ws->grow_receive_buffer();
   for (int i = 0; i < subscribers; ++i) {
     auto r = replica::from(h, 0);
     std::vector<std::string> got;
@@ -225,6 +227,7 @@ CAF_TEST(readers that fall behind past the process wide bound are closed) {
   for (int i = 0; i < pushes; ++i)
     push_big(tablet, save, h);
   for (auto& ws : slow) {
+    ws->grow_receive_buffer();
     int pushed = 0;
     while (ws->read(std::chrono::seconds{10}))
       ++pushed;

@@ -109,6 +109,14 @@ public:
       boost::asio::socket_base::receive_buffer_size{4096}, ec);
   }
 
+  /// Gives the receive buffer its room back before reading a lot (a window
+  /// below one loopback segment reads at the persist timer's pace).
+  void grow_receive_buffer() {
+    boost::beast::error_code ec;
+    boost::beast::get_lowest_layer(ws_).socket().set_option(
+      boost::asio::socket_base::receive_buffer_size{4 << 20}, ec);
+  }
+
   /// Sends one text message split into `pieces` frames.
   bool send_fragmented(const std::string& text, std::size_t pieces) {
     boost::beast::error_code ec;
