@@ -44,12 +44,13 @@ struct flow_fixture : api_fixture {
             {"since_chain", h.chain.back()}};
   }
 
-  /// Appends a turn replacing a 600 KB string and syncs it up.
-  void push_big(const device& dev, const save_ref& save, history& h) {
+  /// Appends a turn replacing a string of `size` bytes and syncs it up.
+  void push_big(const device& dev, const save_ref& save, history& h,
+                std::size_t size = big_value) {
     auto t = h.head_turn() + 1;
     h.add_value(
       json{{"turn", t},
-           {"blob", std::string(big_value, static_cast<char>('a' + t % 26))}});
+           {"blob", std::string(size, static_cast<char>('a' + t % 26))}});
     auto res = sync_up(dev.token, up_body(save.save_id, dev, h, t - 1, t));
     CAF_REQUIRE_EQUAL(res.status, 200);
   }
@@ -222,14 +223,15 @@ CAF_TEST(readers that fall behind past the process wide bound are closed) {
     slow.back()->send(subscribe(save.save_id, h, i));
     CAF_REQUIRE(slow.back()->read_type("sync_down"));
   }
-  // Six pushes of 600 KB: more than the 1 MiB bound once two wait.
-  constexpr int pushes = 6;
+  // Twelve pushes of 900 KB: more than the sockets' buffers take, and past
+  // the 1 MiB bound as soon as two wait.
+  constexpr int pushes = 12;
   for (int i = 0; i < pushes; ++i)
-    push_big(tablet, save, h);
+    push_big(tablet, save, h, 900 * 1000);
   for (auto& ws : slow) {
     ws->grow_receive_buffer();
     int pushed = 0;
-    while (ws->read(std::chrono::seconds{10}))
+    while (ws->read(std::chrono::seconds{5}))
       ++pushed;
     CAF_MESSAGE("a slow reader got " << pushed << " pushes, then close "
                                      << ws->close_code());
