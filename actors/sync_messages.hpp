@@ -57,6 +57,9 @@ struct sync_down_request {
   std::string since_chain;
   std::string if_none_match; ///< empty: none
   std::int64_t page_turns = 100;
+  /// A page carries turns while its encoded size stays within this (always
+  /// at least one turn, so a client always moves on): the message limit.
+  std::uint64_t page_bytes = std::uint64_t{201} << 20;
   std::int64_t max_behind = 1000;
 };
 
@@ -86,7 +89,7 @@ template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_down_request& x) {
   return f(caf::meta::type_name("sync_down_request"), x.save_id, x.user_id_hash,
            x.since_turn, x.since_chain, x.if_none_match, x.page_turns,
-           x.max_behind);
+           x.page_bytes, x.max_behind);
 }
 
 template<class Inspector>

@@ -38,6 +38,14 @@ caf::expected<materialized_turn> rebuild_turn(persistence::save_store& saves,
 
 namespace {
 
+/// What a sync down page carries besides its turns' bodies (head, "more",
+/// keys), at most.
+constexpr std::uint64_t page_overhead_bytes = 1024;
+
+/// What one turn entry carries besides its body (turn_id, two hashes, keys),
+/// at most.
+constexpr std::uint64_t turn_overhead_bytes = 256;
+
 // True when turn `since` of the stored chain has chain hash `chain`.
 caf::expected<bool> on_chain(persistence::save_store& saves,
                              const std::string& save_id, std::int64_t since,
@@ -89,15 +97,20 @@ caf::expected<sync_down_reply> read_sync_down(persistence::save_store& saves,
     return start.error();
   auto to =
     std::min(head.turn_id, since + std::max<std::int64_t>(1, req.page_turns));
-  auto rows = saves.load_turns(req.save_id, since + 1, to, true);
-  if (!rows)
-    return from_storage_error(rows.error());
-  if (static_cast<std::int64_t>(rows->size()) != to - since)
-    return make_save_error(save_errc::integrity_failure,
-                           "turns " + std::to_string(since + 1) + ".." +
-                             std::to_string(to) + " are incomplete");
+  // Turns are read and decoded one at a time, and the page stops before the
+  // turn that would take it past page_bytes: no more than one page (and one
+  // turn past it) is ever in memory, however large the states are.
+  std::uint64_t page_bytes = page_overhead_bytes;
   core::state_image previous{std::move(start->canonical), {}};
-  for (const auto& row : *rows) {
+  auto last = since;
+  for (auto turn_id = since + 1; turn_id <= to; ++turn_id) {
+    auto rows = saves.load_turns(req.save_id, turn_id, turn_id, true);
+    if (!rows)
+      return from_storage_error(rows.error());
+    if (rows->size() != 1)
+      return make_save_error(save_errc::integrity_failure,
+                             "turn " + std::to_string(turn_id) + " is missing");
+    const auto& row = rows->front();
     auto next =
       core::decode_turn(row, &previous, *ctx.keys, ctx.options.max_state_bytes);
     if (!next)
@@ -117,10 +130,15 @@ caf::expected<sync_down_reply> read_sync_down(persistence::save_store& saves,
     } else {
       turn.body = std::move(patch);
     }
+    auto cost = turn.body.size() + turn_overhead_bytes;
+    if (!reply.turns.empty() && page_bytes + cost > req.page_bytes)
+      break; // the page is full: "more" sends the client on from `last`
+    page_bytes += cost;
     reply.turns.push_back(std::move(turn));
     previous = std::move(*next);
+    last = turn_id;
   }
-  reply.more = to < head.turn_id;
+  reply.more = last < head.turn_id;
   return reply;
 }
 

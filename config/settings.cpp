@@ -157,6 +157,10 @@ const std::vector<descriptor>& descriptors() {
     make("CLOUD_SYNC_WS_IDLE_S", nullptr,
          "seconds a WebSocket may stay silent (pings keep live ones open)",
          int_range{5, 86400}, &settings::ws_idle_s),
+    make("CLOUD_SYNC_WS_QUEUED_MB", nullptr,
+         "MiB of messages queued for all WebSocket readers together; past "
+         "it the socket with the most queued is closed as too slow",
+         int_range{1, 1048576}, &settings::ws_queued_mb),
     make("CLOUD_SYNC_DEVICE_RATE", nullptr,
          "sync requests per second per device, on average (0: unlimited)",
          int_range{0, 1000000}, &settings::device_rate),

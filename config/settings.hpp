@@ -44,6 +44,8 @@ struct settings {
   int max_connections_per_ip = 64; ///< 0: no cap (behind a proxy)
   int header_timeout_s = 10;       ///< to receive a request head
   int ws_idle_s = 60;
+  /// MiB of frames queued for all WebSocket readers together, at most.
+  int ws_queued_mb = 256;
   int device_rate = 50; ///< sync requests/s per device (0: unlimited)
   int device_burst = 100;
   /// Expensive operations (full verify, materialize of a stored turn or an

@@ -11,6 +11,7 @@
 
 #include "net/engine_bridge.hpp"
 #include "net/expensive_work.hpp"
+#include "net/outgoing_frames.hpp"
 #include "net/rate_limiter.hpp"
 #include "net/subscription_hub.hpp"
 #include "net/sync_metrics.hpp"
@@ -31,6 +32,10 @@ struct sync_limits {
   std::size_t ws_max_queued_messages = 256; ///< then the reader is too slow
   std::size_t ws_max_queued_bytes = std::size_t{64} << 20;
   std::size_t ws_max_pending_requests = 64; ///< sync ups in flight per socket
+  /// Bytes of frames queued for all WebSocket readers together
+  /// (CLOUD_SYNC_WS_QUEUED_MB); past it the socket with the most queued is
+  /// closed as too slow.
+  std::size_t ws_max_total_queued_bytes = std::size_t{256} << 20;
   std::size_t max_connections = 10000;
   /// Open connections per client address (0: no cap).
   std::size_t max_connections_per_address = 64;
@@ -48,6 +53,9 @@ struct api_context {
   /// CLOUD_SYNC_ENABLED: false turns sync up away (read-only maintenance).
   bool sync_enabled = true;
   subscription_hub hub;
+  /// The frames queued for WebSocket readers, counted once each (bounded by
+  /// limits.ws_max_total_queued_bytes).
+  outgoing_frames ws_frames;
   rate_limiter device_rate{50.0, 100.0}; ///< requests/s and burst per device
   /// Per-user admission of full verifies, materializes of stored turns and
   /// restores (and exports, later).
@@ -58,6 +66,9 @@ struct api_context {
   /// the device again).
   std::function<void(const std::string& device_id, token_end why)>
     close_device_sockets;
+  /// Closes the WebSocket with the most bytes queued as too slow (set by the
+  /// running server; called when ws_frames is over its bound).
+  std::function<void()> close_slowest_socket;
   /// Requests read but not yet answered (graceful shutdown waits on it).
   std::atomic<int> in_flight{0};
   /// Open HTTP and WebSocket connections.

@@ -52,6 +52,8 @@ void apply_settings(api_context& ctx, const config::settings& s,
   ctx.limits.max_connections_per_address =
     static_cast<std::size_t>(s.max_connections_per_ip);
   ctx.limits.ws_idle_timeout = std::chrono::seconds{s.ws_idle_s};
+  ctx.limits.ws_max_total_queued_bytes =
+    static_cast<std::size_t>(s.ws_queued_mb) << 20;
   ctx.device_rate.configure(s.device_rate, s.device_burst);
   ctx.expensive_work.configure(
     {static_cast<std::size_t>(s.user_expensive_concurrent),

@@ -186,6 +186,7 @@ http_server::~http_server() {
   // The hook points into this server; engine answers no longer arrive once
   // the program has waited for its actors, before destroying the server.
   impl_->ctx->close_device_sockets = nullptr;
+  impl_->ctx->close_slowest_socket = nullptr;
 }
 
 std::uint16_t http_server::port() const noexcept {
@@ -212,6 +213,9 @@ http_server::start(const server_options& opts, api_context& ctx) {
   ctx.close_device_sockets = [sockets = &state->websockets](
                                const std::string& device_id, token_end why) {
     sockets->close_device(device_id, why);
+  };
+  ctx.close_slowest_socket = [sockets = &state->websockets] {
+    sockets->close_slowest();
   };
   state->accept->run();
   for (std::size_t i = 0; i < std::max<std::size_t>(1, opts.threads); ++i)

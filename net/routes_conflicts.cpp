@@ -66,10 +66,10 @@ void restore_save(api_context& ctx, handle_ptr h) {
                         res->replaced_archive_id.empty()
                           ? nlohmann::json(nullptr)
                           : nlohmann::json(res->replaced_archive_id)}});
-        ctx.hub.publish(
-          std::make_shared<push_event>(push_event{save_id, res->base, res->head,
-                                                  turns_json(res->appended)}),
-          nullptr);
+        if (ctx.hub.followed(save_id))
+          ctx.hub.publish(make_push_event(ctx.ws_frames, save_id, res->base,
+                                          res->head, turns_json(res->appended)),
+                          nullptr);
         reply_outcome(*h, {200,
                            {{"head", head_json(res->head)},
                             {"restored_from", std::move(from)}},

@@ -58,6 +58,10 @@ void metrics_route(api_context& ctx, handle_ptr h) {
               static_cast<double>(ctx.websockets.load()));
       counter(text, "awf_subscriptions", "Live save subscriptions.", "gauge",
               static_cast<double>(ctx.hub.subscriptions()));
+      counter(text, "awf_ws_queued_bytes",
+              "Bytes of messages waiting to be written to WebSocket readers "
+              "(a push shared by many counts once).",
+              "gauge", static_cast<double>(ctx.ws_frames.bytes()));
       counter(text, "awf_engine_asks_in_flight",
               "Requests waiting for the save engine.", "gauge",
               static_cast<double>(ctx.bridge->in_flight()));

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "net/wire_json.hpp"
+
 namespace awf::net {
 
 namespace {
@@ -13,6 +15,30 @@ void drop_expired(subscriber_list& list) {
 }
 
 } // namespace
+
+std::shared_ptr<const push_event> make_push_event(outgoing_frames& frames,
+                                                  std::string save_id,
+                                                  core::chain_head base,
+                                                  core::chain_head head,
+                                                  nlohmann::json turns) {
+  auto event = std::make_shared<push_event>();
+  if (turns.is_array())
+    for (const auto& turn : turns)
+      if (auto chain = turn.find("chain_hash");
+          turn.is_object() && chain != turn.end() && chain->is_string())
+        event->turn_chains.push_back(chain->get<std::string>());
+  nlohmann::json msg{{"type", "turns"},
+                     {"save_id", save_id},
+                     {"head", head_json(head)},
+                     {"turns", std::move(turns)}};
+  // Invalid UTF-8 is replaced rather than thrown on (engine output is valid).
+  event->frame = frames.make(
+    msg.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  event->save_id = std::move(save_id);
+  event->base = std::move(base);
+  event->head = std::move(head);
+  return event;
+}
 
 void subscription_hub::subscribe(const std::string& save_id,
                                  const std::shared_ptr<push_subscriber>& who) {
@@ -40,6 +66,14 @@ void subscription_hub::unsubscribe(const std::string& save_id,
   });
   if (it->second.empty())
     by_save_.erase(it);
+}
+
+bool subscription_hub::followed(const std::string& save_id) const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto it = by_save_.find(save_id);
+  return it != by_save_.end() &&
+         std::any_of(it->second.begin(), it->second.end(),
+                     [](const auto& weak) { return !weak.expired(); });
 }
 
 void subscription_hub::publish(std::shared_ptr<const push_event> event,

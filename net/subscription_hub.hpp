@@ -12,18 +12,29 @@
 #include <nlohmann/json.hpp>
 
 #include "core/chain.hpp"
+#include "net/outgoing_frames.hpp"
 
 namespace awf::net {
 
-/// One change of a save's head: the turns after `base` up to `head`, each in
-/// the wire form of contract §5 ({"turn_id", "patch"|"state", "state_hash",
-/// "chain_hash"}).
+/// One change of a save's head: the turns after `base` up to `head`.
 struct push_event {
   std::string save_id;
   core::chain_head base;
   core::chain_head head;
-  nlohmann::json turns; ///< an array
+  std::vector<std::string> turn_chains; ///< the turns' chain hashes, in order
+  /// The `{"type": "turns", "save_id", "head", "turns"}` message, rendered
+  /// once and shared by every subscriber's queue.
+  shared_frame frame;
 };
+
+/// Builds the push of `turns` (an array of turns in the wire form of
+/// contract §5: {"turn_id", "patch"|"state", "state_hash", "chain_hash"}),
+/// its frame counted in `frames`.
+std::shared_ptr<const push_event> make_push_event(outgoing_frames& frames,
+                                                  std::string save_id,
+                                                  core::chain_head base,
+                                                  core::chain_head head,
+                                                  nlohmann::json turns);
 
 /// A connection that receives pushes. `deliver` is called from any thread
 /// and must only queue work on the connection's strand.
@@ -43,6 +54,11 @@ public:
   /// Hands `event` to every live subscriber of its save except `origin`.
   void publish(std::shared_ptr<const push_event> event,
                const void* origin = nullptr);
+
+  /// True when some connection follows `save_id` (a publisher may skip
+  /// building a push nobody would get: a later subscriber's sync down reads
+  /// the commit).
+  bool followed(const std::string& save_id) const;
 
   /// Live subscriptions, for /metrics.
   std::size_t subscriptions() const;

@@ -368,10 +368,10 @@ void run_sync_up(api_context& ctx, const caller& who,
       }
       ++ctx.metrics.sync_up_ok;
       ctx.metrics.turns_accepted += res->appended.size();
-      if (!res->appended.empty()) {
-        auto event = std::make_shared<push_event>(
-          push_event{save_id, res->base, res->head, turns_json(res->appended)});
-        ctx.hub.publish(std::move(event), origin);
+      if (!res->appended.empty() && ctx.hub.followed(save_id)) {
+        ctx.hub.publish(make_push_event(ctx.ws_frames, save_id, res->base,
+                                        res->head, turns_json(res->appended)),
+                        origin);
       }
       if (!who.device_id.empty() && !res->accepted.empty())
         ctx.bridge->tell_devices(actors::seen_atom_v, who.device_id,
@@ -416,6 +416,7 @@ void sync_down(api_context& ctx, const caller& who, sync_down_params params,
   req.since_chain = params.since_chain;
   req.if_none_match = params.if_none_match.value_or("");
   req.page_turns = ctx.limits.sync_down_page_turns;
+  req.page_bytes = ctx.limits.max_message_bytes;
   req.max_behind = ctx.limits.sync_down_max_behind;
   auto save_id = params.save_id;
   ctx.bridge->ask<actors::sync_down_reply>(

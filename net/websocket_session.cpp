@@ -307,6 +307,24 @@ void websocket_session::on_read(beast::error_code ec, std::size_t) {
   buffer_.consume(buffer_.size());
   if (buffer_.capacity() > keep_read_buffer)
     buffer_.shrink_to_fit();
+  read_next();
+}
+
+bool websocket_session::backlogged() const noexcept {
+  // Half the caps: the replies of requests already read (at most
+  // ws_max_pending_requests) still fit before the too-slow close.
+  return queue_.size() >= ctx_.limits.ws_max_queued_messages / 2 ||
+         queued_bytes_.load() >= ctx_.limits.ws_max_queued_bytes / 2;
+}
+
+void websocket_session::read_next() {
+  if (closing_)
+    return;
+  if (backlogged()) {
+    read_paused_ = true; // on_write reads on once the queue is down
+    return;
+  }
+  read_paused_ = false;
   do_read();
 }
 
@@ -322,6 +340,10 @@ void websocket_session::on_message(const std::string& text) {
                       "a message must be a JSON object");
   auto msg = std::move(*parsed);
   auto req_id = msg.value("req_id", json{});
+  // Numbers parse as doubles: an integer is echoed in its canonical form
+  // (7, not 7.0; -0 as 0).
+  if (auto n = as_integer(req_id))
+    req_id = *n;
   if (!echoable_req_id(req_id))
     return send_error(nullptr, "invalid_request",
                       "\"req_id\" must be a string of at most " +
@@ -408,8 +430,11 @@ void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
   // down runs waits and is checked against its answer, so none is lost.
   auto [it, fresh] = subs_.try_emplace(params.save_id);
   auto& sub = it->second;
+  sub.catch_up_if_refused =
+    sub.fetching || sub.refetch || sub.stale || !sub.waiting.empty();
   sub.generation = ++next_generation_;
   sub.fetching = true;
+  sub.deferred = false;
   sub.refetch = false;
   sub.waiting.clear();
   if (fresh)
@@ -429,13 +454,31 @@ void websocket_session::on_subscribed(const std::string& save_id,
   // Unsubscribed or subscribed again meanwhile: answer, change nothing.
   bool current = it != subs_.end() && it->second.generation == generation;
   if (out.status >= 300) {
+    bool refused = out.status == 429 || out.status >= 500;
+    auto retry_after = out.retry_after_s;
     send_error_outcome(req_id, std::move(out));
-    if (current)
+    if (current && refused && it->second.answered) {
+      // A refused re-subscribe leaves the working subscription as it was:
+      // pushes that came meanwhile apply; if it dropped work (or pushes
+      // overflowed meanwhile), one sync down later catches up.
+      auto& sub = it->second;
+      sub.fetching = false;
+      if (sub.catch_up_if_refused || sub.refetch) {
+        sub.waiting.clear();
+        sub.refetch = false;
+        sub.stale = true;
+        retry_later(retry_after);
+      } else {
+        check_waiting(save_id);
+      }
+    } else if (current) {
       drop_subscription(it);
+    }
   } else {
     send(message(out.body, "sync_down", req_id));
     if (current) {
       auto& sub = it->second;
+      sub.answered = true;
       sub.fetching = false;
       sub.recent.clear();
       if (!adopt(sub, out.body)) {
@@ -443,7 +486,7 @@ void websocket_session::on_subscribed(const std::string& save_id,
                    "the sync down answer has no head; subscribe again");
         drop_subscription(it);
       } else if (flag(out.body, "more")) {
-        fetch(save_id, sub); // the rest follows as turns pushes
+        fetch_next_page(save_id, sub); // the rest follows as turns pushes
       } else {
         check_waiting(save_id);
       }
@@ -580,16 +623,13 @@ void websocket_session::check_waiting(const std::string& save_id) {
 void websocket_session::apply_push(const std::string& save_id,
                                    subscription& sub, const push_event& event) {
   if (event.base == sub.known) {
-    send({{"type", "turns"},
-          {"save_id", save_id},
-          {"head", head_json(event.head)},
-          {"turns", event.turns}});
+    if (closing_ || close_after_drain_ || !accepted_ || !event.frame)
+      return;
+    enqueue(event.frame); // the same bytes every subscriber is sent
     ++ctx_.metrics.pushes_sent;
     sub.known = event.head;
-    if (event.turns.is_array())
-      for (const auto& turn : event.turns)
-        if (auto h = head_of(turn))
-          sub.recent.push_back(std::move(h->chain_hash));
+    for (const auto& chain : event.turn_chains)
+      sub.recent.push_back(chain);
     if (sub.recent.empty() || sub.recent.back() != event.head.chain_hash)
       sub.recent.push_back(event.head.chain_hash);
     while (sub.recent.size() > max_recent)
@@ -664,9 +704,38 @@ void websocket_session::on_fetched(const std::string& save_id,
   // Page on while the answer says there is more, unless it did not move
   // (which would loop).
   if ((flag(out.body, "more") && sub.known != before) || sub.refetch)
-    fetch(save_id, sub);
+    fetch_next_page(save_id, sub);
   else
     check_waiting(save_id);
+}
+
+bool websocket_session::room_for_page() const noexcept {
+  // A page may be as large as a message: the next is read only when it
+  // fits below the backpressure mark, or when nothing is queued.
+  return queue_.empty() ||
+         queued_bytes_.load() + ctx_.limits.max_message_bytes <=
+           ctx_.limits.ws_max_queued_bytes / 2;
+}
+
+void websocket_session::fetch_next_page(const std::string& save_id,
+                                        subscription& sub) {
+  if (room_for_page())
+    return fetch(save_id, sub);
+  // Pushes keep waiting meanwhile, as during a fetch.
+  sub.fetching = true;
+  sub.deferred = true;
+  deferred_pages_.push_back(save_id);
+}
+
+void websocket_session::run_deferred_pages() {
+  auto saves = std::move(deferred_pages_);
+  deferred_pages_.clear();
+  for (const auto& save_id : saves)
+    if (auto it = subs_.find(save_id);
+        it != subs_.end() && it->second.deferred) {
+      it->second.deferred = false;
+      fetch(save_id, it->second);
+    }
 }
 
 void websocket_session::retry_later(int seconds) {
@@ -733,21 +802,39 @@ void websocket_session::send(const json& msg) {
   if (closing_ || close_after_drain_ || !accepted_)
     return; // a close is under way: its reason was the last word
 
-  auto text = to_text(msg);
+  enqueue(ctx_.ws_frames.make(to_text(msg)));
+}
+
+void websocket_session::enqueue(shared_frame frame) {
   // One message larger than the byte bound still goes out alone; a queue
   // that is already full means the reader is too slow.
-  if (!queue_.empty() &&
-      (queue_.size() >= ctx_.limits.ws_max_queued_messages ||
-       queued_bytes_ + text.size() > ctx_.limits.ws_max_queued_bytes)) {
-    ++ctx_.metrics.slow_consumers_closed;
-    begin_close({websocket::close_code::policy_error,
-                 "too slow: the outgoing queue is full"});
+  if (!queue_.empty() && (queue_.size() >= ctx_.limits.ws_max_queued_messages ||
+                          queued_bytes_.load() + frame->size() >
+                            ctx_.limits.ws_max_queued_bytes)) {
+    close_too_slow();
     return;
   }
-  queued_bytes_ += text.size();
-  queue_.push_back(std::move(text));
+  queued_bytes_ += frame->size();
+  queue_.push_back(std::move(frame));
   if (queue_.size() == 1)
     do_write();
+  // All readers together: past the bound the slowest one goes.
+  if (ctx_.ws_frames.bytes() > ctx_.limits.ws_max_total_queued_bytes &&
+      ctx_.close_slowest_socket)
+    ctx_.close_slowest_socket();
+}
+
+bool websocket_session::close_too_slow() {
+  if (slow_close_asked_.exchange(true))
+    return false;
+  asio::dispatch(ws_.get_executor(), [self = shared_from_this()] {
+    if (self->closing_)
+      return;
+    ++self->ctx_.metrics.slow_consumers_closed;
+    self->begin_close({websocket::close_code::policy_error,
+                       "too slow: the outgoing queue is full"});
+  });
+  return true;
 }
 
 void websocket_session::send_error(const json& req_id, const std::string& code,
@@ -778,13 +865,13 @@ void websocket_session::send_error_outcome(const json& req_id, api_outcome out,
 
 void websocket_session::do_write() {
   ws_.text(true);
-  ws_.async_write(asio::buffer(queue_.front()),
+  ws_.async_write(asio::buffer(*queue_.front()),
                   beast::bind_front_handler(&websocket_session::on_write,
                                             shared_from_this()));
 }
 
 void websocket_session::on_write(beast::error_code ec, std::size_t) {
-  queued_bytes_ -= queue_.front().size();
+  queued_bytes_ -= queue_.front()->size();
   queue_.pop_front();
   if (ec || closing_) {
     closing_ = true; // a failed write ends the connection
@@ -796,6 +883,10 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     do_write();
   else if (close_after_drain_)
     begin_close(*close_after_drain_);
+  if (read_paused_ && !close_after_drain_ && !backlogged())
+    read_next();
+  if (!deferred_pages_.empty() && !close_after_drain_ && room_for_page())
+    run_deferred_pages();
 }
 
 void websocket_session::close_when_drained(websocket::close_reason reason) {
@@ -814,7 +905,7 @@ void websocket_session::begin_close(websocket::close_reason reason) {
   closing_ = true;
   // Only the message being written (the front) must stay alive.
   while (queue_.size() > 1) {
-    queued_bytes_ -= queue_.back().size();
+    queued_bytes_ -= queue_.back()->size();
     queue_.pop_back();
   }
   // A close waits for the write in flight; a reader that stopped reading
@@ -876,6 +967,25 @@ void websocket_set::close_all() {
   }
   for (const auto& s : live)
     s->shutdown();
+}
+
+void websocket_set::close_slowest() {
+  // Only the one with the most queued: once asked, its queue is dropped
+  // (all but the frame being written), so it falls back and the next call
+  // finds the next slowest only if the total is still over.
+  std::vector<std::shared_ptr<websocket_session>> live;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    for (const auto& weak : sessions_)
+      if (auto s = weak.lock())
+        live.push_back(std::move(s));
+  }
+  auto slowest = std::max_element(
+    live.begin(), live.end(), [](const auto& a, const auto& b) {
+      return a->queued_bytes() < b->queued_bytes();
+    });
+  if (slowest != live.end() && (*slowest)->queued_bytes() > 0)
+    (*slowest)->close_too_slow();
 }
 
 void websocket_set::close_device(const std::string& device_id, token_end why) {

@@ -4,6 +4,7 @@
 // what it queues and what it has in flight.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -70,6 +71,14 @@ public:
   /// reason (any thread).
   void end_token(token_end why);
 
+  /// Closes this connection as too slow a reader (close code 1008), once
+  /// (any thread). Returns false when it was asked already.
+  bool close_too_slow();
+
+  /// Bytes queued for this connection (any thread; a frame shared with
+  /// other connections counts in full).
+  std::size_t queued_bytes() const noexcept { return queued_bytes_.load(); }
+
   /// The device whose sync token opened this connection (empty for a user
   /// token). Fixed at construction, so any thread may read it.
   const std::string& device_id() const noexcept { return who_.device_id; }
@@ -82,6 +91,14 @@ private:
     bool fetching = false;        ///< a sync down for it is running
     bool refetch = false;         ///< run one more sync down after it
     bool stale = false;           ///< a sync down failed; retry_later runs it
+    /// A subscribe of it was answered: a later refused subscribe (rate
+    /// limited, overloaded) keeps it rather than dropping it.
+    bool answered = false;
+    /// A re-subscribe dropped work of it (a sync down running, pushes
+    /// waiting): if that re-subscribe is refused, a sync down catches up.
+    bool catch_up_if_refused = false;
+    /// The next catch-up page waits for room in the outgoing queue.
+    bool deferred = false;
     /// Pushes that came while fetching, checked again once it is done.
     std::deque<std::shared_ptr<const push_event>> waiting;
     /// Chain hashes of turns sent on the current chain, newest last: a
@@ -93,6 +110,11 @@ private:
 
   void on_accept(boost::beast::error_code ec);
   void do_read();
+  /// Reads the next message, unless the outgoing queue is backlogged: then
+  /// reading waits until writes bring it down (backpressure on a client
+  /// that sends faster than it reads).
+  void read_next();
+  bool backlogged() const noexcept;
   void on_read(boost::beast::error_code ec, std::size_t bytes);
   void on_message(const std::string& text);
 
@@ -118,6 +140,11 @@ private:
   void apply_push(const std::string& save_id, subscription& sub,
                   const push_event& event);
   void fetch(const std::string& save_id, subscription& sub);
+  /// Fetches the next catch-up page now if the outgoing queue has room for
+  /// it, else once writes make room: a catch-up is paced by the reader.
+  void fetch_next_page(const std::string& save_id, subscription& sub);
+  bool room_for_page() const noexcept;
+  void run_deferred_pages();
   void on_fetched(const std::string& save_id, std::uint64_t generation,
                   api_outcome out);
   void retry_later(int seconds);
@@ -135,6 +162,7 @@ private:
   }
 
   void send(const nlohmann::json& msg);
+  void enqueue(shared_frame frame);
   void send_error(const nlohmann::json& req_id, const std::string& code,
                   const std::string& message,
                   const nlohmann::json& details = nlohmann::json::object());
@@ -156,10 +184,16 @@ private:
   connection_slot slot_;
   subscription_map subs_;
   std::uint64_t next_generation_ = 0;
+  /// Saves whose next catch-up page waits for room (see fetch_next_page).
+  std::vector<std::string> deferred_pages_;
   std::size_t pending_requests_ = 0;
   /// Outgoing messages; the front one is being written when not empty.
-  std::deque<std::string> queue_;
-  std::size_t queued_bytes_ = 0;
+  /// Frames are shared: a push is rendered once for all its subscribers.
+  std::deque<shared_frame> queue_;
+  std::atomic<std::size_t> queued_bytes_{0};
+  /// close_too_slow was called (by whichever thread).
+  std::atomic<bool> slow_close_asked_{false};
+  bool read_paused_ = false; ///< no read is running: the queue is backlogged
   bool accepted_ = false;
   bool stopping_ = false; ///< shutdown asked: finish requests, then close
   bool closing_ = false;  ///< a close has begun: nothing more is sent
@@ -182,6 +216,10 @@ public:
 
   /// Shuts down every open session, and every one added from now on.
   void close_all();
+
+  /// Closes the open session with the most bytes queued as too slow (the
+  /// bound on all queued frames was passed).
+  void close_slowest();
 
   /// Closes the sessions opened with `device_id`'s sync token, for `why`
   /// (an open socket must not outlive its token).

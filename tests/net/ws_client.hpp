@@ -7,10 +7,12 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
 #include <nlohmann/json.hpp>
@@ -71,6 +73,49 @@ public:
   }
 
   bool send(const json& msg) { return send_text(msg.dump()); }
+
+  /// Sends `texts` as text frames in one write, as a pipelining client
+  /// does (masked with a zero key, which leaves the payload as it is).
+  bool send_at_once(const std::vector<std::string>& texts) {
+    std::string wire;
+    for (const auto& text : texts) {
+      wire += static_cast<char>(0x81); // FIN, text
+      auto n = text.size();
+      if (n < 126) {
+        wire += static_cast<char>(0x80 | n);
+      } else if (n < 65536) {
+        wire += static_cast<char>(0x80 | 126);
+        wire += static_cast<char>(n >> 8);
+        wire += static_cast<char>(n & 0xff);
+      } else {
+        wire += static_cast<char>(0x80 | 127);
+        for (int shift = 56; shift >= 0; shift -= 8)
+          wire += static_cast<char>((n >> shift) & 0xff);
+      }
+      wire.append(4, '\0'); // the masking key
+      wire += text;
+    }
+    boost::beast::error_code ec;
+    boost::asio::write(boost::beast::get_lowest_layer(ws_).socket(),
+                       boost::asio::buffer(wire), ec);
+    return !ec;
+  }
+
+  /// Makes this client's receive buffer small, so that what the server
+  /// sends while the test does not read stays queued in the server.
+  void shrink_receive_buffer() {
+    boost::beast::error_code ec;
+    boost::beast::get_lowest_layer(ws_).socket().set_option(
+      boost::asio::socket_base::receive_buffer_size{4096}, ec);
+  }
+
+  /// Gives the receive buffer its room back before reading a lot (a window
+  /// below one loopback segment reads at the persist timer's pace).
+  void grow_receive_buffer() {
+    boost::beast::error_code ec;
+    boost::beast::get_lowest_layer(ws_).socket().set_option(
+      boost::asio::socket_base::receive_buffer_size{4 << 20}, ec);
+  }
 
   /// Sends one text message split into `pieces` frames.
   bool send_fragmented(const std::string& text, std::size_t pieces) {

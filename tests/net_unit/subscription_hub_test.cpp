@@ -26,7 +26,6 @@ std::shared_ptr<const push_event> event_for(const std::string& save_id,
   e->save_id = save_id;
   e->base = core::chain_head{turn - 1, "base"};
   e->head = core::chain_head{turn, "head"};
-  e->turns = nlohmann::json::array();
   return e;
 }
 
@@ -85,6 +84,15 @@ CAF_TEST(closed connections drop out) {
   a.reset();
   hub.publish(event_for("s1", 2));
   CAF_CHECK_EQUAL(hub.subscriptions(), 0u);
+}
+
+CAF_TEST(followed tells whether a live connection follows a save) {
+  CAF_CHECK(!hub.followed("s1"));
+  hub.subscribe("s1", a);
+  CAF_CHECK(hub.followed("s1"));
+  CAF_CHECK(!hub.followed("s2"));
+  a.reset(); // closed
+  CAF_CHECK(!hub.followed("s1"));
 }
 
 CAF_TEST(unsubscribe stops pushes for that save only) {
