@@ -225,12 +225,13 @@ CAF_TEST(a full verify stops at its deadline and drops its hold) {
   CAF_REQUIRE(!res);
   CAF_CHECK_EQUAL(actors::error_code(res.error()),
                   save_errc::deadline_exceeded);
-  // The engine keeps no share of the hold once it has answered.
-  CAF_CHECK(watch.expired());
   // Nothing was recorded: the save verifies in full without a deadline.
   auto report = test::value_of(service->verify(save_id, true));
   CAF_CHECK(report.ok);
   CAF_CHECK_EQUAL(report.checked_turns, 40);
+  // The same reader answered that one after it had dropped the first: the
+  // engine keeps no share of the hold once the work has stopped.
+  CAF_CHECK(watch.expired());
   // A stored turn is not rebuilt past the deadline either.
   auto rebuilt = with_looks(0, [&] {
     return ask<actors::materialized_turn>(actors::materialize_atom_v, save_id,
