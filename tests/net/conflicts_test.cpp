@@ -570,11 +570,12 @@ CAF_TEST(three way merge of overlapping edits lists the conflicting paths) {
 }
 
 CAF_TEST(a conflict report lists a bounded number of paths and counts all) {
-  // 1000 leaves under three nested keys of `key_bytes`, every one changed
-  // on both branches: each JSON pointer repeats the keys.
-  auto tree = [](int value, std::size_t key_bytes) {
+  // `count` leaves under three nested keys of `key_bytes`, every one
+  // changed on both branches: each JSON pointer repeats the keys (and so
+  // does each operation of the patches that sync the branches up).
+  auto tree = [](int value, std::size_t key_bytes, int count) {
     json leaves = json::object();
-    for (int i = 0; i < 1000; ++i)
+    for (int i = 0; i < count; ++i)
       leaves["l" + std::to_string(i)] = value;
     for (int depth = 0; depth < 3; ++depth)
       leaves = json{{"K" + std::to_string(depth) + std::string(key_bytes, 'x'),
@@ -582,14 +583,14 @@ CAF_TEST(a conflict report lists a bounded number of paths and counts all) {
     return leaves.dump();
   };
   auto check_bounded = [&](const std::string& session, std::size_t key_bytes,
-                           std::size_t listed) {
-    auto d = diverge(session, {tree(0, key_bytes)}, {tree(1, key_bytes)},
-                     {tree(2, key_bytes)});
+                           int count, std::size_t listed) {
+    auto d = diverge(session, {tree(0, key_bytes, count)},
+                     {tree(1, key_bytes, count)}, {tree(2, key_bytes, count)});
     auto res = settle(d, "three_way_merge");
     auto report =
       check_resolved(res, d, "three_way_merge", "merged", "three_way_merge");
     json resolution = report["resolution"];
-    CAF_CHECK_EQUAL(resolution["conflicting_paths_total"], 1000);
+    CAF_CHECK_EQUAL(resolution["conflicting_paths_total"], count);
     CAF_CHECK_EQUAL(resolution["conflicting_paths_truncated"], true);
     json paths = resolution["conflicting_paths"];
     CAF_REQUIRE(paths.is_array());
@@ -608,9 +609,9 @@ CAF_TEST(a conflict report lists a bounded number of paths and counts all) {
     CAF_CHECK_LESS(listing.raw.size(), std::size_t{64} * 1024);
   };
   // Long pointers (about 6 KB each): as many as fit in 16 KiB.
-  check_bounded("merge-long-paths", 2000, 2);
+  check_bounded("merge-long-paths", 2000, 100, 2);
   // Short pointers: the first 100.
-  check_bounded("merge-many-paths", 1, 100);
+  check_bounded("merge-many-paths", 1, 1000, 100);
   // Counted as a merge with conflicting paths.
   CAF_CHECK_EQUAL(conflict_stats(alice)["merges"]["with_conflicting_paths"], 2);
 }

@@ -4,6 +4,8 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <vector>
+
 #include <caf/sec.hpp>
 
 #include "actors/save_errc.hpp"
@@ -142,9 +144,11 @@ CAF_TEST(a slot stays taken while the work holds a share of its ticket) {
   CAF_CHECK_EQUAL(limiter.in_flight("alice"), 0u);
   // An answer from the engine (a value or its own error, the deadline's
   // included) means the work is over: the slot is given back at once.
-  for (auto answer : {caf::expected<int>{1},
-                      caf::expected<int>{actors::make_save_error(
-                        actors::save_errc::deadline_exceeded, "stopped")}}) {
+  std::vector<caf::expected<int>> answers;
+  answers.emplace_back(1);
+  answers.emplace_back(awf::actors::make_save_error(
+    awf::actors::save_errc::deadline_exceeded, "stopped"));
+  for (const auto& answer : answers) {
     auto next = limiter.admit("alice", t0);
     CAF_REQUIRE(next.admitted());
     auto share = next.ticket.share();
