@@ -613,7 +613,8 @@ CAF_TEST(a conflict report lists a bounded number of paths and counts all) {
   // Short pointers: the first 100.
   check_bounded("merge-many-paths", 1, 1000, 100);
   // Counted as a merge with conflicting paths.
-  CAF_CHECK_EQUAL(conflict_stats(alice)["merges"]["with_conflicting_paths"], 2);
+  json stats = conflict_stats(alice);
+  CAF_CHECK_EQUAL(stats["merges"]["with_conflicting_paths"], 2);
 }
 
 CAF_TEST(three way merge of arrays conflicts by index or by the whole array) {

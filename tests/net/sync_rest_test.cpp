@@ -314,7 +314,8 @@ CAF_TEST(a sync up that would rebuild too many bytes of states is refused) {
   CAF_CHECK(res.body["error"]["message"].get<std::string>().find(
               "smaller batches") != std::string::npos);
   // Nothing stored.
-  CAF_CHECK_EQUAL(listed_head(alice, save.save_id)["turn_id"], 0);
+  json head = listed_head(alice, save.save_id);
+  CAF_CHECK_EQUAL(head["turn_id"], 0);
 }
 
 CAF_TEST(ill formed sync up bodies are bad requests) {
