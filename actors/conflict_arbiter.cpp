@@ -36,7 +36,7 @@ caf::expected<conflict_ruling> rule_on(const conflict_case& c) {
     {c.client_turn, core::is_empty_canonical(c.client_state)},
     c.confirm_regression);
   conflict_ruling ruling{
-    std::string{core::to_string(decision.chosen)}, decision.reason, {}, {}};
+    std::string{core::to_string(decision.chosen)}, decision.reason, {}, {}, 0};
   if (decision.chosen != core::branch_choice::merged)
     return ruling;
   auto fork = parse_state(c.fork_state);
@@ -57,6 +57,8 @@ caf::expected<conflict_ruling> rule_on(const conflict_case& c) {
   }
   ruling.merged_state = core::canonicalize(merge.merged);
   ruling.conflicting_paths = std::move(merge.conflicting_paths);
+  ruling.conflicting_paths_total =
+    static_cast<std::int64_t>(merge.conflicting_paths_total);
   return ruling;
 }
 

@@ -33,7 +33,9 @@ struct conflict_ruling {
   std::string chosen;       ///< server, client or merged
   std::string reason;       ///< the strategy, "manual" or "regression_guard"
   std::string merged_state; ///< with chosen == merged: the merged state
+  /// The first conflicting paths, within core::conflict_path_limits.
   std::vector<std::string> conflicting_paths;
+  std::int64_t conflicting_paths_total = 0; ///< listed or not
 };
 
 /// save/restore: a turn of the head chain, or of an archive.
@@ -43,6 +45,9 @@ struct restore_request {
   std::string device_id;     ///< empty for a user token or an operator
   std::string archive_id;    ///< empty: the head chain
   std::int64_t turn_id = -1; ///< -1 (head_turn): the archive's last turn
+  /// Past its deadline the engine stops and stores nothing; the hold is
+  /// the caller's admission slot.
+  request_scope scope;
 };
 
 struct restore_reply {

@@ -3,9 +3,11 @@
 // thread-safe counters.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "core/key_ring.hpp"
@@ -23,6 +25,10 @@ struct engine_options {
   std::size_t max_resident_saves = 2000;
   std::chrono::milliseconds save_idle{std::chrono::minutes{2}};
   std::size_t max_commit_batch = 256; ///< turns per group commit at most
+  /// Bytes of states one sync up may rebuild (canonicalize and hash) in all,
+  /// its own turns and the checks of a ruling's head chain together; 0:
+  /// sync_rebuild_limit's default, max(64 MiB, 2 x max_state_bytes).
+  std::size_t max_sync_rebuild_bytes = 0;
   /// Nonces the key ring reserves durably at a time before using them: one
   /// small commit per block of seals, and at most one block forgotten as
   /// spent per restart (2^16 of a key's 2^32).
@@ -33,8 +39,24 @@ struct engine_options {
 struct engine_context {
   std::shared_ptr<core::key_ring> keys;
   engine_options options;
+  /// The clock request deadlines are checked against (request_scope.hpp);
+  /// tests inject one to pass a deadline at a chosen step of the work.
+  std::function<std::chrono::steady_clock::time_point()> now = [] {
+    return std::chrono::steady_clock::now();
+  };
 };
 
 using engine_context_ptr = std::shared_ptr<const engine_context>;
+
+/// The rebuild budget of one sync up under `opts`: a device may send a
+/// state and a thousand small patches on it in one body of a few MB, and
+/// each turn costs the whole state's canonical bytes and hash. Twice the
+/// state limit lets any one state be replaced and checked again; 64 MiB
+/// keeps long runs of small states within one request.
+inline std::size_t sync_rebuild_limit(const engine_options& opts) {
+  if (opts.max_sync_rebuild_bytes > 0)
+    return opts.max_sync_rebuild_bytes;
+  return std::max(std::size_t{64} << 20, 2 * opts.max_state_bytes);
+}
 
 } // namespace awf::actors

@@ -11,15 +11,22 @@ namespace awf::actors {
 
 void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
                   core::state_image new_state, std::string new_state_hash,
-                  std::function<void(caf::expected<core::chain_head>)> done) {
+                  std::function<void(caf::expected<core::chain_head>)> done,
+                  request_scope::clock_type::time_point not_after) {
   auto& st = self->state;
+  // The last check before the writer: the turns are rebuilt, and whoever
+  // asked may have given up meanwhile.
+  if (auto late = check_deadline(st.ctx->now(), not_after, "the sync up")) {
+    done(std::move(late));
+    return;
+  }
   auto base_turn = turns.back().base_turn;
   auto state = std::make_shared<core::state_image>(std::move(new_state));
   // await, not then: the next request of this save must see this outcome.
   self
-    ->request(
-      st.writer, caf::infinite, commit_atom_v,
-      persistence::turn_commit{st.save_id, st.info.head, std::move(turns)})
+    ->request(st.writer, caf::infinite, commit_atom_v,
+              persistence::turn_commit{st.save_id, st.info.head,
+                                       std::move(turns), not_after})
     .await(
       [=](const core::chain_head& new_head) mutable {
         auto& s = self->state;
@@ -41,6 +48,11 @@ void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
 void settle_head(save_pointer self, persistence::branch_change change,
                  std::optional<head_adoption> adopt,
                  std::function<void(caf::expected<core::chain_head>)> done) {
+  if (auto late = check_deadline(self->state.ctx->now(), change.not_after,
+                                 "the request")) {
+    done(std::move(late));
+    return;
+  }
   auto adoption =
     std::make_shared<std::optional<head_adoption>>(std::move(adopt));
   self
@@ -160,18 +172,21 @@ caf::result<persist_ack> persist(save_pointer self, persist_request& req) {
   auto rp = self->make_response_promise<persist_ack>();
   std::vector<core::stored_turn> turns;
   turns.push_back(std::move(*encoded));
-  commit_turns(self, std::move(turns), std::move(*next), ack.state_hash,
-               [rp, ack](caf::expected<core::chain_head> head) mutable {
-                 if (head)
-                   rp.deliver(std::move(ack));
-                 else
-                   rp.deliver(std::move(head.error()));
-               });
+  commit_turns(
+    self, std::move(turns), std::move(*next), ack.state_hash,
+    [rp, ack](caf::expected<core::chain_head> head) mutable {
+      if (head)
+        rp.deliver(std::move(ack));
+      else
+        rp.deliver(std::move(head.error()));
+    },
+    request_scope::no_deadline);
   return rp;
 }
 
 caf::result<materialized_turn> materialize(save_pointer self,
-                                           std::int64_t turn_id) {
+                                           std::int64_t turn_id,
+                                           const request_scope& scope) {
   auto& st = self->state;
   const auto& head = st.info.head;
   if (turn_id == head_turn)
@@ -187,7 +202,8 @@ caf::result<materialized_turn> materialize(save_pointer self,
   if (turn_id == head.turn_id)
     return materialized_turn{st.save_id, turn_id, st.head_state->canonical,
                              st.head_state_hash, head.chain_hash};
-  return self->delegate(st.reader, materialize_atom_v, st.save_id, turn_id);
+  return self->delegate(st.reader, materialize_atom_v, st.save_id, turn_id,
+                        scope);
 }
 
 save_actor::behavior_type save_behavior(save_pointer self,
@@ -238,28 +254,29 @@ save_actor::behavior_type save_behavior(save_pointer self,
       return persist(self, req);
     },
     [=](materialize_atom, const std::string&, std::int64_t turn_id,
-        const std::string& owner) -> caf::result<materialized_turn> {
+        const std::string& owner,
+        const request_scope& scope) -> caf::result<materialized_turn> {
       auto& st = self->state;
       if (auto err = gate(owner))
         return err;
       // A head that fails its checks must not hide the intact turns.
       if (readable_despite_load_error(st) && turn_id != head_turn)
         return self->delegate(st.reader, materialize_atom_v, st.save_id,
-                              turn_id);
+                              turn_id, scope);
       if (st.load_error)
         return st.load_error;
-      return materialize(self, turn_id);
+      return materialize(self, turn_id, scope);
     },
     [=](materialize_atom, const std::string&, const std::string& archive_id,
-        std::int64_t turn_id,
-        const std::string& owner) -> caf::result<materialized_turn> {
+        std::int64_t turn_id, const std::string& owner,
+        const request_scope& scope) -> caf::result<materialized_turn> {
       auto& st = self->state;
       if (auto err = gate(owner))
         return err;
       if (!core::is_uuid(archive_id))
         return make_save_error(save_errc::not_found, "no such archive");
       return self->delegate(st.reader, materialize_atom_v, st.save_id,
-                            archive_id, turn_id);
+                            archive_id, turn_id, scope);
     },
     [=](restore_atom, restore_request& req) -> caf::result<restore_reply> {
       if (auto err = gate(req.user_id_hash))
@@ -268,14 +285,16 @@ save_actor::behavior_type save_behavior(save_pointer self,
         return self->state.load_error;
       return restore(self, req);
     },
-    [=](verify_atom, const std::string&, bool full,
-        const std::string& owner) -> caf::result<verify_report> {
+    [=](verify_atom, const std::string&, bool full, const std::string& owner,
+        const request_scope& scope) -> caf::result<verify_report> {
       auto& st = self->state;
       if (auto err = gate(owner))
         return err;
       // Verification reads the store, never this actor's memory, so it also
-      // reports (and flags) a save whose head cannot be rebuilt.
-      return self->delegate(st.reader, verify_atom_v, st.save_id, full);
+      // reports (and flags) a save whose head cannot be rebuilt. The scope
+      // goes along: the reader stops at its deadline, and the caller's
+      // admission stays taken until the reader has dropped the work.
+      return self->delegate(st.reader, verify_atom_v, st.save_id, full, scope);
     },
     [=](sync_up_atom, sync_up_request& req) -> caf::result<sync_up_reply> {
       if (auto err = gate(req.user_id_hash))

@@ -29,18 +29,18 @@ inline const std::string any_owner;
 using save_actor = caf::typed_actor<
   // persistTurn: appends the next turn, or acknowledges an identical replay.
   caf::replies_to<persist_atom, persist_request>::with<persist_ack>,
-  // materialize(save_id, turn_id or head_turn, owner).
-  caf::replies_to<materialize_atom, std::string, std::int64_t,
-                  std::string>::with<materialized_turn>,
-  // materialize(save_id, archive_id, turn_id or head_turn, owner): a turn
-  // of an archived branch.
+  // materialize(save_id, turn_id or head_turn, owner, scope).
+  caf::replies_to<materialize_atom, std::string, std::int64_t, std::string,
+                  request_scope>::with<materialized_turn>,
+  // materialize(save_id, archive_id, turn_id or head_turn, owner, scope): a
+  // turn of an archived branch.
   caf::replies_to<materialize_atom, std::string, std::string, std::int64_t,
-                  std::string>::with<materialized_turn>,
+                  std::string, request_scope>::with<materialized_turn>,
   // save/restore (contract §7).
   caf::replies_to<restore_atom, restore_request>::with<restore_reply>,
-  // verify(save_id, full, owner).
-  caf::replies_to<verify_atom, std::string, bool,
-                  std::string>::with<verify_report>,
+  // verify(save_id, full, owner, scope).
+  caf::replies_to<verify_atom, std::string, bool, std::string,
+                  request_scope>::with<verify_report>,
   // Sync up (contract §5): fast-forward, replay, or an arbitrated divergence.
   caf::replies_to<sync_up_atom, sync_up_request>::with<sync_up_reply>,
   // Sync down (contract §5).

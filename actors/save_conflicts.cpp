@@ -32,6 +32,7 @@ struct divergence {
   conflict_ruling ruling;
   std::string conflict_id = core::random_uuid();
   std::string archive_id = core::random_uuid();
+  sync_work work; ///< the request's deadline and rebuild budget
 };
 
 using divergence_ptr = std::shared_ptr<divergence>;
@@ -78,14 +79,20 @@ nlohmann::json report_of(const divergence& d, const std::string& save_id) {
       {"archived_branch", r.chosen == "client" ? "server" : "client"},
       {"archive_id", d.archive_id},
       {"reason", r.reason},
-      {"conflicting_paths", r.conflicting_paths}}},
+      {"conflicting_paths", r.conflicting_paths},
+      // The list is bounded (core::conflict_path_limits): how many paths
+      // conflicted in all, and whether the list stops short of them.
+      {"conflicting_paths_total", r.conflicting_paths_total},
+      {"conflicting_paths_truncated",
+       static_cast<std::int64_t>(r.conflicting_paths.size()) <
+         r.conflicting_paths_total}}},
   };
 }
 
 /// The merged state as one turn on the head, or nothing when the merge
 /// changed nothing of the head.
 caf::expected<std::optional<encoded_branch>>
-merged_turn(save_state& st, const std::string& merged) {
+merged_turn(save_state& st, const std::string& merged, const sync_work& work) {
   if (st.head_state && merged == st.head_state->canonical)
     return std::optional<encoded_branch>{};
   auto value = nlohmann::json::parse(merged, nullptr, false);
@@ -103,7 +110,7 @@ merged_turn(save_state& st, const std::string& merged) {
   turns.push_back(std::move(turn));
   auto base = st.head_state;
   auto branch = encode_branch(st, st.info.head, base ? &*base : nullptr,
-                              st.base_turn, std::move(turns), false);
+                              st.base_turn, std::move(turns), false, work);
   if (!branch)
     return branch.error();
   // Pushed as a patch where that is smaller than the state.
@@ -117,17 +124,32 @@ merged_turn(save_state& st, const std::string& merged) {
 
 /// Rebuilds `turns` from `start` (state `start_state`) and checks every
 /// hash: the head chain a ruling produces is verified before it commits.
+/// Each state rebuilt is charged to `work`'s budget; past its deadline the
+/// next turn is not started.
 caf::error verify_segment(const save_state& st, const core::chain_head& start,
                           std::optional<core::state_image> start_state,
                           const std::vector<core::stored_turn>& turns,
-                          const char* what) {
+                          const char* what, const sync_work& work) {
   core::chain_verifier verifier{start, std::move(start_state), *st.ctx->keys,
                                 st.ctx->options.max_state_bytes};
-  for (const auto& turn : turns)
+  for (const auto& turn : turns) {
+    if (auto late = work.check())
+      return late;
     if (!verifier.feed(turn, true))
       return make_save_error(
         save_errc::integrity_failure,
         std::string{what} + " does not verify: " + verifier.errors().front());
+    const auto* rebuilt = verifier.last_state();
+    if (auto* budget = work.rebuild();
+        budget != nullptr && rebuilt != nullptr &&
+        !budget->charge(rebuilt->canonical.size()))
+      return make_save_error(
+        save_errc::payload_too_large,
+        "checking " + std::string{what} + " would rebuild more than " +
+          std::to_string(budget->limit()) +
+          " bytes of states for this request, the limit; split the sync up "
+          "into smaller batches (fewer turns per request)");
+  }
   return {};
 }
 
@@ -158,10 +180,13 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
     // Both the new head chain and the archive of the turns it replaces
     // are rebuilt and checked before anything is written.
     auto err = verify_segment(st, d->fork, image_of(d->fork_state),
-                              d->client.stored, "the new head chain");
+                              d->client.stored, "the new head chain", d->work);
     if (!err)
+      // The server branch is the save's, not this request's: only the
+      // deadline bounds its check (a smaller request would not help).
       err = verify_segment(st, d->fork, image_of(d->fork_state),
-                           d->server.turns, "the archive of the server branch");
+                           d->server.turns, "the archive of the server branch",
+                           sync_work{d->work.now, d->work.deadline, nullptr});
     if (err) {
       rp.deliver(std::move(err));
       return;
@@ -176,7 +201,7 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
     adopt = head_adoption{std::move(*d->client.state), d->client.state_hash,
                           change.new_turns.back().base_turn};
   } else if (r.chosen == "merged") {
-    auto merged = merged_turn(st, r.merged_state);
+    auto merged = merged_turn(st, r.merged_state, d->work);
     if (!merged) {
       rp.deliver(std::move(merged.error()));
       return;
@@ -186,7 +211,7 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
       if (auto err = verify_segment(
             st, st.info.head,
             image_of(st.head_state ? st.head_state->canonical : std::string{}),
-            turn.stored, "the merged turn")) {
+            turn.stored, "the merged turn", d->work)) {
         rp.deliver(std::move(err));
         return;
       }
@@ -210,18 +235,18 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
                                 static_cast<std::int64_t>(archived->size()),
                                 0};
   change.archive_turns = std::move(*archived);
-  change.conflict = persistence::conflict_record{
-    d->conflict_id,
-    st.save_id,
-    d->fork.turn_id,
-    d->strategy,
-    r.reason,
-    r.chosen,
-    d->archive_id,
-    static_cast<std::int64_t>(r.conflicting_paths.size()),
-    d->device_id,
-    report.dump(),
-    0};
+  change.not_after = d->work.deadline;
+  change.conflict = persistence::conflict_record{d->conflict_id,
+                                                 st.save_id,
+                                                 d->fork.turn_id,
+                                                 d->strategy,
+                                                 r.reason,
+                                                 r.chosen,
+                                                 d->archive_id,
+                                                 r.conflicting_paths_total,
+                                                 d->device_id,
+                                                 report.dump(),
+                                                 0};
   reply.conflict_json = report.dump();
   settle_head(self, std::move(change), std::move(adopt),
               answer_with_head(rp, std::move(reply)));
@@ -234,7 +259,8 @@ void archive_server_branch(save_pointer self, divergence_ptr d,
   auto& st = self->state;
   self
     ->request(st.reader, caf::infinite, copy_atom_v, st.save_id,
-              d->fork.turn_id, d->server_head.turn_id, true)
+              d->fork.turn_id, d->server_head.turn_id, true,
+              request_scope{d->work.deadline, {}})
     .await(
       [=](branch_copy& copy) mutable {
         if (copy.verified_turns != d->server.branch_turns) {
@@ -273,7 +299,7 @@ void arbitrate(save_pointer self, divergence_ptr d, sync_up_promise rp) {
         // A damaged server branch is never thrown out of the head chain:
         // nothing could rebuild it from its archive. A person decides.
         if (!server_intact(*d)) {
-          d->ruling = {"server", "integrity_guard", {}, {}};
+          d->ruling = {"server", "integrity_guard", {}, {}, 0};
           commit_ruling(self, d, rp);
           return;
         }
@@ -288,9 +314,10 @@ void settle_divergence(save_pointer self, const sync_up_request& req,
                        const core::chain_head& fork,
                        const core::state_image* fork_state,
                        std::vector<core::incoming_turn> turns,
-                       sync_up_promise rp) {
+                       sync_up_promise rp, sync_work work) {
   auto& st = self->state;
   auto d = std::make_shared<divergence>();
+  d->work = std::move(work);
   for (auto id = req.base.turn_id + 1; id <= fork.turn_id; ++id)
     d->matched.push_back(id);
   d->device_id = req.device_id;
@@ -306,7 +333,7 @@ void settle_divergence(save_pointer self, const sync_up_request& req,
   // Stored whole from its first turn, the client's branch can be archived
   // or become the head chain as it is.
   auto client = encode_branch(st, fork, start ? &*start : nullptr, 0,
-                              std::move(turns), true);
+                              std::move(turns), true, d->work);
   if (!client) {
     rp.deliver(std::move(client.error()));
     return;
@@ -314,7 +341,7 @@ void settle_divergence(save_pointer self, const sync_up_request& req,
   d->client = std::move(*client);
   self
     ->request(st.reader, caf::infinite, copy_atom_v, st.save_id, fork.turn_id,
-              st.info.head.turn_id, false)
+              st.info.head.turn_id, false, request_scope{d->work.deadline, {}})
     .await(
       [=](branch_copy& copy) mutable {
         d->server = std::move(copy);

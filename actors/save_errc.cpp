@@ -1,5 +1,7 @@
 #include "actors/save_errc.hpp"
 
+#include "actors/request_scope.hpp"
+
 #include <caf/message.hpp>
 #include <caf/sec.hpp>
 
@@ -27,6 +29,7 @@ const char* to_string(save_errc code) noexcept {
     case save_errc::unknown_base: return "unknown_base";
     case save_errc::hash_mismatch: return "hash_mismatch";
     case save_errc::device_taken: return "device_taken";
+    case save_errc::deadline_exceeded: return "deadline_exceeded";
   }
   return "storage_failure";
 }
@@ -35,14 +38,36 @@ caf::error make_save_error(save_errc code, std::string message) {
   return caf::error{code, std::move(message)};
 }
 
+caf::error deadline_error(const char* what) {
+  return make_save_error(
+    save_errc::deadline_exceeded,
+    std::string{what} +
+      " ran out of time and was stopped; nothing was stored. Retry later, "
+      "or send fewer turns per request");
+}
+
+caf::error check_deadline(request_scope::clock_type::time_point now,
+                          request_scope::clock_type::time_point deadline,
+                          const char* what) {
+  if (now >= deadline)
+    return deadline_error(what);
+  return {};
+}
+
 std::string error_message(const caf::error& err) {
   if (!err)
     return {};
   const auto& ctx = err.context();
   if (ctx.size() == 1 && ctx.match_element<std::string>(0))
     return ctx.get_as<std::string>(0);
-  if (err.category() == caf::atom("system"))
+  if (err.category() == caf::atom("system")) {
+    // The edge stopped waiting; the engine's own deadline came first and
+    // stops the work before it commits anything.
+    if (static_cast<caf::sec>(err.code()) == caf::sec::request_timeout)
+      return "the server did not finish this request in time; it was stopped "
+             "and stored nothing. Retry later";
     return "internal error: " + to_string(static_cast<caf::sec>(err.code()));
+  }
   return "internal error (code " + std::to_string(err.code()) + ")";
 }
 

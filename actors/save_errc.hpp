@@ -35,6 +35,7 @@ enum class save_errc : std::uint8_t {
   unknown_base,        ///< a sync up's base is not on the head chain
   hash_mismatch,       ///< a sent state_hash differs from the state
   device_taken,        ///< the device id belongs to another user
+  deadline_exceeded,   ///< stopped at the request's deadline; nothing stored
 };
 
 /// The contract's snake_case code of `code`.

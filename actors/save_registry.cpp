@@ -257,15 +257,16 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
                                 std::move(req));
     },
     [=](materialize_atom, const std::string& save_id, std::int64_t turn_id,
-        const std::string& owner) {
+        const std::string& owner, const request_scope& scope) {
       return route<materialized_turn>(self, save_id, owner, materialize_atom_v,
-                                      save_id, turn_id, owner);
+                                      save_id, turn_id, owner, scope);
     },
     [=](materialize_atom, const std::string& save_id,
         const std::string& archive_id, std::int64_t turn_id,
-        const std::string& owner) {
+        const std::string& owner, const request_scope& scope) {
       return route<materialized_turn>(self, save_id, owner, materialize_atom_v,
-                                      save_id, archive_id, turn_id, owner);
+                                      save_id, archive_id, turn_id, owner,
+                                      scope);
     },
     [=](restore_atom, restore_request& req) {
       auto save_id = req.save_id;
@@ -274,9 +275,9 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
                                   std::move(req));
     },
     [=](verify_atom, const std::string& save_id, bool full,
-        const std::string& owner) {
+        const std::string& owner, const request_scope& scope) {
       return route<verify_report>(self, save_id, owner, verify_atom_v, save_id,
-                                  full, owner);
+                                  full, owner, scope);
     },
     [=](lookup_atom, const std::string& save_id, const std::string& owner) {
       return route<persistence::save_record>(self, save_id, owner,

@@ -32,8 +32,9 @@ void commit_restore(save_pointer self, const restore_request& req,
   std::vector<core::incoming_turn> turns;
   turns.push_back(std::move(turn));
   auto base = st.head_state;
-  auto branch = encode_branch(st, head, base ? &*base : nullptr, st.base_turn,
-                              std::move(turns), false);
+  auto branch = encode_branch(
+    st, head, base ? &*base : nullptr, st.base_turn, std::move(turns), false,
+    sync_work{st.ctx->now, req.scope.deadline, nullptr});
   if (!branch) {
     rp.deliver(std::move(branch.error()));
     return;
@@ -74,6 +75,7 @@ void commit_restore(save_pointer self, const restore_request& req,
                                                  0};
     change.archive_turns = std::move(replaced.turns);
   }
+  change.not_after = req.scope.deadline;
   reply.appended = branch->wire;
   head_adoption adopt{std::move(*branch->state), branch->state_hash,
                       branch->stored.back().base_turn};
@@ -92,7 +94,7 @@ void restore_state(save_pointer self, std::shared_ptr<restore_request> req,
   }
   self
     ->request(st.reader, caf::infinite, copy_atom_v, st.save_id,
-              head.turn_id - 1, head.turn_id, true)
+              head.turn_id - 1, head.turn_id, true, req->scope)
     .await(
       [=](branch_copy& replaced) mutable {
         commit_restore(self, *req, std::move(chosen), std::move(replaced), rp);
@@ -122,7 +124,7 @@ caf::result<restore_reply> restore(save_pointer self, restore_request& req) {
   if (from_archive)
     self
       ->request(st.reader, caf::infinite, materialize_atom_v, st.save_id,
-                shared->archive_id, shared->turn_id)
+                shared->archive_id, shared->turn_id, shared->scope)
       .await(with_state, fail);
   else if (shared->turn_id == head.turn_id)
     restore_state(self, shared,
@@ -133,7 +135,7 @@ caf::result<restore_reply> restore(save_pointer self, restore_request& req) {
   else
     self
       ->request(st.reader, caf::infinite, materialize_atom_v, st.save_id,
-                shared->turn_id)
+                shared->turn_id, shared->scope)
       .await(with_state, fail);
   return rp;
 }

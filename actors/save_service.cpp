@@ -113,13 +113,13 @@ save_service::persist_turn(const std::string& save_id, std::int64_t turn_id,
 caf::expected<materialized_turn>
 save_service::materialize(const std::string& save_id, std::int64_t turn_id) {
   return call<materialized_turn>(registry_, materialize_atom_v, save_id,
-                                 turn_id, any_owner);
+                                 turn_id, any_owner, request_scope{});
 }
 
 caf::expected<verify_report> save_service::verify(const std::string& save_id,
                                                   bool full) {
-  return call<verify_report>(registry_, verify_atom_v, save_id, full,
-                             any_owner);
+  return call<verify_report>(registry_, verify_atom_v, save_id, full, any_owner,
+                             request_scope{});
 }
 
 caf::expected<std::vector<persistence::save_record>>

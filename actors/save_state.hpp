@@ -2,6 +2,7 @@
 // in files of their own (sync up and sync down).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -9,8 +10,10 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/conflict_arbiter.hpp"
+#include "actors/request_scope.hpp"
 #include "actors/save_actor.hpp"
 #include "actors/save_errc.hpp"
+#include "core/rebuild_budget.hpp"
 
 namespace awf::actors {
 
@@ -46,7 +49,8 @@ struct head_adoption {
 };
 
 /// Applies `change` (a head chain changed other than by appending: a
-/// settled conflict, a restore) through the writer in one transaction. On
+/// settled conflict, a restore) through the writer in one transaction,
+/// unless its not_after has passed (deadline_exceeded, nothing written). On
 /// success the actor adopts `adopt`, when given, with the new head; if the
 /// stored head moved under it, its memory is stale and it leaves. Calls
 /// `done` with the new head or the error.
@@ -70,6 +74,24 @@ answer_with_head(caf::typed_response_promise<Reply> rp, Reply reply) {
   };
 }
 
+/// What one request may still spend on rebuilding states: its deadline
+/// (checked between turns and before the commit) and, for a sync up, its
+/// rebuild budget (shared by every step of the request).
+struct sync_work {
+  /// The engine's clock (engine_context::now).
+  std::function<request_scope::clock_type::time_point()> now;
+  request_scope::clock_type::time_point deadline = request_scope::no_deadline;
+  std::shared_ptr<core::rebuild_budget> budget; ///< nullptr: unbounded
+
+  /// deadline_exceeded once the deadline has passed.
+  caf::error check() const {
+    return check_deadline(now(), deadline, "the request");
+  }
+
+  /// The budget states are charged to (nullptr: none).
+  core::rebuild_budget* rebuild() const { return budget.get(); }
+};
+
 /// Turns resolved, checked and encoded after a start position.
 struct encoded_branch {
   std::vector<core::stored_turn> stored;
@@ -82,22 +104,26 @@ struct encoded_branch {
 /// Resolves and encodes `turns` after `start` (state `start_state`, which
 /// rebuilds from snapshot turn `start_base`). With `first_snapshot`, the
 /// first turn is stored whole (a branch that must not lean on turns before
-/// it). Bounded: the encoded bytes may not exceed twice the state limit.
+/// it). Bounded: the encoded bytes may not exceed twice the state limit,
+/// the states rebuilt are charged to `work`'s budget, and past its deadline
+/// the next turn is not started (deadline_exceeded).
 caf::expected<encoded_branch>
 encode_branch(const save_state& st, const core::chain_head& start,
               core::state_image* start_state, std::int64_t start_base,
-              std::vector<core::incoming_turn> turns, bool first_snapshot);
+              std::vector<core::incoming_turn> turns, bool first_snapshot,
+              const sync_work& work);
 
 using sync_up_promise = caf::typed_response_promise<sync_up_reply>;
 
 /// Settles a divergence (save_conflicts.cpp): the sent `turns` leave the
 /// head chain after `fork`, whose state is `fork_state` (nullptr at turn 0).
-/// Archives the losing branch, commits the outcome and answers through `rp`.
+/// Archives the losing branch, commits the outcome and answers through `rp`,
+/// within `work`.
 void settle_divergence(save_pointer self, const sync_up_request& req,
                        const core::chain_head& fork,
                        const core::state_image* fork_state,
                        std::vector<core::incoming_turn> turns,
-                       sync_up_promise rp);
+                       sync_up_promise rp, sync_work work);
 
 /// save/restore (save_restore.cpp).
 caf::result<restore_reply> restore(save_pointer self, restore_request& req);
@@ -111,8 +137,11 @@ caf::result<sync_down_reply> sync_down(save_pointer self,
 
 /// Commits `turns` (consecutive after the head) and, once durable, adopts
 /// `new_state` as the head; calls `done` with the new head or the error.
+/// Past `not_after` nothing is sent to the writer, and the writer does not
+/// start a transaction for it either (deadline_exceeded).
 void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
                   core::state_image new_state, std::string new_state_hash,
-                  std::function<void(caf::expected<core::chain_head>)> done);
+                  std::function<void(caf::expected<core::chain_head>)> done,
+                  request_scope::clock_type::time_point not_after);
 
 } // namespace awf::actors

@@ -13,13 +13,18 @@ namespace awf::actors {
 caf::expected<encoded_branch>
 encode_branch(const save_state& st, const core::chain_head& start,
               core::state_image* start_state, std::int64_t start_base,
-              std::vector<core::incoming_turn> turns, bool first_snapshot) {
+              std::vector<core::incoming_turn> turns, bool first_snapshot,
+              const sync_work& work) {
   const auto& opts = st.ctx->options;
-  core::turn_resolver resolver{start, start_state, opts.max_state_bytes};
+  core::turn_resolver resolver{start, start_state, opts.max_state_bytes,
+                               work.rebuild()};
   encoded_branch out;
   std::int64_t base_turn = start_base;
   std::size_t total = 0;
   for (auto& turn : turns) {
+    // Nobody hears the answer past the deadline: stop between turns.
+    if (auto late = work.check())
+      return late;
     sync_turn wire{turn.turn_id, !turn.patch.has_value(), {}, {}, {}};
     if (turn.patch)
       wire.body = core::canonicalize(*turn.patch);
@@ -60,12 +65,13 @@ using reply_promise = sync_up_promise;
 
 /// Appends `turns` (which follow the head) and answers fast_forward.
 void fast_forward(save_pointer self, std::vector<core::incoming_turn> turns,
-                  std::vector<std::int64_t> accepted, reply_promise rp) {
+                  std::vector<std::int64_t> accepted, reply_promise rp,
+                  const sync_work& work) {
   auto& st = self->state;
   auto start = st.info.head;
   auto branch =
     encode_branch(st, start, st.head_state ? &*st.head_state : nullptr,
-                  st.base_turn, std::move(turns), false);
+                  st.base_turn, std::move(turns), false, work);
   if (!branch) {
     rp.deliver(std::move(branch.error()));
     return;
@@ -79,24 +85,29 @@ void fast_forward(save_pointer self, std::vector<core::incoming_turn> turns,
   reply.appended = std::move(branch->wire);
   commit_turns(self, std::move(branch->stored), std::move(*branch->state),
                std::move(branch->state_hash),
-               answer_with_head(rp, std::move(reply)));
+               answer_with_head(rp, std::move(reply)), work.deadline);
 }
 
 /// The base is behind the head: compares the sent turns with the stored
 /// chain, given the stored hashes from the base's turn on.
 void settle_behind_head(save_pointer self, sync_up_request& req,
                         const std::vector<materialized_turn>& stored,
-                        core::state_image* base_state, reply_promise rp) {
+                        core::state_image* base_state, reply_promise rp,
+                        const sync_work& work) {
   auto& st = self->state;
   const auto head = st.info.head;
   auto keep = req.turns; // the walk consumes its copy
   core::turn_resolver resolver{req.base, base_state,
-                               st.ctx->options.max_state_bytes};
+                               st.ctx->options.max_state_bytes, work.rebuild()};
   std::vector<std::int64_t> matched;
   for (auto& turn : req.turns) {
     auto id = turn.turn_id;
     if (id > head.turn_id)
       break;
+    if (auto late = work.check()) {
+      rp.deliver(std::move(late));
+      return;
+    }
     if (auto ok = resolver.advance(std::move(turn)); !ok) {
       rp.deliver(from_core_error(ok.error()));
       return;
@@ -120,7 +131,7 @@ void settle_behind_head(save_pointer self, sync_up_request& req,
       std::vector<core::incoming_turn> branch(
         keep.begin() + static_cast<std::ptrdiff_t>(matched.size()), keep.end());
       settle_divergence(self, req, fork, fork_state ? &*fork_state : nullptr,
-                        std::move(branch), rp);
+                        std::move(branch), rp, work);
       return;
     }
     matched.push_back(id);
@@ -137,7 +148,7 @@ void settle_behind_head(save_pointer self, sync_up_request& req,
   // A replay that goes on past the head: append the rest.
   std::vector<core::incoming_turn> rest(
     keep.begin() + static_cast<std::ptrdiff_t>(matched.size()), keep.end());
-  fast_forward(self, std::move(rest), std::move(matched), rp);
+  fast_forward(self, std::move(rest), std::move(matched), rp, work);
 }
 
 caf::error check_turn_ids(const sync_up_request& req) {
@@ -177,11 +188,17 @@ caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req) {
   if ((at_head && req.base.chain_hash != head.chain_hash) ||
       req.base.turn_id > head.turn_id || req.base.turn_id < 0)
     return unknown_base();
+  // One deadline and one rebuild budget for every step of this request.
+  sync_work work{st.ctx->now, req.scope.deadline,
+                 std::make_shared<core::rebuild_budget>(
+                   sync_rebuild_limit(st.ctx->options))};
+  if (auto late = work.check())
+    return late;
   // From here on every answer goes through the promise (once a promise
   // exists, a returned value or error is not delivered).
   auto rp = self->make_response_promise<sync_up_reply>();
   if (at_head) {
-    fast_forward(self, std::move(req.turns), {}, rp);
+    fast_forward(self, std::move(req.turns), {}, rp, work);
     return rp;
   }
   // Behind the head: read the stored chain from the base on, then the
@@ -207,16 +224,16 @@ caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req) {
           return;
         }
         if (base.turn_id == 0) {
-          settle_behind_head(self, *request, stored, nullptr, rp);
+          settle_behind_head(self, *request, stored, nullptr, rp, work);
           return;
         }
         self
           ->request(s.reader, caf::infinite, materialize_atom_v, s.save_id,
-                    base.turn_id)
+                    base.turn_id, request_scope{work.deadline, {}})
           .await(
             [=](materialized_turn& at_base) mutable {
               core::state_image base_state{std::move(at_base.canonical), {}};
-              settle_behind_head(self, *request, stored, &base_state, rp);
+              settle_behind_head(self, *request, stored, &base_state, rp, work);
             },
             fail);
       },

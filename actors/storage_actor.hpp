@@ -13,6 +13,7 @@
 
 #include "actors/conflict_messages.hpp"
 #include "actors/engine_context.hpp"
+#include "actors/request_scope.hpp"
 #include "actors/sync_messages.hpp"
 #include "actors/type_ids.hpp"
 
@@ -24,7 +25,8 @@ using storage_actor = caf::typed_actor<
                   std::string>::with<attach_reply>,
   // Loads a save's record and head state for a save actor.
   caf::replies_to<open_atom, std::string>::with<open_reply>,
-  // Appends one turn; answers the new head. Grouped with concurrent commits.
+  // Appends one turn; answers the new head. Grouped with concurrent commits;
+  // one whose not_after passed before its transaction is refused unwritten.
   caf::replies_to<commit_atom,
                   persistence::turn_commit>::with<core::chain_head>,
   // Commits what is queued now; answers once it is durable (also used to
@@ -32,15 +34,16 @@ using storage_actor = caf::typed_actor<
   caf::replies_to<flush_atom>::with<bool>,
   // The timed flush that writes audit records no turn commit took along.
   caf::reacts_to<tick_atom>,
-  // Rebuilds one stored turn (1..head).
-  caf::replies_to<materialize_atom, std::string,
-                  std::int64_t>::with<materialized_turn>,
+  // Rebuilds one stored turn (1..head), unless the scope's deadline passed.
+  caf::replies_to<materialize_atom, std::string, std::int64_t,
+                  request_scope>::with<materialized_turn>,
   // The hashes of one stored turn (canonical left empty).
   caf::replies_to<turn_hash_atom, std::string,
                   std::int64_t>::with<materialized_turn>,
   // Verifies a save (full: rebuild every turn; else chain plus last segment)
-  // and records the outcome.
-  caf::replies_to<verify_atom, std::string, bool>::with<verify_report>,
+  // and records the outcome; stops (recording nothing) at the deadline.
+  caf::replies_to<verify_atom, std::string, bool,
+                  request_scope>::with<verify_report>,
   // A user's saves, most recently updated first.
   caf::replies_to<list_atom,
                   std::string>::with<std::vector<persistence::save_record>>,
@@ -54,16 +57,16 @@ using storage_actor = caf::typed_actor<
                   core::chain_head>::with<sync_down_reply>,
   // Head-chain turns fork+1..last, rebuilt and checked; with `reencode`,
   // also encoded again as a branch that rebuilds on its own (to archive
-  // them).
-  caf::replies_to<copy_atom, std::string, std::int64_t, std::int64_t,
-                  bool>::with<branch_copy>,
+  // them). Stops at the scope's deadline.
+  caf::replies_to<copy_atom, std::string, std::int64_t, std::int64_t, bool,
+                  request_scope>::with<branch_copy>,
   // Changes a head chain other than by appending (a settled conflict, a
   // restore) in one transaction; answers the new head.
   caf::replies_to<settle_atom,
                   persistence::branch_change>::with<core::chain_head>,
   // Rebuilds turn turn_id (-1: the last) of archive archive_id of save_id.
-  caf::replies_to<materialize_atom, std::string, std::string,
-                  std::int64_t>::with<materialized_turn>,
+  caf::replies_to<materialize_atom, std::string, std::string, std::int64_t,
+                  request_scope>::with<materialized_turn>,
   // Conflict reports, newest first.
   caf::replies_to<conflict_atom, conflict_query>::with<
     std::vector<persistence::conflict_record>>,

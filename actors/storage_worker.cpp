@@ -71,6 +71,7 @@ caf::expected<open_reply> open_save(storage_state& st,
 // `was_ok` receives the integrity flag the save had.
 caf::expected<verify_report> walk_save(storage_state& st,
                                        const std::string& save_id, bool full,
+                                       const request_scope& scope,
                                        bool& was_ok) {
   persistence::read_snapshot snapshot{*st.db};
   auto save = st.saves->find_save(save_id);
@@ -93,9 +94,13 @@ caf::expected<verify_report> walk_save(storage_state& st,
     auto rows = st.saves->load_turns(save_id, from, to, with_blobs);
     if (!rows)
       return from_storage_error(rows.error());
-    for (const auto& row : *rows)
+    for (const auto& row : *rows) {
+      // Nobody waits for the answer past the deadline: stop between turns.
+      if (scope.expired(st.ctx->now()))
+        return deadline_error("the verification");
       if (!verifier.feed(row, row.turn_id >= rebuild_from))
         break;
+    }
     if (verifier.first_bad_turn())
       break;
     if (static_cast<std::int64_t>(rows->size()) != to - from + 1) {
@@ -134,10 +139,11 @@ void record_outcome(storage_state& st, const verify_report& report, bool was_ok,
                          details.dump());
 }
 
-caf::expected<verify_report>
-verify_save(storage_state& st, const std::string& save_id, bool full) {
+caf::expected<verify_report> verify_save(storage_state& st,
+                                         const std::string& save_id, bool full,
+                                         const request_scope& scope) {
   bool was_ok = true;
-  auto report = walk_save(st, save_id, full, was_ok);
+  auto report = walk_save(st, save_id, full, scope, was_ok);
   if (!report)
     return report.error();
   record_outcome(st, *report, was_ok, full);
@@ -147,8 +153,19 @@ verify_save(storage_state& st, const std::string& save_id, bool full) {
 void flush_commits(storage_state& st) {
   if (st.pending.empty() && st.pending_audit.empty())
     return;
-  auto batch = std::move(st.pending);
+  auto queued = std::move(st.pending);
   st.pending.clear();
+  // A commit whose request was given up is not started: its sender heard
+  // (or will hear) that nothing was stored.
+  std::vector<pending_commit> batch;
+  batch.reserve(queued.size());
+  auto now = st.ctx->now();
+  for (auto& entry : queued) {
+    if (now >= entry.commit.not_after)
+      entry.promise.deliver(deadline_error("the commit"));
+    else
+      batch.push_back(std::move(entry));
+  }
   auto audits = std::move(st.pending_audit);
   st.pending_audit.clear();
   std::vector<persistence::turn_commit> commits;
@@ -269,10 +286,12 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       self->state.audit_flush_due = false;
       flush_commits(self->state);
     },
-    [=](materialize_atom, const std::string& save_id,
-        std::int64_t turn_id) -> caf::result<materialized_turn> {
+    [=](materialize_atom, const std::string& save_id, std::int64_t turn_id,
+        const request_scope& scope) -> caf::result<materialized_turn> {
       if (auto err = guard())
         return err;
+      if (scope.expired(self->state.ctx->now()))
+        return deadline_error("rebuilding the turn");
       auto& s = self->state;
       return rebuild_turn(*s.saves, *s.ctx, save_id, turn_id);
     },
@@ -291,11 +310,11 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       return materialized_turn{
         save_id, turn_id, {}, row.state_hash, row.chain_hash};
     },
-    [=](verify_atom, const std::string& save_id,
-        bool full) -> caf::result<verify_report> {
+    [=](verify_atom, const std::string& save_id, bool full,
+        const request_scope& scope) -> caf::result<verify_report> {
       if (auto err = guard())
         return err;
-      return verify_save(self->state, save_id, full);
+      return verify_save(self->state, save_id, full, scope);
     },
     [=](list_atom, const std::string& user)
       -> caf::result<std::vector<persistence::save_record>> {
@@ -325,13 +344,14 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       return read_sync_down(*s.saves, *s.ctx, req, head);
     },
     [=](copy_atom, const std::string& save_id, std::int64_t fork_turn,
-        std::int64_t last_turn, bool reencode) -> caf::result<branch_copy> {
+        std::int64_t last_turn, bool reencode,
+        const request_scope& scope) -> caf::result<branch_copy> {
       if (auto err = guard())
         return err;
       auto& s = self->state;
       persistence::read_snapshot snapshot{*s.db};
       return copy_branch(*s.saves, *s.ctx, save_id, fork_turn, last_turn,
-                         reencode);
+                         reencode, scope.deadline);
     },
     [=](settle_atom, const persistence::branch_change& change)
       -> caf::result<core::chain_head> {
@@ -339,13 +359,17 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
         return err;
       // Queued appends of other saves and audits land first, in order.
       flush_commits(self->state);
+      if (self->state.ctx->now() >= change.not_after)
+        return deadline_error("the commit");
       return answer(persistence::apply_branch_change(*self->state.db, change));
     },
     [=](materialize_atom, const std::string& save_id,
-        const std::string& archive_id,
-        std::int64_t turn_id) -> caf::result<materialized_turn> {
+        const std::string& archive_id, std::int64_t turn_id,
+        const request_scope& scope) -> caf::result<materialized_turn> {
       if (auto err = guard())
         return err;
+      if (scope.expired(self->state.ctx->now()))
+        return deadline_error("rebuilding the archived turn");
       auto& s = self->state;
       persistence::read_snapshot snapshot{*s.db};
       return rebuild_archive_turn(*s.archives, *s.ctx, save_id, archive_id,

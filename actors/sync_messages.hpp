@@ -11,6 +11,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/request_scope.hpp"
 #include "core/incoming_turns.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/store_stats.hpp"
@@ -27,6 +28,8 @@ struct sync_up_request {
   std::optional<std::string> if_match;    ///< the head the caller expects
   std::string strategy = "longest_chain";
   bool confirm_regression = false;
+  /// Past its deadline the engine stops and stores nothing.
+  request_scope scope;
 };
 
 /// One turn in wire form: the whole state or a patch against the turn

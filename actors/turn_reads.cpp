@@ -142,11 +142,11 @@ caf::expected<sync_down_reply> read_sync_down(persistence::save_store& saves,
   return reply;
 }
 
-caf::expected<branch_copy> copy_branch(persistence::save_store& saves,
-                                       const engine_context& ctx,
-                                       const std::string& save_id,
-                                       std::int64_t fork_turn,
-                                       std::int64_t last_turn, bool reencode) {
+caf::expected<branch_copy>
+copy_branch(persistence::save_store& saves, const engine_context& ctx,
+            const std::string& save_id, std::int64_t fork_turn,
+            std::int64_t last_turn, bool reencode,
+            request_scope::clock_type::time_point deadline) {
   branch_copy copy;
   copy.branch_turns = last_turn - fork_turn;
   core::chain_head fork{fork_turn, {}};
@@ -173,6 +173,9 @@ caf::expected<branch_copy> copy_branch(persistence::save_store& saves,
   std::optional<core::state_image> previous;
   core::previous_turn before{nullptr, fork.turn_id, 0, fork.chain_hash};
   for (const auto& row : *rows) {
+    if (auto late =
+          check_deadline(ctx.now(), deadline, "reading the server branch"))
+      return late;
     if (!verifier.feed(row, true))
       break;
     ++copy.verified_turns;

@@ -9,6 +9,7 @@
 
 #include "actors/conflict_messages.hpp"
 #include "actors/engine_context.hpp"
+#include "actors/request_scope.hpp"
 #include "actors/sync_messages.hpp"
 #include "persistence/archive_store.hpp"
 #include "persistence/save_store.hpp"
@@ -33,13 +34,13 @@ caf::expected<sync_down_reply> read_sync_down(persistence::save_store& saves,
 /// Reads the head-chain turns fork_turn + 1 .. last_turn and rebuilds and
 /// checks each from the fork's state; with `reencode`, also encodes the good
 /// ones again as a branch whose first turn is a snapshot. Stops at the first
-/// bad turn (verified_turns tells how far it got). Call inside a read
-/// snapshot.
-caf::expected<branch_copy> copy_branch(persistence::save_store& saves,
-                                       const engine_context& ctx,
-                                       const std::string& save_id,
-                                       std::int64_t fork_turn,
-                                       std::int64_t last_turn, bool reencode);
+/// bad turn (verified_turns tells how far it got), and with
+/// deadline_exceeded at `deadline`. Call inside a read snapshot.
+caf::expected<branch_copy> copy_branch(
+  persistence::save_store& saves, const engine_context& ctx,
+  const std::string& save_id, std::int64_t fork_turn, std::int64_t last_turn,
+  bool reencode,
+  request_scope::clock_type::time_point deadline = request_scope::no_deadline);
 
 /// Rebuilds turn `turn_id` (head_turn: the last) of an archive of `save_id`.
 caf::expected<materialized_turn>

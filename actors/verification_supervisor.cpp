@@ -39,7 +39,9 @@ struct sweep_run : std::enable_shared_from_this<sweep_run> {
     const auto& reader = readers[next % readers.size()];
     ++next;
     auto run = shared_from_this();
-    self->request(reader, caf::infinite, verify_atom_v, save_id, true)
+    self
+      ->request(reader, caf::infinite, verify_atom_v, save_id, true,
+                request_scope{})
       .then(
         [run](const verify_report& r) {
           if (r.ok)

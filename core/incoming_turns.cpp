@@ -6,10 +6,11 @@
 namespace awf::core {
 
 turn_resolver::turn_resolver(chain_head base, state_image* base_state,
-                             std::size_t max_state_bytes)
+                             std::size_t max_state_bytes,
+                             rebuild_budget* budget)
   : head_(std::move(base)), max_state_bytes_(max_state_bytes),
     patch_budget_(json_budget::for_state(max_state_bytes)),
-    current_(base_state) {}
+    rebuild_budget_(budget), current_(base_state) {}
 
 result<std::monostate> turn_resolver::advance(incoming_turn turn) {
   // The value is normalized (the same number and text rules as a directly
@@ -61,6 +62,16 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
                  "turn " + std::to_string(turn.turn_id) +
                    ": the patched state is nested deeper than " +
                    std::to_string(max_json_depth) + " levels"};
+  // Charged before the hash: the budget bounds what one request makes the
+  // server canonicalize and hash, and stops at the first state past it.
+  if (rebuild_budget_ != nullptr &&
+      !rebuild_budget_->charge(next.canonical.size()))
+    return error{errc::payload_too_large,
+                 "turn " + std::to_string(turn.turn_id) +
+                   ": the turns of this request rebuild more than " +
+                   std::to_string(rebuild_budget_->limit()) +
+                   " bytes of states in all, the limit; split them into "
+                   "smaller batches (fewer turns per request)"};
   auto hash = core::state_hash(next.canonical);
   if (!turn.state_hash.empty() && turn.state_hash != hash)
     return error{errc::hash_mismatch,

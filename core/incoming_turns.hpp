@@ -14,6 +14,7 @@
 
 #include "core/chain.hpp"
 #include "core/json_budget.hpp"
+#include "core/rebuild_budget.hpp"
 #include "core/result.hpp"
 #include "core/turn_codec.hpp"
 
@@ -30,7 +31,8 @@ struct incoming_turn {
 /// current state and the one before are kept, so a long run of turns needs
 /// the memory of two states, not of all of them. The patches of all turns
 /// share one `json_budget::for_state(max_state_bytes)`: together they may
-/// copy at most that much memory.
+/// copy at most that much memory. With a `rebuild_budget`, every state
+/// rebuilt is charged to it as soon as its canonical bytes exist.
 class turn_resolver {
 public:
   /// Starts at `base` whose state is `base_state` (nullptr: the state before
@@ -38,10 +40,11 @@ public:
   /// the resolver; its canonical bytes never change, but a patch moves its
   /// parsed value away (state_image::parsed() rebuilds it when needed).
   turn_resolver(chain_head base, state_image* base_state,
-                std::size_t max_state_bytes);
+                std::size_t max_state_bytes, rebuild_budget* budget = nullptr);
 
   /// Rebuilds the next turn (turn ids must follow on; the caller checks).
-  /// Fails with invalid_patch, hash_mismatch, payload_too_large,
+  /// Fails with invalid_patch, hash_mismatch, payload_too_large (also when
+  /// the rebuild budget is spent),
   /// unsupported_number or invalid_json; the resolver is then unusable.
   result<std::monostate> advance(incoming_turn turn);
 
@@ -63,6 +66,7 @@ private:
   std::string state_hash_;
   std::size_t max_state_bytes_;
   json_budget patch_budget_;
+  rebuild_budget* rebuild_budget_;
   state_image* current_;
   state_image* previous_ = nullptr;
   std::array<std::optional<state_image>, 2> owned_;

@@ -39,8 +39,8 @@ slot member(slot object, const std::string& key) {
 /// only conflicting paths are ever copied.
 class merger {
 public:
-  explicit merger(bool client_wins_overlaps)
-    : client_wins_overlaps_(client_wins_overlaps) {}
+  merger(bool client_wins_overlaps, conflict_path_limits limits)
+    : client_wins_overlaps_(client_wins_overlaps), limits_(limits) {}
 
   /// Returns the merged value at `path_`, or nothing when it ends absent.
   std::optional<json> merge(slot base, slot server, slot client) {
@@ -59,7 +59,7 @@ public:
           base->size() == client->size())
         return merge_arrays(*base, *server, *client);
     }
-    conflicting_paths_.push_back(path_);
+    note_conflict();
     return copy_of(client_wins_overlaps_ ? client : server);
   }
 
@@ -67,7 +67,25 @@ public:
     return std::move(conflicting_paths_);
   }
 
+  std::size_t total() const noexcept { return total_; }
+
 private:
+  /// Counts the conflict at `path_` and lists it while the limits allow;
+  /// after the first path that does not fit, nothing more is listed, so the
+  /// list is always the first paths in document order.
+  void note_conflict() {
+    ++total_;
+    if (full_)
+      return;
+    if (conflicting_paths_.size() >= limits_.max_paths ||
+        path_.size() > limits_.max_bytes - listed_bytes_) {
+      full_ = true;
+      return;
+    }
+    listed_bytes_ += path_.size();
+    conflicting_paths_.push_back(path_);
+  }
+
   json merge_objects(slot base, const json& server, const json& client) {
     const auto& lhs = server.get_ref<const json::object_t&>();
     const auto& rhs = client.get_ref<const json::object_t&>();
@@ -118,8 +136,12 @@ private:
   }
 
   bool client_wins_overlaps_;
+  conflict_path_limits limits_;
   std::string path_;
   std::vector<std::string> conflicting_paths_;
+  std::size_t listed_bytes_ = 0;
+  std::size_t total_ = 0;
+  bool full_ = false; ///< a path did not fit: list no more
 };
 
 } // namespace
@@ -127,11 +149,12 @@ private:
 merge_result three_way_merge(const nlohmann::json& fork,
                              const nlohmann::json& server,
                              const nlohmann::json& client,
-                             bool client_wins_overlaps) {
-  merger m{client_wins_overlaps};
+                             bool client_wins_overlaps,
+                             conflict_path_limits limits) {
+  merger m{client_wins_overlaps, limits};
   // Every value at the root is present, so the merged root is too.
   auto merged = m.merge(&fork, &server, &client);
-  return merge_result{std::move(*merged), m.take_paths()};
+  return merge_result{std::move(*merged), m.take_paths(), m.total()};
 }
 
 } // namespace awf::core

@@ -25,6 +25,7 @@ status_and_code map_engine_error(actors::save_errc code) {
       return {http::status::internal_server_error, "integrity_failure"};
     case save_errc::storage_failure:
     case save_errc::unavailable:
+    case save_errc::deadline_exceeded:
     case save_errc::head_moved:
     case save_errc::key_exhausted:
       return {http::status::service_unavailable, "unavailable"};

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
@@ -15,6 +16,7 @@
 #include <caf/send.hpp>
 
 #include "actors/device_directory.hpp"
+#include "actors/request_scope.hpp"
 #include "actors/save_errc.hpp"
 #include "actors/save_registry.hpp"
 
@@ -53,6 +55,16 @@ public:
   template<class... Ts>
   void tell_devices(Ts... xs) {
     caf::anon_send(devices_, std::move(xs)...);
+  }
+
+  /// The scope of a request asked now: the engine's deadline comes a tenth
+  /// of the ask timeout before the edge stops waiting, so the engine stops
+  /// the work (storing nothing) and answers that before the edge gives up.
+  /// `hold` stays alive while the engine works on the request.
+  actors::request_scope scope(std::shared_ptr<const void> hold = {}) const {
+    auto margin = timeout_ / 10;
+    return {actors::request_scope::clock_type::now() + timeout_ - margin,
+            std::move(hold)};
   }
 
   /// Asks waiting for their answer now.

@@ -27,8 +27,10 @@ struct expensive_limits {
 class expensive_work_limiter;
 
 /// Proof that one expensive operation was admitted. Copies share it; the
-/// slot is given back by `release()` or when the last copy goes, whichever
-/// comes first (and only once).
+/// slot is given back by `release()` or when the last copy (or share())
+/// goes, whichever comes first (and only once). Release when the engine
+/// answered; when the wait for it ran out, let the engine's share go with
+/// the work, so the bound holds on work that really runs.
 class work_ticket {
 public:
   work_ticket() = default;
@@ -38,6 +40,11 @@ public:
 
   /// True while the slot is held.
   bool held() const noexcept;
+
+  /// A share of the ticket for the work itself (the engine keeps it while
+  /// it works): the slot is not given back while any share lives, unless
+  /// release() is called. nullptr for an empty ticket.
+  std::shared_ptr<const void> share() const noexcept { return hold_; }
 
 private:
   friend class expensive_work_limiter;

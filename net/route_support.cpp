@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include <caf/sec.hpp>
+
 #include "core/canonical_json.hpp"
 
 namespace awf::net {
@@ -51,6 +53,11 @@ void with_admin(api_context& ctx, const handle_ptr& h,
     }
     next(std::move(who));
   });
+}
+
+bool is_edge_timeout(const caf::error& err) {
+  return err.category() == caf::atom("system") &&
+         err.code() == static_cast<std::uint8_t>(caf::sec::request_timeout);
 }
 
 std::optional<work_ticket> admit_expensive(api_context& ctx, request_handle& h,

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 #include <nlohmann/json.hpp>
 
 #include "net/api_context.hpp"
@@ -55,6 +56,19 @@ void with_admin(api_context& ctx, const handle_ptr& h,
 /// until the answer is ready, then release it.
 std::optional<work_ticket> admit_expensive(api_context& ctx, request_handle& h,
                                            const caller& who);
+
+/// True when `err` says the edge stopped waiting for the engine.
+bool is_edge_timeout(const caf::error& err);
+
+/// Gives `ticket`'s slot back now when the engine answered (its work is
+/// over), but not when the wait for it ran out: the engine's share of the
+/// ticket then gives it back once the work has stopped.
+template<class T>
+void release_unless_timed_out(work_ticket& ticket,
+                              const caf::expected<T>& answer) {
+  if (answer || !is_edge_timeout(answer.error()))
+    ticket.release();
+}
 
 /// Parses the body as a JSON object (an empty body counts as {} when
 /// `empty_ok`), or answers 400/422 and returns nullopt.

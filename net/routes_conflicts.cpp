@@ -48,10 +48,11 @@ void restore_save(api_context& ctx, handle_ptr h) {
     auto ticket = admit_expensive(ctx, *h, who);
     if (!ticket)
       return;
+    req.scope = ctx.bridge->scope(ticket->share());
     ctx.bridge->ask<actors::restore_reply>(
       [&ctx, h, who, save_id = *save_id, ticket = std::move(*ticket)](
         caf::expected<actors::restore_reply> res) mutable {
-        ticket.release();
+        release_unless_timed_out(ticket, res);
         if (!res) {
           reply_engine_error(*h, res.error());
           return;

@@ -96,9 +96,12 @@ void materialize_save(api_context& ctx, handle_ptr h) {
         return;
       ticket = std::move(*admitted);
     }
+    // The engine keeps a share of the ticket while it works and stops at
+    // the scope's deadline, so the slot is taken exactly while work runs.
+    auto scope = ctx.bridge->scope(ticket.share());
     auto answer = [h, ticket](
                     caf::expected<actors::materialized_turn> res) mutable {
-      ticket.release();
+      release_unless_timed_out(ticket, res);
       if (!res) {
         reply_engine_error(*h, res.error());
         return;
@@ -119,11 +122,11 @@ void materialize_save(api_context& ctx, handle_ptr h) {
     if (archive_id)
       ctx.bridge->ask<actors::materialized_turn>(
         std::move(answer), actors::materialize_atom_v, *save_id, *archive_id,
-        turn_id, who.user_id_hash);
+        turn_id, who.user_id_hash, std::move(scope));
     else
       ctx.bridge->ask<actors::materialized_turn>(
         std::move(answer), actors::materialize_atom_v, *save_id, turn_id,
-        who.user_id_hash);
+        who.user_id_hash, std::move(scope));
   });
 }
 
@@ -152,9 +155,10 @@ void verify_save(api_context& ctx, handle_ptr h) {
         return;
       ticket = std::move(*admitted);
     }
+    auto scope = ctx.bridge->scope(ticket.share());
     ctx.bridge->ask<actors::verify_report>(
       [h, ticket](caf::expected<actors::verify_report> res) mutable {
-        ticket.release();
+        release_unless_timed_out(ticket, res);
         if (!res) {
           reply_engine_error(*h, res.error());
           return;
@@ -172,7 +176,8 @@ void verify_save(api_context& ctx, handle_ptr h) {
                0,
                {}});
       },
-      actors::verify_atom_v, *save_id, full, who.user_id_hash);
+      actors::verify_atom_v, *save_id, full, who.user_id_hash,
+      std::move(scope));
   });
 }
 

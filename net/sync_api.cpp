@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include <caf/sec.hpp>
+
 #include "actors/save_errc.hpp"
 #include "core/sync_token.hpp"
 #include "core/user_token.hpp"
@@ -198,8 +200,15 @@ api_outcome error_outcome(int status, std::string code, std::string message,
 
 api_outcome engine_error_outcome(const caf::error& err) {
   auto mapped = map_engine_error(actors::error_code(err));
+  // A request stopped at its deadline (by the engine, or the edge's wait
+  // ran out first) says so: it stored nothing.
+  auto details = nlohmann::json::object();
+  if (actors::error_code(err) == actors::save_errc::deadline_exceeded ||
+      (err.category() == caf::atom("system") &&
+       err.code() == static_cast<std::uint8_t>(caf::sec::request_timeout)))
+    details = {{"reason", "deadline_exceeded"}, {"stored", false}};
   auto out = error_outcome(static_cast<int>(mapped.status), mapped.code,
-                           actors::error_message(err));
+                           actors::error_message(err), std::move(details));
   if (out.status == 503)
     out.retry_after_s = 1;
   return out;
@@ -331,6 +340,9 @@ void run_sync_up(api_context& ctx, const caller& who,
                  actors::sync_up_request req, origin_id origin,
                  clock_type::time_point start, outcome_fn done) {
   auto save_id = req.save_id;
+  // The engine stops at this deadline, before the edge stops waiting, and
+  // never commits after it: the answer the device gets is the truth.
+  req.scope = ctx.bridge->scope();
   ctx.bridge->ask<actors::sync_up_reply>(
     [&ctx, who, save_id, origin, start,
      done = std::move(done)](caf::expected<actors::sync_up_reply> res) {

@@ -4,6 +4,7 @@
 // records land together or not at all.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +41,9 @@ struct branch_change {
   std::optional<conflict_record> conflict;
   /// Written like turn_writer writes them.
   std::vector<audit_entry> audits;
+  /// As turn_commit::not_after.
+  std::chrono::steady_clock::time_point not_after =
+    std::chrono::steady_clock::time_point::max();
 };
 
 /// Applies `change` in one transaction and returns the new head (the turn

@@ -2,6 +2,7 @@
 // one transaction (group commit); each entry lands whole or not at all.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -19,6 +20,10 @@ struct turn_commit {
   std::string save_id;
   core::chain_head expected_head;
   std::vector<core::stored_turn> turns;
+  /// The storage worker does not start writing it after this instant: the
+  /// request that asked for it was given up (the writer ignores it).
+  std::chrono::steady_clock::time_point not_after =
+    std::chrono::steady_clock::time_point::max();
 };
 
 class turn_writer {

@@ -52,7 +52,7 @@ void play_device(caf::actor_system& sys, actors::save_registry_actor registry,
   auto refresh = [&] {
     self
       ->request(registry, std::chrono::seconds{60}, actors::materialize_atom_v,
-                save_id, actors::head_turn, owner)
+                save_id, actors::head_turn, owner, actors::request_scope{})
       .receive(
         [&](const actors::materialized_turn& t) {
           head = {t.turn_id, t.chain_hash};

@@ -2,6 +2,8 @@
 // detached storage workers, driven through the blocking SaveService calls.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -54,6 +56,8 @@ struct engine_fixture {
   std::string key_bytes = core::key_ring::random_key();
   std::shared_ptr<core::key_ring> keys = test_keys("k1", key_bytes);
   std::unique_ptr<actors::save_service> service;
+  /// When set, the clock the engine checks request deadlines against.
+  std::function<std::chrono::steady_clock::time_point()> clock;
 
   engine_fixture() { start(test_options(db.url())); }
 
@@ -65,6 +69,8 @@ struct engine_fixture {
     auto ctx = std::make_shared<actors::engine_context>();
     ctx->keys = ring ? ring : keys;
     ctx->options = std::move(opts);
+    if (clock)
+      ctx->now = clock;
     actors::service_options svc;
     svc.periodic_verification = false;
     auto started = actors::save_service::start(sys, ctx, svc);

@@ -158,11 +158,12 @@ CAF_TEST(another users save is refused before anything of it is loaded) {
   auto missing = core::random_uuid();
   auto as_bob = [&](const std::string& save_id) {
     std::vector<std::string> answers;
+    answers.push_back(failure_of(ask<actors::materialized_turn>(
+      actors::materialize_atom_v, save_id, actors::head_turn,
+      std::string{"bob"}, actors::request_scope{})));
     answers.push_back(failure_of(
-      ask<actors::materialized_turn>(actors::materialize_atom_v, save_id,
-                                     actors::head_turn, std::string{"bob"})));
-    answers.push_back(failure_of(ask<actors::verify_report>(
-      actors::verify_atom_v, save_id, true, std::string{"bob"})));
+      ask<actors::verify_report>(actors::verify_atom_v, save_id, true,
+                                 std::string{"bob"}, actors::request_scope{})));
     answers.push_back(failure_of(ask<persistence::save_record>(
       actors::lookup_atom_v, save_id, std::string{"bob"})));
     actors::sync_down_request down;
@@ -188,9 +189,9 @@ CAF_TEST(another users save is refused before anything of it is loaded) {
   CAF_CHECK_EQUAL(stats.spawned, 0u);
   CAF_CHECK_EQUAL(stats.resident, 0u);
   // The owner still gets the save.
-  auto head =
-    ask<actors::materialized_turn>(actors::materialize_atom_v, alice_save,
-                                   actors::head_turn, std::string{"alice"});
+  auto head = ask<actors::materialized_turn>(
+    actors::materialize_atom_v, alice_save, actors::head_turn,
+    std::string{"alice"}, actors::request_scope{});
   CAF_REQUIRE(head);
   CAF_CHECK_EQUAL(head->canonical, core::canonicalize(state_of(alice_save, 3)));
   CAF_CHECK_EQUAL(test::value_of(service->stats()).spawned, 1u);

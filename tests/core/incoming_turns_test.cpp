@@ -215,3 +215,32 @@ CAF_TEST(patch values are moved into the state and not copied) {
   // What remains is writing the canonical bytes (300 KB).
   CAF_CHECK_LESS(peak, tree / 4);
 }
+
+CAF_TEST(a rebuild budget stops a run of turns at the first state past it) {
+  // Each state is 1002 canonical bytes ({"p":"xx…"}); the budget takes five.
+  rebuild_budget budget{5 * 1002 + 500};
+  turn_resolver r{genesis(), nullptr, 1 << 20, &budget};
+  auto state = [](std::int64_t t) {
+    return json{{"p", std::string(993, 'x') + std::to_string(t % 10)}};
+  };
+  for (std::int64_t t = 1; t <= 5; ++t)
+    CAF_REQUIRE(r.advance(whole(t, state(t))));
+  CAF_CHECK_EQUAL(budget.used(), 5u * 1002u);
+  auto refused = r.advance(whole(6, state(6)));
+  CAF_REQUIRE(!refused);
+  CAF_CHECK_EQUAL(refused.error().code, errc::payload_too_large);
+  CAF_CHECK(refused.error().message.find("smaller batches") !=
+            std::string::npos);
+  CAF_CHECK_EQUAL(budget.used(), 5u * 1002u); // nothing charged for it
+  // Patches are charged the whole state they rebuild, not their size.
+  rebuild_budget small{3000};
+  state_image base{canonicalize(state(1)), {}};
+  turn_resolver p{{1, "c1"}, &base, 1 << 20, &small};
+  auto next = [](std::int64_t t) {
+    return json::array(
+      {{{"op", "add"}, {"path", "/t" + std::to_string(t)}, {"value", 1.0}}});
+  };
+  CAF_REQUIRE(p.advance(patched(2, next(2), {})));
+  CAF_REQUIRE(p.advance(patched(3, next(3), {})));
+  CAF_CHECK(!p.advance(patched(4, next(4), {})));
+}

@@ -4,6 +4,7 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <random>
@@ -371,4 +372,48 @@ CAF_TEST(random trees merge one sided and identical changes exactly) {
   // The generator must actually produce overlapping edits.
   CAF_MESSAGE("conflicting paths checked: " << checked_conflicts);
   CAF_CHECK_GREATER(checked_conflicts, 50u);
+}
+
+CAF_TEST(conflicting paths are listed within their limits and counted in full) {
+  // 1000 leaves under a long nested prefix, every one changed on both
+  // sides: each pointer repeats the prefix.
+  auto tree = [](double value, std::size_t key_bytes) {
+    json leaves = json::object();
+    for (int i = 0; i < 1000; ++i)
+      leaves["l" + std::to_string(i)] = value;
+    for (int depth = 0; depth < 3; ++depth)
+      leaves = json{{"K" + std::to_string(depth) + std::string(key_bytes, 'x'),
+                     std::move(leaves)}};
+    return leaves;
+  };
+  auto unlimited = conflict_path_limits{1u << 20, std::size_t{1} << 30};
+  auto all =
+    three_way_merge(tree(0, 10), tree(1, 10), tree(2, 10), false, unlimited);
+  CAF_REQUIRE_EQUAL(all.conflicting_paths.size(), 1000u);
+  CAF_CHECK(!all.truncated());
+  // The default limits: 100 paths at most.
+  auto capped = three_way_merge(tree(0, 10), tree(1, 10), tree(2, 10), false);
+  CAF_CHECK_EQUAL(capped.conflicting_paths_total, 1000u);
+  CAF_CHECK(capped.truncated());
+  CAF_REQUIRE_EQUAL(capped.conflicting_paths.size(), 100u);
+  // The first paths in document order, and the merge itself is whole.
+  CAF_CHECK(std::equal(capped.conflicting_paths.begin(),
+                       capped.conflicting_paths.end(),
+                       all.conflicting_paths.begin()));
+  CAF_CHECK_EQUAL(capped.merged, all.merged);
+  // Long pointers: 16 KiB of path text at most.
+  auto long_keys =
+    three_way_merge(tree(0, 2000), tree(1, 2000), tree(2, 2000), false);
+  std::size_t bytes = 0;
+  for (const auto& path : long_keys.conflicting_paths)
+    bytes += path.size();
+  CAF_CHECK_LESS_OR_EQUAL(bytes, std::size_t{16} * 1024);
+  CAF_CHECK_EQUAL(long_keys.conflicting_paths.size(), 2u); // 6 KB each
+  CAF_CHECK_EQUAL(long_keys.conflicting_paths_total, 1000u);
+  // One path longer than the byte limit lists nothing, but still counts.
+  auto tiny = three_way_merge(tree(0, 10), tree(1, 10), tree(2, 10), false,
+                              conflict_path_limits{100, 8});
+  CAF_CHECK(tiny.conflicting_paths.empty());
+  CAF_CHECK_EQUAL(tiny.conflicting_paths_total, 1000u);
+  CAF_CHECK(tiny.truncated());
 }

@@ -195,6 +195,11 @@ struct fixture : api_fixture {
     CAF_CHECK(is_uuid_text(resolution.value("archive_id", "")));
     CAF_CHECK_EQUAL(resolution["reason"], reason);
     CAF_CHECK(resolution["conflicting_paths"].is_array());
+    // The list is bounded; the total counts every conflicting path.
+    CAF_CHECK(resolution["conflicting_paths_total"].is_number_integer());
+    CAF_CHECK_EQUAL(resolution["conflicting_paths_truncated"],
+                    resolution["conflicting_paths"].size() <
+                      resolution.value("conflicting_paths_total", 0u));
   }
 
   /// Checks a 200 resolved answer and its report; returns the report.
@@ -562,6 +567,54 @@ CAF_TEST(three way merge of overlapping edits lists the conflicting paths) {
   json tie_head = tied.body["head"];
   CAF_CHECK_EQUAL(tie_head, tie_expected.head());
   check_head_chain(tie.save.save_id, tie_expected);
+}
+
+CAF_TEST(a conflict report lists a bounded number of paths and counts all) {
+  // `count` leaves under three nested keys of `key_bytes`, every one
+  // changed on both branches: each JSON pointer repeats the keys (and so
+  // does each operation of the patches that sync the branches up).
+  auto tree = [](int value, std::size_t key_bytes, int count) {
+    json leaves = json::object();
+    for (int i = 0; i < count; ++i)
+      leaves["l" + std::to_string(i)] = value;
+    for (int depth = 0; depth < 3; ++depth)
+      leaves = json{{"K" + std::to_string(depth) + std::string(key_bytes, 'x'),
+                     std::move(leaves)}};
+    return leaves.dump();
+  };
+  auto check_bounded = [&](const std::string& session, std::size_t key_bytes,
+                           int count, std::size_t listed) {
+    auto d = diverge(session, {tree(0, key_bytes, count)},
+                     {tree(1, key_bytes, count)}, {tree(2, key_bytes, count)});
+    auto res = settle(d, "three_way_merge");
+    auto report =
+      check_resolved(res, d, "three_way_merge", "merged", "three_way_merge");
+    json resolution = report["resolution"];
+    CAF_CHECK_EQUAL(resolution["conflicting_paths_total"], count);
+    CAF_CHECK_EQUAL(resolution["conflicting_paths_truncated"], true);
+    json paths = resolution["conflicting_paths"];
+    CAF_REQUIRE(paths.is_array());
+    CAF_CHECK_EQUAL(paths.size(), listed);
+    std::size_t bytes = 0;
+    for (const auto& path : paths)
+      bytes += path.get<std::string>().size();
+    CAF_CHECK_LESS_OR_EQUAL(bytes, std::size_t{16} * 1024);
+    CAF_CHECK_LESS(res.raw.size(), std::size_t{64} * 1024);
+    // Stored as answered: the list of conflicts carries the same report.
+    auto listing = conflicts(alice, "?save_id=" + d.save.save_id);
+    CAF_CHECK_EQUAL(listing.status, 200);
+    json stored = listing.body["conflicts"];
+    CAF_REQUIRE(stored.is_array() && stored.size() == 1u);
+    CAF_CHECK_EQUAL(stored[0]["resolution"], resolution);
+    CAF_CHECK_LESS(listing.raw.size(), std::size_t{64} * 1024);
+  };
+  // Long pointers (about 6 KB each): as many as fit in 16 KiB.
+  check_bounded("merge-long-paths", 2000, 100, 2);
+  // Short pointers: the first 100.
+  check_bounded("merge-many-paths", 1, 1000, 100);
+  // Counted as a merge with conflicting paths.
+  json stats = conflict_stats(alice);
+  CAF_CHECK_EQUAL(stats["merges"]["with_conflicting_paths"], 2);
 }
 
 CAF_TEST(three way merge of arrays conflicts by index or by the whole array) {

@@ -283,6 +283,41 @@ CAF_TEST(a patch that copies the state over and over is too large) {
   CAF_CHECK_EQUAL(listed_head(alice, save.save_id), h.at(2));
 }
 
+CAF_TEST(a sync up that would rebuild too many bytes of states is refused) {
+  // A state of about 0.8 MB and 100 one-key patches on it: a body of
+  // under 1 MB that makes the server canonicalize and hash 84 MB of states,
+  // more than the 64 MiB one sync up may rebuild (the state limit here is
+  // 1 MiB).
+  auto phone = add_device(alice, "phone");
+  auto save = add_save(alice, "rebuild-budget");
+  json state = json::object();
+  for (int i = 0; i < 75000; ++i)
+    state["k" + std::to_string(i)] = 0;
+  auto turns = json::array({{{"turn_id", 1}, {"state", state}}});
+  for (int t = 2; t <= 101; ++t) {
+    auto key = "z" + std::to_string(t);
+    state[key] = 0;
+    turns.push_back(
+      {{"turn_id", t},
+       {"patch",
+        json::array({{{"op", "add"}, {"path", "/" + key}, {"value", 0}}})},
+       {"state_hash", core::state_hash(core::canonicalize(state))}});
+  }
+  json body{
+    {"save_id", save.save_id},
+    {"device_id", phone.id},
+    {"base",
+     {{"turn_id", 0}, {"chain_hash", core::chain_genesis(save.session_id)}}},
+    {"turns", turns}};
+  auto res = sync_up(phone.token, body);
+  check_refused(res, 413, "payload_too_large");
+  CAF_CHECK(res.body["error"]["message"].get<std::string>().find(
+              "smaller batches") != std::string::npos);
+  // Nothing stored.
+  json head = listed_head(alice, save.save_id);
+  CAF_CHECK_EQUAL(head["turn_id"], 0);
+}
+
 CAF_TEST(ill formed sync up bodies are bad requests) {
   auto phone = add_device(alice, "phone");
   auto save = add_save(alice, "bad-bodies");

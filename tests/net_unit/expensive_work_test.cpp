@@ -4,6 +4,13 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <vector>
+
+#include <caf/sec.hpp>
+
+#include "actors/save_errc.hpp"
+#include "net/route_support.hpp"
+
 using namespace awf::net;
 using namespace std::chrono_literals;
 
@@ -119,6 +126,35 @@ CAF_TEST(configure replaces the limits) {
   CAF_CHECK(a.admitted());
   CAF_CHECK(!limiter.admit("alice", t0).admitted());
   CAF_CHECK_EQUAL(limiter.limits().max_concurrent, 1u);
+}
+
+CAF_TEST(a slot stays taken while the work holds a share of its ticket) {
+  expensive_work_limiter limiter{{1, 100.0, 100.0}};
+  auto admitted = limiter.admit("alice", t0);
+  CAF_REQUIRE(admitted.admitted());
+  // The engine keeps a share while it works; the edge's wait runs out.
+  auto work = admitted.ticket.share();
+  caf::expected<int> timed_out = caf::make_error(caf::sec::request_timeout);
+  release_unless_timed_out(admitted.ticket, timed_out);
+  admitted.ticket = work_ticket{}; // the edge's copy is gone too
+  CAF_CHECK_EQUAL(limiter.in_flight("alice"), 1u);
+  CAF_CHECK(!limiter.admit("alice", t0).admitted());
+  // The work stopped and dropped its share: the slot is free.
+  work.reset();
+  CAF_CHECK_EQUAL(limiter.in_flight("alice"), 0u);
+  // An answer from the engine (a value or its own error, the deadline's
+  // included) means the work is over: the slot is given back at once.
+  std::vector<caf::expected<int>> answers;
+  answers.emplace_back(1);
+  answers.emplace_back(awf::actors::make_save_error(
+    awf::actors::save_errc::deadline_exceeded, "stopped"));
+  for (const auto& answer : answers) {
+    auto next = limiter.admit("alice", t0);
+    CAF_REQUIRE(next.admitted());
+    auto share = next.ticket.share();
+    release_unless_timed_out(next.ticket, answer);
+    CAF_CHECK_EQUAL(limiter.in_flight("alice"), 0u);
+  }
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
