@@ -10,6 +10,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "actors/actor_config.hpp"
 #include "actors/save_errc.hpp"
@@ -94,6 +95,20 @@ struct engine_fixture {
     if (!reply)
       throw std::runtime_error(actors::error_message(reply.error()));
     return reply->save.save_id;
+  }
+
+  /// Sends `xs` to the registry and returns the answer, as the network edge
+  /// does on behalf of a user.
+  template<class Reply, class... Ts>
+  caf::expected<Reply> ask(Ts&&... xs) {
+    caf::scoped_actor self{sys};
+    caf::expected<Reply> out = caf::error{};
+    self
+      ->request(service->registry(), std::chrono::seconds{60},
+                std::forward<Ts>(xs)...)
+      .receive([&](Reply& reply) { out = std::move(reply); },
+               [&](caf::error& err) { out = std::move(err); });
+    return out;
   }
 };
 

@@ -47,20 +47,6 @@ struct fixture : test::engine_fixture {
       th.join();
     return failures;
   }
-
-  /// Sends `xs` to the registry and returns the answer, as the network edge
-  /// does on behalf of a user.
-  template<class Reply, class... Ts>
-  caf::expected<Reply> ask(Ts&&... xs) {
-    caf::scoped_actor self{sys};
-    caf::expected<Reply> out = caf::error{};
-    self
-      ->request(service->registry(), std::chrono::seconds{60},
-                std::forward<Ts>(xs)...)
-      .receive([&](Reply& reply) { out = std::move(reply); },
-               [&](caf::error& err) { out = std::move(err); });
-    return out;
-  }
 };
 
 /// The code and message of a failed answer, to compare answers whole.

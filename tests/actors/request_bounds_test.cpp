@@ -50,19 +50,6 @@ struct fixture : test::engine_fixture {
     start(test::test_options(db.url()));
   }
 
-  template<class Reply, class... Ts>
-  caf::expected<Reply> ask(Ts&&... xs) {
-    caf::scoped_actor self{sys};
-    caf::expected<Reply> out =
-      actors::make_save_error(save_errc::unavailable, "no answer");
-    self
-      ->request(service->registry(), std::chrono::seconds{60},
-                std::forward<Ts>(xs)...)
-      .receive([&](Reply& reply) { out = std::move(reply); },
-               [&](caf::error& err) { out = std::move(err); });
-    return out;
-  }
-
   /// Runs `request` with the deadline passing after `k` looks at the clock,
   /// then lets the clock run free again.
   template<class F>
