@@ -144,8 +144,9 @@ CAF_TEST(find_by_token_hash finds the device of a token) {
     CAF_REQUIRE(rec);
     CAF_CHECK_EQUAL(rec->device_id, "dev-" + std::to_string(i));
   }
-  CAF_CHECK_EQUAL(
-    devices.find_by_token_hash(token_hash("token-3"))->user_id_hash, "user-b");
+  auto third = devices.find_by_token_hash(token_hash("token-3"));
+  CAF_REQUIRE(third);
+  CAF_CHECK_EQUAL(third->user_id_hash, "user-b");
   CAF_CHECK_EQUAL(code_of(devices.find_by_token_hash(token_hash("token-9"))),
                   "not_found");
   CAF_CHECK_EQUAL(code_of(devices.find_by_token_hash("")), "not_found");
