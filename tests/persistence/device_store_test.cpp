@@ -192,9 +192,9 @@ CAF_TEST(rotate replaces the token only with the right old hash) {
   CAF_CHECK_EQUAL(code_of(devices.rotate("dev-1", token_hash("token-1"),
                                          token_hash("token-3"), expiry)),
                   "not_found");
-  auto rotated = devices.find_by_token_hash(token_hash("token-2"));
-  CAF_REQUIRE(rotated);
-  CAF_CHECK_EQUAL(rotated->device_id, "dev-1");
+  auto by_new_token = devices.find_by_token_hash(token_hash("token-2"));
+  CAF_REQUIRE(by_new_token);
+  CAF_CHECK_EQUAL(by_new_token->device_id, "dev-1");
   CAF_CHECK_EQUAL(code_of(devices.rotate("dev-9", token_hash("token-2"),
                                          token_hash("token-3"), expiry)),
                   "not_found");
