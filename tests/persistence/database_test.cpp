@@ -130,7 +130,8 @@ CAF_TEST(a failed open names the backend but never the password) {
   CAF_CHECK(!opened);
   if (opened)
     return;
-  CAF_CHECK_EQUAL(persistence::to_string(opened.error().code), "failure");
+  CAF_CHECK_EQUAL(std::string{persistence::to_string(opened.error().code)},
+                  "failure");
   CAF_CHECK(contains(opened.error().message, "PostgreSQL"));
   CAF_CHECK(!contains(opened.error().message, "hunter2-secret"));
   auto sqlite = persistence::database::open(
@@ -147,7 +148,8 @@ CAF_TEST(execute reports a bad statement as an error value) {
   CAF_CHECK(!bad);
   if (bad)
     return;
-  CAF_CHECK_EQUAL(persistence::to_string(bad.error().code), "failure");
+  CAF_CHECK_EQUAL(std::string{persistence::to_string(bad.error().code)},
+                  "failure");
   CAF_CHECK(contains(bad.error().message, "execute"));
   // The connection stays usable after the error.
   CAF_CHECK(db->execute("INSERT INTO awf_scratch VALUES (1)"));
