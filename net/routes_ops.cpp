@@ -5,6 +5,7 @@
 
 #include "actors/conflict_messages.hpp"
 #include "actors/messages.hpp"
+#include "net/process_stats.hpp"
 #include "net/routes.hpp"
 #include "net/wire_json.hpp"
 
@@ -92,6 +93,16 @@ void metrics_route(api_context& ctx, handle_ptr h) {
         counter(text, "awf_save_actors_passivated_total",
                 "Save actors that left memory.", "counter",
                 static_cast<double>(res->passivated));
+      }
+      if (auto process = read_process_stats()) {
+        counter(text, "process_cpu_seconds_total",
+                "User and system CPU time spent in seconds.", "counter",
+                process->cpu_seconds);
+        counter(text, "process_resident_memory_bytes",
+                "Resident memory size in bytes.", "gauge",
+                static_cast<double>(process->resident_bytes));
+        counter(text, "process_open_fds", "Number of open file descriptors.",
+                "gauge", static_cast<double>(process->open_fds));
       }
       http_response out{http::status::ok, h->req.version()};
       out.set(http::field::content_type, "text/plain; version=0.0.4");

@@ -348,6 +348,11 @@ CAF_TEST(metrics count sync ups and turns) {
   CAF_CHECK_EQUAL(sample(m.raw, "awf_sync_up_rejected_total"), 1);
   CAF_CHECK_EQUAL(sample(m.raw, "awf_turns_accepted_total"), 5);
   CAF_CHECK_EQUAL(sample(m.raw, "awf_sync_down_total"), 1);
+  // The standard process metrics of the server itself.
+  CAF_CHECK(m.raw.find("# TYPE process_cpu_seconds_total counter\n") !=
+            std::string::npos);
+  CAF_CHECK_GREATER(sample(m.raw, "process_resident_memory_bytes"), 1 << 20);
+  CAF_CHECK_GREATER(sample(m.raw, "process_open_fds"), 3);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
