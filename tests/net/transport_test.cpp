@@ -241,7 +241,8 @@ CAF_TEST(bytes that are not an HTTP request get 400 in the error format) {
   const std::vector<std::pair<std::string, std::string>> requests{
     {"a bad method token", "G<T> /healthz HTTP/1.1\r\nHost: x\r\n\r\n"},
     {"a bad version", "GET /healthz HTTP/9.<x>\r\nHost: x\r\n\r\n"},
-    {"two lengths", head("POST", saves, {content_length(2), content_length(3)})},
+    {"two lengths",
+     head("POST", saves, {content_length(2), content_length(3)})},
     {"a length and chunks",
      head("POST", saves, {content_length(2), "Transfer-Encoding: chunked"})},
     {"a negative length", head("POST", saves, {"Content-Length: -<5>"})},
