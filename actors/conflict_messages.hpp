@@ -68,6 +68,7 @@ struct branch_copy {
   std::int64_t branch_turns = 0;   ///< turns after the fork on the head chain
   std::int64_t verified_turns = 0; ///< of those, rebuilt with every hash right
   std::vector<std::string> errors;
+  std::string device_id; ///< the device that made the branch's last turn
 };
 
 /// save/conflicts: newest first. The edge checks who may read which save.

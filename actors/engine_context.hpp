@@ -44,6 +44,12 @@ struct engine_context {
   std::function<std::chrono::steady_clock::time_point()> now = [] {
     return std::chrono::steady_clock::now();
   };
+  /// Unix milliseconds, for the times a save reports (updated_at).
+  std::function<std::int64_t()> wall_clock_ms = [] {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+      .count();
+  };
 };
 
 using engine_context_ptr = std::shared_ptr<const engine_context>;

@@ -135,13 +135,13 @@ typename Inspector::result_type inspect(Inspector& f, chain_head& x) {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_blob& x) {
   return f(caf::meta::type_name("stored_blob"), x.hash, x.type, x.codec,
-           x.bytes, x.plain_size);
+           x.bytes, x.plain_size, x.content_addressed);
 }
 
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, stored_turn& x) {
   return f(caf::meta::type_name("stored_turn"), x.turn_id, x.kind, x.base_turn,
-           x.state_hash, x.chain_hash, x.state_bytes, x.blob);
+           x.state_hash, x.chain_hash, x.state_bytes, x.blob, x.device_id);
 }
 
 } // namespace awf::core
@@ -155,13 +155,9 @@ typename Inspector::result_type inspect(Inspector& f, save_record& x) {
            x.updated_at_ms);
 }
 
-template<class Inspector>
-typename Inspector::result_type inspect(Inspector& f, turn_commit& x) {
-  return f(caf::meta::type_name("turn_commit"), x.save_id, x.expected_head,
-           x.turns);
-}
-
 } // namespace awf::persistence
 
 // A parsed state travels between local actors only; it is never serialized.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::actors::persist_request)
+// Turns and their audit records go from a save actor to its writer only.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::persistence::turn_commit)

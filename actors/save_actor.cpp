@@ -10,6 +10,7 @@
 namespace awf::actors {
 
 void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
+                  std::vector<persistence::audit_entry> audits,
                   core::state_image new_state, std::string new_state_hash,
                   std::function<void(caf::expected<core::chain_head>)> done,
                   request_scope::clock_type::time_point not_after) {
@@ -26,11 +27,13 @@ void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
   self
     ->request(st.writer, caf::infinite, commit_atom_v,
               persistence::turn_commit{st.save_id, st.info.head,
-                                       std::move(turns), not_after})
+                                       std::move(turns), std::move(audits),
+                                       not_after})
     .await(
       [=](const core::chain_head& new_head) mutable {
         auto& s = self->state;
         s.info.head = new_head;
+        s.info.updated_at_ms = s.ctx->wall_clock_ms();
         s.head_state = std::move(*state);
         s.head_state_hash = std::move(new_state_hash);
         s.base_turn = base_turn;
@@ -64,6 +67,7 @@ void settle_head(save_pointer self, persistence::branch_change change,
         if (*adoption) {
           auto& a = **adoption;
           s.info.head = head;
+          s.info.updated_at_ms = s.ctx->wall_clock_ms();
           s.head_state = std::move(a.state);
           s.head_state_hash = std::move(a.state_hash);
           s.base_turn = a.base_turn;
@@ -173,7 +177,7 @@ caf::result<persist_ack> persist(save_pointer self, persist_request& req) {
   std::vector<core::stored_turn> turns;
   turns.push_back(std::move(*encoded));
   commit_turns(
-    self, std::move(turns), std::move(*next), ack.state_hash,
+    self, std::move(turns), {}, std::move(*next), ack.state_hash,
     [rp, ack](caf::expected<core::chain_head> head) mutable {
       if (head)
         rp.deliver(std::move(ack));

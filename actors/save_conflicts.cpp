@@ -62,7 +62,7 @@ nlohmann::json report_of(const divergence& d, const std::string& save_id) {
      {{{"branch_id", "server"},
        {"turn_id", d.server_head.turn_id},
        {"chain_hash", d.server_head.chain_hash},
-       {"device_id", nullptr},
+       {"device_id", nullable(d.server.device_id)},
        {"integrity_score",
         integrity_score(d.server.verified_turns, d.server.branch_turns)}},
       {{"branch_id", "client"},
@@ -109,8 +109,9 @@ merged_turn(save_state& st, const std::string& merged, const sync_work& work) {
   std::vector<core::incoming_turn> turns;
   turns.push_back(std::move(turn));
   auto base = st.head_state;
+  // The server made the merged turn: it names no device.
   auto branch = encode_branch(st, st.info.head, base ? &*base : nullptr,
-                              st.base_turn, std::move(turns), false, work);
+                              st.base_turn, std::move(turns), false, work, {});
   if (!branch)
     return branch.error();
   // Pushed as a patch where that is smaller than the state.
@@ -333,7 +334,7 @@ void settle_divergence(save_pointer self, const sync_up_request& req,
   // Stored whole from its first turn, the client's branch can be archived
   // or become the head chain as it is.
   auto client = encode_branch(st, fork, start ? &*start : nullptr, 0,
-                              std::move(turns), true, d->work);
+                              std::move(turns), true, d->work, req.device_id);
   if (!client) {
     rp.deliver(std::move(client.error()));
     return;

@@ -32,9 +32,10 @@ void commit_restore(save_pointer self, const restore_request& req,
   std::vector<core::incoming_turn> turns;
   turns.push_back(std::move(turn));
   auto base = st.head_state;
+  // A restore is the owner's act, not a device's: it names no device.
   auto branch = encode_branch(
     st, head, base ? &*base : nullptr, st.base_turn, std::move(turns), false,
-    sync_work{st.ctx->now, req.scope.deadline, nullptr});
+    sync_work{st.ctx->now, req.scope.deadline, nullptr}, {});
   if (!branch) {
     rp.deliver(std::move(branch.error()));
     return;

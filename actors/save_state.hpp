@@ -106,12 +106,13 @@ struct encoded_branch {
 /// first turn is stored whole (a branch that must not lean on turns before
 /// it). Bounded: the encoded bytes may not exceed twice the state limit,
 /// the states rebuilt are charged to `work`'s budget, and past its deadline
-/// the next turn is not started (deadline_exceeded).
+/// the next turn is not started (deadline_exceeded). Every turn records
+/// `device_id` as its maker (empty: the server made it, e.g. a merge).
 caf::expected<encoded_branch>
 encode_branch(const save_state& st, const core::chain_head& start,
               core::state_image* start_state, std::int64_t start_base,
               std::vector<core::incoming_turn> turns, bool first_snapshot,
-              const sync_work& work);
+              const sync_work& work, const std::string& device_id);
 
 using sync_up_promise = caf::typed_response_promise<sync_up_reply>;
 
@@ -135,11 +136,13 @@ caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req);
 caf::result<sync_down_reply> sync_down(save_pointer self,
                                        sync_down_request& req);
 
-/// Commits `turns` (consecutive after the head) and, once durable, adopts
-/// `new_state` as the head; calls `done` with the new head or the error.
-/// Past `not_after` nothing is sent to the writer, and the writer does not
-/// start a transaction for it either (deadline_exceeded).
+/// Commits `turns` (consecutive after the head) with the request's
+/// `audits` in the same transaction and, once durable, adopts `new_state`
+/// as the head; calls `done` with the new head or the error. Past
+/// `not_after` nothing is sent to the writer, and the writer does not start
+/// a transaction for it either (deadline_exceeded).
 void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
+                  std::vector<persistence::audit_entry> audits,
                   core::state_image new_state, std::string new_state_hash,
                   std::function<void(caf::expected<core::chain_head>)> done,
                   request_scope::clock_type::time_point not_after);

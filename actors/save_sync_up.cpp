@@ -14,7 +14,7 @@ caf::expected<encoded_branch>
 encode_branch(const save_state& st, const core::chain_head& start,
               core::state_image* start_state, std::int64_t start_base,
               std::vector<core::incoming_turn> turns, bool first_snapshot,
-              const sync_work& work) {
+              const sync_work& work, const std::string& device_id) {
   const auto& opts = st.ctx->options;
   core::turn_resolver resolver{start, start_state, opts.max_state_bytes,
                                work.rebuild()};
@@ -40,6 +40,7 @@ encode_branch(const save_state& st, const core::chain_head& start,
       wire.full_state ? nullptr : &wire.body, &resolver.state_hash());
     if (!encoded)
       return from_core_error(encoded.error());
+    encoded->device_id = device_id;
     total += encoded->blob.bytes.size();
     if (total > 2 * opts.max_state_bytes)
       return make_save_error(save_errc::payload_too_large,
@@ -63,15 +64,34 @@ namespace {
 
 using reply_promise = sync_up_promise;
 
-/// Appends `turns` (which follow the head) and answers fast_forward.
-void fast_forward(save_pointer self, std::vector<core::incoming_turn> turns,
+/// The audit record of a sync up that appends turns: written with them.
+persistence::audit_entry sync_up_audit(const sync_up_request& req,
+                                       const sync_up_reply& reply,
+                                       std::int64_t head_turn) {
+  persistence::audit_entry entry;
+  entry.save_id = req.save_id;
+  if (!req.device_id.empty())
+    entry.device_id = req.device_id;
+  entry.operation = "sync_up";
+  entry.details_json = nlohmann::json{{"status", reply.status},
+                                      {"turns", reply.accepted.size()},
+                                      {"head_turn", head_turn},
+                                      {"user_id_hash", req.user_id_hash}}
+                         .dump();
+  return entry;
+}
+
+/// Appends `turns` (which follow the head) of `req` and answers
+/// fast_forward; the sync up's audit record commits with the turns.
+void fast_forward(save_pointer self, const sync_up_request& req,
+                  std::vector<core::incoming_turn> turns,
                   std::vector<std::int64_t> accepted, reply_promise rp,
                   const sync_work& work) {
   auto& st = self->state;
   auto start = st.info.head;
   auto branch =
     encode_branch(st, start, st.head_state ? &*st.head_state : nullptr,
-                  st.base_turn, std::move(turns), false, work);
+                  st.base_turn, std::move(turns), false, work, req.device_id);
   if (!branch) {
     rp.deliver(std::move(branch.error()));
     return;
@@ -83,7 +103,11 @@ void fast_forward(save_pointer self, std::vector<core::incoming_turn> turns,
   for (const auto& t : branch->wire)
     reply.accepted.push_back(t.turn_id);
   reply.appended = std::move(branch->wire);
-  commit_turns(self, std::move(branch->stored), std::move(*branch->state),
+  reply.audited = true;
+  std::vector<persistence::audit_entry> audits{
+    sync_up_audit(req, reply, branch->head.turn_id)};
+  commit_turns(self, std::move(branch->stored), std::move(audits),
+               std::move(*branch->state),
                std::move(branch->state_hash),
                answer_with_head(rp, std::move(reply)), work.deadline);
 }
@@ -148,7 +172,7 @@ void settle_behind_head(save_pointer self, sync_up_request& req,
   // A replay that goes on past the head: append the rest.
   std::vector<core::incoming_turn> rest(
     keep.begin() + static_cast<std::ptrdiff_t>(matched.size()), keep.end());
-  fast_forward(self, std::move(rest), std::move(matched), rp, work);
+  fast_forward(self, req, std::move(rest), std::move(matched), rp, work);
 }
 
 caf::error check_turn_ids(const sync_up_request& req) {
@@ -198,7 +222,8 @@ caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req) {
   // exists, a returned value or error is not delivered).
   auto rp = self->make_response_promise<sync_up_reply>();
   if (at_head) {
-    fast_forward(self, std::move(req.turns), {}, rp, work);
+    // Only the turns move out: the rest of the request stays readable.
+    fast_forward(self, req, std::move(req.turns), {}, rp, work);
     return rp;
   }
   // Behind the head: read the stored chain from the base on, then the

@@ -32,8 +32,6 @@ using storage_actor = caf::typed_actor<
   // Commits what is queued now; answers once it is durable (also used to
   // drain a worker before shutdown).
   caf::replies_to<flush_atom>::with<bool>,
-  // The timed flush that writes audit records no turn commit took along.
-  caf::reacts_to<tick_atom>,
   // Rebuilds one stored turn (1..head), unless the scope's deadline passed.
   caf::replies_to<materialize_atom, std::string, std::int64_t,
                   request_scope>::with<materialized_turn>,

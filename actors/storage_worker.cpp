@@ -40,8 +40,6 @@ struct storage_state {
   std::vector<persistence::audit_entry> pending_audit;
   /// A flush message is queued in the mailbox.
   bool flush_queued = false;
-  /// A timed flush for audit records is on its way.
-  bool audit_flush_due = false;
 
   static inline const char* name = "storage_worker";
 
@@ -201,21 +199,6 @@ void schedule_flush(storage_pointer self) {
   caf::anon_send(caf::actor_cast<storage_actor>(self), flush_atom_v);
 }
 
-/// How long audit records wait for turns to share a commit with. Most sync
-/// up records arrive just after their turns' commit: written alone, each
-/// would cost a second commit (and fsync) per turn.
-constexpr auto audit_delay = std::chrono::milliseconds{20};
-
-// Audit records ride with the next turns' flush, or with a timed one.
-void schedule_audit_flush(storage_pointer self) {
-  auto& st = self->state;
-  if (st.flush_queued || st.audit_flush_due)
-    return;
-  st.audit_flush_due = true;
-  caf::delayed_anon_send(caf::actor_cast<storage_actor>(self), audit_delay,
-                         tick_atom_v);
-}
-
 caf::expected<std::vector<materialized_turn>>
 turn_hashes(storage_state& st, const std::string& save_id, std::int64_t from,
             std::int64_t to) {
@@ -281,10 +264,6 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       self->state.flush_queued = false;
       flush_commits(self->state);
       return true;
-    },
-    [=](tick_atom) {
-      self->state.audit_flush_due = false;
-      flush_commits(self->state);
     },
     [=](materialize_atom, const std::string& save_id, std::int64_t turn_id,
         const request_scope& scope) -> caf::result<materialized_turn> {
@@ -391,7 +370,9 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
     [=](audit_atom, std::vector<persistence::audit_entry>& entries) {
       if (self->state.open_error)
         return;
-      schedule_audit_flush(self);
+      // A sync up's own record travels with its turns; these (refusals,
+      // reads) share the next flush with whatever else is queued.
+      schedule_flush(self);
       auto& pending = self->state.pending_audit;
       pending.insert(pending.end(), std::make_move_iterator(entries.begin()),
                      std::make_move_iterator(entries.end()));

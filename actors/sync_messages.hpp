@@ -50,6 +50,8 @@ struct sync_up_reply {
   std::vector<std::int64_t> accepted;
   std::vector<sync_turn> appended; ///< the new turns, for pushes
   std::string conflict_json;       ///< the conflict report, or empty
+  /// The engine wrote the sync_up audit record with the turns.
+  bool audited = false;
 };
 
 /// A sync down query (contract §5).
@@ -85,7 +87,7 @@ typename Inspector::result_type inspect(Inspector& f, sync_turn& x) {
 template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_up_reply& x) {
   return f(caf::meta::type_name("sync_up_reply"), x.status, x.base, x.head,
-           x.accepted, x.appended, x.conflict_json);
+           x.accepted, x.appended, x.conflict_json, x.audited);
 }
 
 template<class Inspector>

@@ -167,6 +167,8 @@ copy_branch(persistence::save_store& saves, const engine_context& ctx,
   auto rows = saves.load_turns(save_id, fork_turn + 1, last_turn, true);
   if (!rows)
     return from_storage_error(rows.error());
+  if (!rows->empty())
+    copy.device_id = rows->back().device_id;
   core::chain_verifier verifier{fork, std::move(fork_state), *ctx.keys,
                                 ctx.options.max_state_bytes};
   // The previous turn of the copy: none for the first, which is stored whole.
@@ -186,6 +188,7 @@ copy_branch(persistence::save_store& saves, const engine_context& ctx,
       core::encode_turn(before, image, ctx.options.encode, *ctx.keys);
     if (!encoded)
       return from_core_error(encoded.error());
+    encoded->device_id = row.device_id;
     before = {nullptr, encoded->turn_id, encoded->base_turn,
               encoded->chain_hash};
     copy.turns.push_back(std::move(*encoded));

@@ -20,12 +20,13 @@ constexpr std::string_view codec_raw = "raw";
 // ciphertext cannot be moved to another blob's row unnoticed.
 result<stored_blob> seal_payload(std::string hash, std::string_view payload,
                                  const char* type, std::string_view codec,
-                                 std::uint64_t plain_size, key_ring& keys) {
+                                 std::uint64_t plain_size, key_ring& keys,
+                                 bool content_addressed = true) {
   auto sealed = keys.seal(payload, hash);
   if (!sealed)
     return sealed.error();
-  return stored_blob{std::move(hash), type, std::string{codec},
-                     std::move(*sealed), plain_size};
+  return stored_blob{std::move(hash),    type,       std::string{codec},
+                     std::move(*sealed), plain_size, content_addressed};
 }
 
 // Stored data was written under the limit in force then; a later, lower
@@ -116,7 +117,7 @@ result<std::string> open_blob(const stored_blob& blob, const key_ring& keys,
   } else {
     return error{errc::corrupt_data, "unknown blob codec '" + blob.codec + "'"};
   }
-  if (sha256_hex(plain) != blob.hash)
+  if (blob.content_addressed && sha256_hex(plain) != blob.hash)
     return error{errc::corrupt_data,
                  "blob " + blob.hash + " does not match its content hash"};
   return plain;
@@ -154,15 +155,17 @@ result<stored_turn> encode_turn(const previous_turn& previous,
       auto patch_frame = zstd_compress(patch_bytes, opts.zstd_level);
       auto delta = zstd_delta_compress(
         next.canonical, previous.state->canonical, opts.zstd_level);
+      // A diff is unique to its turn: sealed under the turn's state hash
+      // and checked by it on rebuild, not content-addressed.
       result<stored_blob> blob = error{errc::corrupt_data, "unset"};
       if (delta.size() < patch_frame.size()) {
         turn.kind = turn_kind::zstd_delta;
-        blob = seal_payload(sha256_hex(delta), delta, "diff", codec_raw,
-                            delta.size(), keys);
+        blob = seal_payload(turn.state_hash, delta, "diff", codec_raw,
+                            delta.size(), keys, false);
       } else {
         turn.kind = turn_kind::json_patch;
-        blob = seal_payload(sha256_hex(patch_bytes), patch_frame, "diff",
-                            codec_zstd, patch_bytes.size(), keys);
+        blob = seal_payload(turn.state_hash, patch_frame, "diff", codec_zstd,
+                            patch_bytes.size(), keys, false);
       }
       if (!blob)
         return blob.error();

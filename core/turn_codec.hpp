@@ -33,13 +33,22 @@ enum class turn_kind : std::uint8_t {
 const char* to_string(turn_kind kind) noexcept;
 std::optional<turn_kind> turn_kind_from_string(std::string_view text) noexcept;
 
-/// One blob as stored: content-addressed by the SHA-256 of its plaintext.
+/// The sealed bytes of a turn. A snapshot is content-addressed: `hash` is
+/// the SHA-256 of its plaintext (the state hash), checked on open, and one
+/// copy serves every turn and save with that state. A diff is unique to its
+/// turn and lives in the turn's own row: it is sealed with the turn's state
+/// hash as associated data (so it cannot be moved to another turn unnoticed)
+/// and checked by the state hash of the rebuilt state.
 struct stored_blob {
-  std::string hash;            ///< sha256_hex(plaintext)
+  std::string hash;            ///< the associated data of the seal
   std::string type;            ///< "snapshot", "diff" or "meta"
   std::string codec;           ///< "zstd" (compressed plaintext) or "raw"
   std::string bytes;           ///< the sealed envelope
   std::uint64_t plain_size{0}; ///< bytes of plaintext
+  /// `hash` is the SHA-256 of the plaintext, checked on open (snapshots, and
+  /// diffs written before diffs moved into their rows); false: `hash` is
+  /// the turn's state hash.
+  bool content_addressed{true};
 };
 
 /// One turn as stored.
@@ -51,6 +60,7 @@ struct stored_turn {
   std::string chain_hash;
   std::uint64_t state_bytes{0}; ///< canonical size of the state
   stored_blob blob;
+  std::string device_id; ///< the device that made the turn; empty: unknown
 };
 
 /// Knobs of `encode_turn`.

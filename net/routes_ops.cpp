@@ -165,7 +165,7 @@ nlohmann::json stats_json(const api_context& ctx, const std::string& scope,
     {"ratios",
      {{"stored_to_logical", ratio(t.stored_bytes, t.logical_bytes)},
       {"dedup", ratio(t.blobs, t.blob_refs)},
-      {"compression", ratio(t.stored_bytes, t.blob_plain_bytes)}}},
+      {"compression", ratio(t.blob_stored_bytes, t.blob_plain_bytes)}}},
     {"conflicts", conflicts_json(c)}};
   // The sync counters and latencies are the whole process's: they describe
   // every user's traffic, so only an operator's (scope "all") answer has

@@ -388,10 +388,12 @@ void run_sync_up(api_context& ctx, const caller& who,
       if (!who.device_id.empty() && !res->accepted.empty())
         ctx.bridge->tell_devices(actors::seen_atom_v, who.device_id,
                                  res->accepted.back());
-      audit_request(ctx, save_id, who, "sync_up",
-                    {{"status", res->status},
-                     {"turns", res->accepted.size()},
-                     {"head_turn", res->head.turn_id}});
+      // A sync up that appended turns was recorded with them.
+      if (!res->audited)
+        audit_request(ctx, save_id, who, "sync_up",
+                      {{"status", res->status},
+                       {"turns", res->accepted.size()},
+                       {"head_turn", res->head.turn_id}});
       api_outcome out;
       out.body = {{"status", res->status},
                   {"head", head_json(res->head)},

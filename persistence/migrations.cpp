@@ -292,6 +292,50 @@ const std::vector<migration>& all_migrations() {
        "ALTER TABLE awf_key_usage ADD COLUMN reserved BIGINT NOT NULL "
        "DEFAULT 0",
      }},
+    // A turn's diff is unique to it: stored in the turn's row instead of as
+    // a content-addressed blob with a reference (three B-tree inserts per
+    // turn fewer). Snapshots stay content-addressed and shared. Existing
+    // diffs move into their rows, sealed bytes unchanged; blobs no row
+    // uses any more go, with their references. Each turn also records the
+    // device that made it.
+    {6,
+     "diffs in their turn rows",
+     {
+       "ALTER TABLE awf_save_diffs ADD COLUMN body BLOB",
+       "ALTER TABLE awf_save_diffs ADD COLUMN device_id TEXT",
+       "ALTER TABLE awf_archive_turns ADD COLUMN body BLOB",
+       "ALTER TABLE awf_archive_turns ADD COLUMN device_id TEXT",
+       "UPDATE awf_save_diffs SET body = (SELECT b.bytes FROM awf_save_blobs "
+       "b WHERE b.blob_hash = awf_save_diffs.diff_hash) WHERE kind <> "
+       "'snapshot'",
+       "UPDATE awf_archive_turns SET body = (SELECT b.bytes FROM "
+       "awf_save_blobs b WHERE b.blob_hash = awf_archive_turns.diff_hash) "
+       "WHERE kind <> 'snapshot'",
+       "DELETE FROM awf_save_blobs WHERE blob_type = 'diff' AND blob_hash "
+       "NOT IN (SELECT diff_hash FROM awf_save_diffs WHERE body IS NULL) AND "
+       "blob_hash NOT IN (SELECT diff_hash FROM awf_archive_turns WHERE body "
+       "IS NULL)",
+       "DELETE FROM awf_blob_refs WHERE blob_hash NOT IN (SELECT blob_hash "
+       "FROM awf_save_blobs)",
+     },
+     {
+       "ALTER TABLE awf_save_diffs ADD COLUMN body BYTEA",
+       "ALTER TABLE awf_save_diffs ADD COLUMN device_id TEXT",
+       "ALTER TABLE awf_archive_turns ADD COLUMN body BYTEA",
+       "ALTER TABLE awf_archive_turns ADD COLUMN device_id TEXT",
+       "UPDATE awf_save_diffs SET body = (SELECT b.bytes FROM awf_save_blobs "
+       "b WHERE b.blob_hash = awf_save_diffs.diff_hash) WHERE kind <> "
+       "'snapshot'",
+       "UPDATE awf_archive_turns SET body = (SELECT b.bytes FROM "
+       "awf_save_blobs b WHERE b.blob_hash = awf_archive_turns.diff_hash) "
+       "WHERE kind <> 'snapshot'",
+       "DELETE FROM awf_save_blobs WHERE blob_type = 'diff' AND blob_hash "
+       "NOT IN (SELECT diff_hash FROM awf_save_diffs WHERE body IS NULL) AND "
+       "blob_hash NOT IN (SELECT diff_hash FROM awf_archive_turns WHERE body "
+       "IS NULL)",
+       "DELETE FROM awf_blob_refs WHERE blob_hash NOT IN (SELECT blob_hash "
+       "FROM awf_save_blobs)",
+     }},
   };
   return list;
 }

@@ -9,10 +9,19 @@ namespace {
 /// The SQL of every total, for the whole store or one user's part of it.
 /// With a user, each query binds it once per placeholder.
 struct total_queries {
-  std::string saves, turns, devices, archives, blobs, blob_refs,
+  std::string saves, turns, devices, archives, blobs, diff_bytes, blob_refs,
     integrity_failed, turns_by_kind, audit_by_operation;
 
   explicit total_queries(bool per_user) {
+    // Diffs live in their turn rows, on the head chain and in archives.
+    auto diffs_of = [](const std::string& where_save, const char* archive_of) {
+      return "SELECT CAST(COALESCE(SUM(LENGTH(body)), 0) AS BIGINT) AS n FROM "
+             "awf_save_diffs" +
+             where_save +
+             " UNION ALL SELECT CAST(COALESCE(SUM(LENGTH(t.body)), 0) AS "
+             "BIGINT) AS n FROM awf_archive_turns t" +
+             archive_of;
+    };
     const std::string user_saves =
       "SELECT save_id FROM awf_saves WHERE user_id_hash = :u";
     auto sum = [](const std::string& column) {
@@ -27,6 +36,8 @@ struct total_queries {
       archives = "SELECT COUNT(*) FROM awf_save_archives";
       blobs = "SELECT COUNT(*), " + sum("size") + ", " + sum("stored_size") +
               " FROM awf_save_blobs";
+      diff_bytes = "SELECT CAST(SUM(n) AS BIGINT) FROM (" + diffs_of("", "") +
+                   ") AS parts";
       blob_refs = "SELECT COUNT(*) FROM awf_blob_refs";
       turns_by_kind = "SELECT kind, COUNT(*) FROM awf_save_diffs GROUP BY kind";
       audit_by_operation =
@@ -46,6 +57,13 @@ struct total_queries {
             " FROM awf_save_blobs WHERE blob_hash IN (SELECT blob_hash FROM "
             "awf_blob_refs WHERE save_id IN (" +
             user_saves + "))";
+    diff_bytes =
+      "SELECT CAST(SUM(n) AS BIGINT) FROM (" +
+      diffs_of(" WHERE save_id IN (" + user_saves + ")",
+               " JOIN awf_save_archives a ON a.archive_id = t.archive_id "
+               "WHERE a.save_id IN (SELECT save_id FROM awf_saves WHERE "
+               "user_id_hash = :u2)") +
+      ") AS parts";
     blob_refs = "SELECT COUNT(*) FROM awf_blob_refs WHERE save_id IN (" +
                 user_saves + ")";
     turns_by_kind = "SELECT kind, COUNT(*) FROM awf_save_diffs WHERE save_id "
@@ -75,11 +93,11 @@ stored<store_totals> compute_store_totals(database& db,
     std::string user = user_id_hash;
     // Runs a query returning one row of up to three numbers.
     auto numbers = [&](const std::string& sql, long long& a, long long* b,
-                       long long* c) {
+                       long long* c, int user_params = 1) {
       soci::statement st(s);
       st.alloc();
       st.prepare(sql);
-      if (per_user)
+      for (int i = 0; per_user && i < user_params; ++i)
         st.exchange(soci::use(user));
       st.exchange(soci::into(a));
       if (b)
@@ -106,12 +124,14 @@ stored<store_totals> compute_store_totals(database& db,
         into[key] = n;
     };
     long long saves = 0, turns = 0, logical = 0, devices = 0, archives = 0,
-              blobs = 0, plain = 0, stored = 0, refs = 0, failed = 0;
+              blobs = 0, plain = 0, stored = 0, diffs = 0, refs = 0,
+              failed = 0;
     numbers(q.saves, saves, nullptr, nullptr);
     numbers(q.turns, turns, &logical, nullptr);
     numbers(q.devices, devices, nullptr, nullptr);
     numbers(q.archives, archives, nullptr, nullptr);
     numbers(q.blobs, blobs, &plain, &stored);
+    numbers(q.diff_bytes, diffs, nullptr, nullptr, 2);
     numbers(q.blob_refs, refs, nullptr, nullptr);
     numbers(q.integrity_failed, failed, nullptr, nullptr);
     groups(q.turns_by_kind, 1, out.turns_by_kind);
@@ -123,7 +143,8 @@ stored<store_totals> compute_store_totals(database& db,
     out.archives = archives;
     out.blobs = blobs;
     out.blob_plain_bytes = plain;
-    out.stored_bytes = stored;
+    out.blob_stored_bytes = stored;
+    out.stored_bytes = stored + diffs;
     out.blob_refs = refs;
     out.integrity_failed_saves = failed;
     return out;

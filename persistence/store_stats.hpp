@@ -17,8 +17,11 @@ struct store_totals {
   std::int64_t blobs = 0;
   std::int64_t blob_refs = 0;
   std::int64_t logical_bytes = 0;    ///< sum of canonical state sizes of turns
-  std::int64_t blob_plain_bytes = 0; ///< sum of blob plaintext sizes
-  std::int64_t stored_bytes = 0;     ///< sum of sealed blob sizes
+  std::int64_t blob_plain_bytes = 0;  ///< sum of snapshot plaintext sizes
+  std::int64_t blob_stored_bytes = 0; ///< sum of sealed snapshot sizes
+  /// Sealed bytes of every turn: snapshot blobs (each once) and the diffs
+  /// in turn rows, head chains and archives.
+  std::int64_t stored_bytes = 0;
   std::int64_t integrity_failed_saves = 0;
   std::map<std::string, std::int64_t> turns_by_kind; ///< snapshot, json_patch..
   std::map<std::string, std::int64_t> audit_by_operation;

@@ -82,6 +82,8 @@ struct turn_writer::statements {
       return false;
     for (const auto& t : c.turns)
       turn_rows.insert(c.save_id, c.save_id, t, uses);
+    for (const auto& entry : c.audits)
+      audits.insert(entry);
     return true;
   }
 };

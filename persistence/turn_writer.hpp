@@ -20,6 +20,9 @@ struct turn_commit {
   std::string save_id;
   core::chain_head expected_head;
   std::vector<core::stored_turn> turns;
+  /// Audit records of the request that made the turns: written in the same
+  /// transaction, and only if the turns land.
+  std::vector<audit_entry> audits;
   /// The storage worker does not start writing it after this instant: the
   /// request that asked for it was given up (the writer ignores it).
   std::chrono::steady_clock::time_point not_after =
@@ -32,10 +35,11 @@ public:
   ~turn_writer();
 
   /// Commits `batch` and `audits` in one transaction: per entry, one head
-  /// update (to the last turn, conditional on the expected head) and for
-  /// every turn the blob (deduplicated), its reference and the turn row;
-  /// then the key usage counters and the audit records (a save id naming
-  /// no save is kept in the details, as audit_log::append_many does).
+  /// update (to the last turn, conditional on the expected head), the turn
+  /// rows (a snapshot's blob deduplicated, with its reference) and the
+  /// entry's own audit records; then the key usage counters and `audits`
+  /// (a save id naming no save is kept in the details, as
+  /// audit_log::append_many does).
   /// An entry whose save head moved is skipped with head_moved and stores
   /// nothing; an entry whose turns are missing or not consecutive fails
   /// alone; the others commit. If the database fails, every entry is

@@ -2,19 +2,30 @@
 
 namespace awf::persistence::detail {
 
+namespace {
+
+/// How a diff stored in its row was compressed: the rule encode_turn keeps.
+const char* inline_codec(core::turn_kind kind) {
+  return kind == core::turn_kind::zstd_delta ? "raw" : "zstd";
+}
+
+} // namespace
+
 stored<std::vector<core::stored_turn>>
 load_turn_rows(database& db, const turn_table& table,
                const std::string& owner_id, std::int64_t from, std::int64_t to,
                bool with_blobs) {
   auto& s = session_of(db);
   const std::string turn_col = std::string{"d."} + table.turn_column;
+  // A diff lives in its row (`body`); a snapshot in the shared blob table.
   std::string sql = "SELECT " + turn_col +
-                    ", d.kind, d.base_turn, d.state_hash, "
-                    "d.chain_hash, d.state_bytes, d.diff_hash";
+                    ", d.kind, d.base_turn, d.state_hash, d.chain_hash, "
+                    "d.state_bytes, d.diff_hash, COALESCE(d.device_id, '')";
   if (with_blobs)
-    sql += ", b.blob_type, b.codec, b.size, " + bytes_out(db, "b.bytes") +
-           " FROM " + table.name +
-           " d JOIN awf_save_blobs b ON b.blob_hash = d.diff_hash";
+    sql += ", COALESCE(b.codec, ''), COALESCE(b.size, 0), " +
+           bytes_out(db, "COALESCE(d.body, b.bytes)") + " FROM " + table.name +
+           " d LEFT JOIN awf_save_blobs b ON d.body IS NULL AND b.blob_hash "
+           "= d.diff_hash";
   else
     sql += std::string{" FROM "} + table.name + " d";
   sql += std::string{" WHERE d."} + table.owner_column + " = :id AND " +
@@ -22,9 +33,10 @@ load_turn_rows(database& db, const turn_table& table,
   long long a = from;
   long long b = to;
   long long turn_id = 0, base_turn = 0, state_bytes = 0, plain_size = 0;
-  std::string kind;
+  std::string kind, diff_hash, codec;
   core::stored_turn row;
   std::string bytes;
+  soci::indicator bytes_ind = soci::i_ok;
   soci::statement st(s);
   st.alloc();
   st.prepare(sql);
@@ -37,12 +49,12 @@ load_turn_rows(database& db, const turn_table& table,
   st.exchange(soci::into(row.state_hash));
   st.exchange(soci::into(row.chain_hash));
   st.exchange(soci::into(state_bytes));
-  st.exchange(soci::into(row.blob.hash));
+  st.exchange(soci::into(diff_hash));
+  st.exchange(soci::into(row.device_id));
   if (with_blobs) {
-    st.exchange(soci::into(row.blob.type));
-    st.exchange(soci::into(row.blob.codec));
+    st.exchange(soci::into(codec));
     st.exchange(soci::into(plain_size));
-    st.exchange(soci::into(bytes));
+    st.exchange(soci::into(bytes, bytes_ind));
   }
   st.define_and_bind();
   st.execute(false);
@@ -57,9 +69,21 @@ load_turn_rows(database& db, const turn_table& table,
     row.kind = *parsed_kind;
     row.base_turn = base_turn;
     row.state_bytes = static_cast<std::uint64_t>(state_bytes);
+    bool snapshot = row.kind == core::turn_kind::snapshot;
+    // A diff written in its row is sealed under the turn's state hash and
+    // has no content hash of its own (an empty diff_hash).
+    row.blob.content_addressed = !diff_hash.empty();
+    row.blob.hash = diff_hash.empty() ? row.state_hash : diff_hash;
     if (with_blobs) {
-      row.blob.plain_size = static_cast<std::uint64_t>(plain_size);
-      row.blob.bytes = bytes_from_column(db, bytes);
+      row.blob.type = snapshot ? "snapshot" : "diff";
+      row.blob.codec = snapshot ? codec : inline_codec(row.kind);
+      row.blob.plain_size =
+        snapshot ? static_cast<std::uint64_t>(plain_size) : 0;
+      // A snapshot whose blob is missing reads as empty: it fails its
+      // authentication, an integrity failure like any damaged turn.
+      row.blob.bytes = bytes_ind == soci::i_null
+                         ? std::string{}
+                         : bytes_from_column(db, std::move(bytes));
     }
     out.push_back(row);
   }
@@ -72,7 +96,7 @@ namespace awf::persistence::detail {
 
 turn_row_writes::turn_row_writes(database& db, const turn_table& table,
                                  blob_writes& blobs)
-  : blobs_(blobs), insert_(session_of(db)) {
+  : db_(db), blobs_(blobs), insert_(session_of(db)) {
   std::string columns = table.owner_column;
   std::string values = ":o";
   if (table.has_from_turn) {
@@ -81,8 +105,8 @@ turn_row_writes::turn_row_writes(database& db, const turn_table& table,
   }
   columns += std::string{", "} + table.turn_column +
              ", diff_hash, chain_hash, state_hash, kind, base_turn, "
-             "state_bytes";
-  values += ", :t, :d, :c, :h, :k, :b, :sb";
+             "state_bytes, body, device_id";
+  values += ", :t, :d, :c, :h, :k, :b, :sb, " + bytes_in(db, ":body") + ", :dv";
   insert_.alloc();
   insert_.prepare(std::string{"INSERT INTO "} + table.name + " (" + columns +
                   ") VALUES (" + values + ")");
@@ -96,6 +120,8 @@ turn_row_writes::turn_row_writes(database& db, const turn_table& table,
   insert_.exchange(soci::use(kind_));
   insert_.exchange(soci::use(base_turn_));
   insert_.exchange(soci::use(state_bytes_));
+  insert_.exchange(soci::use(body_, body_ind_));
+  insert_.exchange(soci::use(device_id_, device_ind_));
   insert_.define_and_bind();
 }
 
@@ -103,16 +129,27 @@ void turn_row_writes::insert(const std::string& owner_id,
                              const std::string& save_id,
                              const core::stored_turn& turn,
                              key_use_counts& uses) {
-  blobs_.store(save_id, turn.blob);
+  // A snapshot is shared by content; a diff is the turn's own.
+  bool snapshot = turn.kind == core::turn_kind::snapshot;
+  if (snapshot) {
+    blobs_.store(save_id, turn.blob);
+    body_.clear();
+    body_ind_ = soci::i_null;
+  } else {
+    body_ = bytes_to_parameter(db_, turn.blob.bytes);
+    body_ind_ = soci::i_ok;
+  }
   owner_id_ = owner_id;
   turn_id_ = turn.turn_id;
   from_turn_ = turn.turn_id - 1;
-  diff_hash_ = turn.blob.hash;
+  diff_hash_ = turn.blob.content_addressed ? turn.blob.hash : std::string{};
   chain_hash_ = turn.chain_hash;
   state_hash_ = turn.state_hash;
   kind_ = core::to_string(turn.kind);
   base_turn_ = turn.base_turn;
   state_bytes_ = static_cast<long long>(turn.state_bytes);
+  device_id_ = turn.device_id;
+  device_ind_ = turn.device_id.empty() ? soci::i_null : soci::i_ok;
   insert_.execute(true);
   blob_writes::note_key_use(uses, turn.blob);
 }

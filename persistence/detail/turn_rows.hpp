@@ -42,14 +42,18 @@ public:
   /// Prepares the insert into `table`; blobs go through `blobs`.
   turn_row_writes(database& db, const turn_table& table, blob_writes& blobs);
 
-  /// Stores the blob of `turn` (deduplicated, referenced from `save_id`),
-  /// then the turn row of `owner_id`, and notes the key use in `uses`.
+  /// Stores the turn row of `owner_id` with its diff in the row, or for a
+  /// snapshot its blob (deduplicated, referenced from `save_id`), and notes
+  /// the key use in `uses`.
   void insert(const std::string& owner_id, const std::string& save_id,
               const core::stored_turn& turn, key_use_counts& uses);
 
 private:
+  database& db_;
   blob_writes& blobs_;
-  std::string owner_id_, diff_hash_, chain_hash_, state_hash_, kind_;
+  std::string owner_id_, diff_hash_, chain_hash_, state_hash_, kind_, body_,
+    device_id_;
+  soci::indicator body_ind_ = soci::i_null, device_ind_ = soci::i_null;
   long long turn_id_ = 0, from_turn_ = 0, base_turn_ = 0, state_bytes_ = 0;
   soci::statement insert_;
 };

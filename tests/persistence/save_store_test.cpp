@@ -61,7 +61,9 @@ void check_same_turn(const core::stored_turn& got,
   if (with_blob) {
     CAF_CHECK_EQUAL(got.blob.type, want.blob.type);
     CAF_CHECK_EQUAL(got.blob.codec, want.blob.codec);
-    CAF_CHECK_EQUAL(got.blob.plain_size, want.blob.plain_size);
+    // Only a snapshot's blob records its plaintext size.
+    if (want.kind == core::turn_kind::snapshot)
+      CAF_CHECK_EQUAL(got.blob.plain_size, want.blob.plain_size);
     CAF_CHECK_EQUAL(got.blob.bytes.size(), want.blob.bytes.size());
     CAF_CHECK(got.blob.bytes == want.blob.bytes);
   } else {
@@ -380,7 +382,8 @@ CAF_TEST(a commit against a stale head stores nothing) {
   // The same turn against the real head commits.
   CAF_CHECK_EQUAL(code_of(commit(made.save_id, head1, turn2)), "ok");
   CAF_CHECK_EQUAL(rows.turns_of_save(made.save_id), 2);
-  CAF_CHECK_EQUAL(rows.blobs_named(turn2.blob.hash), 1);
+  CAF_CHECK_EQUAL(rows.blobs_named(turn2.blob.hash),
+                  row_counts::blobs_expected(turn2));
 }
 
 CAF_TEST(a stale entry in a batch does not stop the others) {

@@ -176,6 +176,12 @@ struct row_counts {
                     blob_hash);
   }
 
+  /// Blobs a stored turn has in the blob table: one for a snapshot (shared
+  /// by content), none for a diff (kept in its turn row).
+  static long long blobs_expected(const core::stored_turn& turn) {
+    return turn.kind == core::turn_kind::snapshot ? 1 : 0;
+  }
+
   long long refs_of_blob(const std::string& blob_hash) {
     return db.count("SELECT COUNT(*) FROM awf_blob_refs WHERE blob_hash = :p",
                     blob_hash);

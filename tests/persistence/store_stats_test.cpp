@@ -36,6 +36,7 @@ std::string state_json(int i, const std::string& who) {
 struct expected_totals {
   std::set<std::string> saves;
   std::int64_t turns = 0, devices = 0, archives = 0, logical = 0, failed = 0;
+  std::int64_t diff_bytes = 0; ///< sealed diffs, kept in their turn rows
   std::map<std::string, std::pair<std::int64_t, std::int64_t>> blobs;
   std::set<std::pair<std::string, std::string>> refs;
   std::map<std::string, std::int64_t> kinds, audits;
@@ -46,11 +47,19 @@ struct expected_totals {
     refs.emplace(save_id, b.hash);
   }
 
+  /// A snapshot is a shared blob; a diff lives in its row.
+  void sealed(const std::string& save_id, const core::stored_turn& t) {
+    if (t.kind == core::turn_kind::snapshot)
+      blob(save_id, t.blob);
+    else
+      diff_bytes += static_cast<std::int64_t>(t.blob.bytes.size());
+  }
+
   void turn(const std::string& save_id, const core::stored_turn& t) {
     ++turns;
     logical += static_cast<std::int64_t>(t.state_bytes);
     ++kinds[core::to_string(t.kind)];
-    blob(save_id, t.blob);
+    sealed(save_id, t);
   }
 };
 
@@ -135,7 +144,8 @@ struct fixture : database_fixture {
     CAF_CHECK_EQUAL(got.blob_refs, static_cast<std::int64_t>(want.refs.size()));
     CAF_CHECK_EQUAL(got.logical_bytes, want.logical);
     CAF_CHECK_EQUAL(got.blob_plain_bytes, plain);
-    CAF_CHECK_EQUAL(got.stored_bytes, sealed);
+    CAF_CHECK_EQUAL(got.blob_stored_bytes, sealed);
+    CAF_CHECK_EQUAL(got.stored_bytes, sealed + want.diff_bytes);
     CAF_CHECK_EQUAL(got.integrity_failed_saves, want.failed);
     CAF_CHECK(got.turns_by_kind == want.kinds);
     CAF_CHECK(got.audit_by_operation == want.audits);
@@ -183,7 +193,7 @@ CAF_TEST(totals count what was stored for everyone and per user) {
   for (auto* e : {&expect["user-a"], &expect[""]}) {
     ++e->archives;
     for (const auto& t : archived)
-      e->blob(a1, t.blob);
+      e->sealed(a1, t);
   }
   CAF_REQUIRE(saves.set_integrity(a2, false));
   ++expect["user-a"].failed;
@@ -210,8 +220,9 @@ CAF_TEST(totals count what was stored for everyone and per user) {
   CAF_CHECK_EQUAL(all.turns, 6);
   CAF_CHECK_EQUAL(all.devices, 3);
   CAF_CHECK_EQUAL(all.archives, 1);
-  CAF_CHECK_EQUAL(all.blobs, 7); // 3 + 1 + 2 archived + 2 - 1 shared
-  CAF_CHECK_EQUAL(all.blob_refs, 8);
+  // Snapshots only: 2 of a1 + 1 of a2 + 1 archived + 1 of b1 - 1 shared.
+  CAF_CHECK_EQUAL(all.blobs, 4);
+  CAF_CHECK_EQUAL(all.blob_refs, 5);
   CAF_CHECK_EQUAL(all.integrity_failed_saves, 1);
   CAF_CHECK_EQUAL(all.turns_by_kind["snapshot"], 4);
   CAF_CHECK_EQUAL(all.audit_by_operation["sync_up"], 3);
@@ -221,12 +232,12 @@ CAF_TEST(totals count what was stored for everyone and per user) {
   CAF_CHECK_EQUAL(a.turns, 4);
   CAF_CHECK_EQUAL(a.devices, 2);
   CAF_CHECK_EQUAL(a.archives, 1);
-  CAF_CHECK_EQUAL(a.blobs, 6);
+  CAF_CHECK_EQUAL(a.blobs, 4);
   CAF_CHECK_EQUAL(a.audit_by_operation.count("server_start"), 0u);
   auto b = totals("user-b");
   CAF_CHECK_EQUAL(b.saves, 1);
   CAF_CHECK_EQUAL(b.turns, 2);
-  CAF_CHECK_EQUAL(b.blobs, 2);
+  CAF_CHECK_EQUAL(b.blobs, 1);
   CAF_CHECK_EQUAL(b.archives, 0);
   CAF_CHECK_EQUAL(b.integrity_failed_saves, 0);
   CAF_CHECK_GREATER(all.logical_bytes, a.logical_bytes);
@@ -243,7 +254,7 @@ CAF_TEST(totals follow deletions) {
   turn_builder b{keys, "session-1"};
   commit("user-a", a1, b, "a", 1, 2);
   CAF_CHECK_EQUAL(totals().turns, 2);
-  CAF_CHECK_EQUAL(totals("user-a").blob_refs, 2);
+  CAF_CHECK_EQUAL(totals("user-a").blob_refs, 1); // the snapshot of turn 1
   sql() << "DELETE FROM awf_saves WHERE save_id = :id", soci::use(a1);
   auto after = totals("user-a");
   CAF_CHECK_EQUAL(after.saves, 0);
@@ -252,8 +263,9 @@ CAF_TEST(totals follow deletions) {
   // Unreferenced blobs stay in the store until a purge, but no user owns
   // them any more.
   CAF_CHECK_EQUAL(after.blobs, 0);
-  CAF_CHECK_EQUAL(totals().blobs, 2);
+  CAF_CHECK_EQUAL(totals().blobs, 1);
   CAF_CHECK_EQUAL(totals().turns, 0);
+  CAF_CHECK_EQUAL(totals().stored_bytes, totals().blob_stored_bytes);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -111,8 +111,9 @@ CAF_TEST(an entry of several turns commits them all and moves the head once) {
   CAF_CHECK_EQUAL(head.turn_id, 5);
   CAF_CHECK_EQUAL(head.chain_hash, c.turns[4].chain_hash);
   CAF_CHECK_EQUAL(rows.turns_of_save(save_id), 5);
-  CAF_CHECK_EQUAL(rows.refs_of_save(save_id), 5);
-  // Snapshots at turns 1 and 4: the head points at the later one.
+  // Snapshots at turns 1 and 4 are blobs; the diffs are in their rows.
+  CAF_CHECK_EQUAL(rows.refs_of_save(save_id), 2);
+  // The head points at the later snapshot.
   CAF_CHECK_EQUAL(std::string{core::to_string(c.turns[3].kind)}, "snapshot");
   CAF_CHECK_EQUAL(base_snapshot_hash(save_id), c.turns[3].blob.hash);
   CAF_CHECK_EQUAL(key_usage_of(store, "k1"), 5u);
@@ -148,8 +149,12 @@ CAF_TEST(a bad turn in the middle stores nothing of its entry) {
   turn_builder bc{keys, "session-1"};
   std::vector<turn_commit> batch{
     entry(a, ba, "A", 1, 2), entry(m, bm, "M", 1, 3), entry(c, bc, "C", 1, 3)};
-  // The database refuses the middle turn's blob (an unknown blob type).
-  batch[1].turns[1].blob.type = "bogus";
+  // The database refuses the middle turn's blob (a snapshot of an unknown
+  // blob type).
+  auto& refused = batch[1].turns[1];
+  refused.kind = core::turn_kind::snapshot;
+  refused.base_turn = refused.turn_id;
+  refused.blob.type = "bogus";
   auto outcomes = writer.commit(batch);
   CAF_REQUIRE_EQUAL(outcomes.size(), 3u);
   CAF_CHECK_EQUAL(code_of(outcomes[0]), "ok");
