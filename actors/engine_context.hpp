@@ -39,8 +39,9 @@ struct engine_options {
 struct engine_context {
   std::shared_ptr<core::key_ring> keys;
   engine_options options;
-  /// The clock request deadlines are checked against (request_scope.hpp);
-  /// tests inject one to pass a deadline at a chosen step of the work.
+  /// The engine's clock: request deadlines (request_scope.hpp) and idle
+  /// saves are checked against it; tests inject one to pass a deadline at a
+  /// chosen step of the work or to make saves idle without waiting.
   std::function<std::chrono::steady_clock::time_point()> now = [] {
     return std::chrono::steady_clock::now();
   };

@@ -97,7 +97,7 @@ void with_save_actor(registry_pointer self, const std::string& save_id,
   auto it = st.saves.find(save_id);
   if (it == st.saves.end()) {
     auto& entry = spawn_entry(self, save_id);
-    entry.last_use = clock_type::now();
+    entry.last_use = st.ctx->now();
     deliver(entry.actor);
     evict_over_capacity(self);
     return;
@@ -107,7 +107,7 @@ void with_save_actor(registry_pointer self, const std::string& save_id,
     entry.waiting.push_back(std::move(deliver));
     return;
   }
-  entry.last_use = clock_type::now();
+  entry.last_use = st.ctx->now();
   st.lru.splice(st.lru.begin(), st.lru, entry.lru_position);
   deliver(entry.actor);
 }
@@ -214,7 +214,7 @@ void on_save_actor_down(registry_pointer self, const caf::down_msg& msg) {
   if (waiting.empty())
     return;
   auto& next = spawn_entry(self, save_id);
-  next.last_use = clock_type::now();
+  next.last_use = st.ctx->now();
   for (auto& deliver : waiting)
     deliver(next.actor);
   evict_over_capacity(self);
@@ -222,7 +222,8 @@ void on_save_actor_down(registry_pointer self, const caf::down_msg& msg) {
 
 void passivate_idle(registry_pointer self) {
   auto& st = self->state;
-  auto cutoff = clock_type::now() - st.ctx->options.save_idle;
+  // The engine's clock: tests move it instead of waiting.
+  auto cutoff = st.ctx->now() - st.ctx->options.save_idle;
   while (!st.lru.empty() && st.saves.at(st.lru.back()).last_use < cutoff)
     passivate(self, st.lru.back());
 }

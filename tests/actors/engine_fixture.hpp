@@ -57,7 +57,7 @@ struct engine_fixture {
   std::string key_bytes = core::key_ring::random_key();
   std::shared_ptr<core::key_ring> keys = test_keys("k1", key_bytes);
   std::unique_ptr<actors::save_service> service;
-  /// When set, the clock the engine checks request deadlines against.
+  /// When set, the engine's clock (request deadlines, idle saves).
   std::function<std::chrono::steady_clock::time_point()> clock;
 
   engine_fixture() { start(test_options(db.url())); }

@@ -2,6 +2,8 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <set>
+
 #include <soci/soci.h>
 
 #include "core/canonical_json.hpp"
@@ -14,7 +16,11 @@ using actors::save_errc;
 
 namespace {
 
+/// Where the sealed bytes of a turn live: a snapshot blob (`hash`, shared
+/// from its first turn on) or a diff in the row of `first_turn` (`hash`
+/// empty).
 struct blob_use {
+  std::string save_id;
   std::string hash;
   std::int64_t first_turn;
 };
@@ -31,37 +37,54 @@ struct fixture : test::engine_fixture {
 
   soci::session& sql() { return persistence::detail::session_of(*raw); }
 
-  /// Every blob of a save with the first turn that uses it.
+  /// The sealed bytes of every turn of a save, first use first: a snapshot
+  /// blob once (its first turn), each diff in its turn's row.
   std::vector<blob_use> blobs_of(const std::string& save_id) {
     std::vector<blob_use> out;
-    std::string hash;
+    std::set<std::string> snapshots;
+    std::string kind, hash;
     long long turn = 0;
     soci::statement st =
-      (sql().prepare << "SELECT diff_hash, MIN(to_turn) "
-                        "FROM awf_save_diffs WHERE "
-                        "save_id = :s GROUP BY diff_hash "
-                        "ORDER BY MIN(to_turn)",
-       soci::use(save_id), soci::into(hash), soci::into(turn));
+      (sql().prepare << "SELECT to_turn, kind, diff_hash FROM awf_save_diffs "
+                        "WHERE save_id = :s ORDER BY to_turn",
+       soci::use(save_id), soci::into(turn), soci::into(kind),
+       soci::into(hash));
     st.execute(false);
-    while (st.fetch())
-      out.push_back({hash, turn});
+    while (st.fetch()) {
+      bool snapshot = kind == "snapshot";
+      if (snapshot && !snapshots.insert(hash).second)
+        continue;
+      out.push_back({save_id, snapshot ? hash : std::string{}, turn});
+    }
     return out;
   }
 
-  std::string read_blob(const std::string& hash) {
+  std::string read_blob(const blob_use& use) {
     std::string bytes;
-    sql() << "SELECT " + persistence::detail::bytes_out(*raw, "bytes") +
-               " FROM awf_save_blobs WHERE blob_hash = :h",
-      soci::use(hash), soci::into(bytes);
+    long long turn = use.first_turn;
+    if (use.hash.empty())
+      sql() << "SELECT " + persistence::detail::bytes_out(*raw, "body") +
+                 " FROM awf_save_diffs WHERE save_id = :s AND to_turn = :t",
+        soci::use(use.save_id), soci::use(turn), soci::into(bytes);
+    else
+      sql() << "SELECT " + persistence::detail::bytes_out(*raw, "bytes") +
+                 " FROM awf_save_blobs WHERE blob_hash = :h",
+        soci::use(use.hash), soci::into(bytes);
     return persistence::detail::bytes_from_column(*raw, bytes);
   }
 
-  void write_blob(const std::string& hash, const std::string& bytes) {
+  void write_blob(const blob_use& use, const std::string& bytes) {
     auto param = persistence::detail::bytes_to_parameter(*raw, bytes);
-    sql() << "UPDATE awf_save_blobs SET bytes = " +
-               persistence::detail::bytes_in(*raw, ":b") +
-               " WHERE blob_hash = :h",
-      soci::use(param), soci::use(hash);
+    long long turn = use.first_turn;
+    auto value = persistence::detail::bytes_in(*raw, ":b");
+    if (use.hash.empty())
+      sql() << "UPDATE awf_save_diffs SET body = " + value +
+                 " WHERE save_id = :s AND to_turn = :t",
+        soci::use(param), soci::use(use.save_id), soci::use(turn);
+    else
+      sql() << "UPDATE awf_save_blobs SET bytes = " + value +
+                 " WHERE blob_hash = :h",
+        soci::use(param), soci::use(use.hash);
   }
 
   /// Flips a bit in the blob that turn `turn` introduced.
@@ -69,9 +92,9 @@ struct fixture : test::engine_fixture {
     for (const auto& blob : blobs_of(save_id)) {
       if (blob.first_turn != turn)
         continue;
-      auto bytes = read_blob(blob.hash);
+      auto bytes = read_blob(blob);
       bytes[bytes.size() - 1] ^= 0x10;
-      write_blob(blob.hash, bytes);
+      write_blob(blob, bytes);
       return;
     }
     CAF_FAIL("turn " << turn << " introduced no blob");
@@ -102,20 +125,20 @@ CAF_TEST(a flipped byte in any blob fails verify and names the turn) {
   auto blobs = blobs_of(save_id);
   CAF_REQUIRE_GREATER(blobs.size(), 50u);
   for (const auto& blob : blobs) {
-    auto original = read_blob(blob.hash);
+    auto original = read_blob(blob);
     // Flip a byte in the header, the nonce, the ciphertext or the tag.
     for (std::size_t position : {std::size_t{2}, std::size_t{10},
                                  original.size() / 2, original.size() - 3}) {
       auto damaged = original;
       damaged[position] = static_cast<char>(damaged[position] ^ 0x40);
-      write_blob(blob.hash, damaged);
+      write_blob(blob, damaged);
       auto report = service->verify(save_id, true);
       CAF_REQUIRE(report);
       CAF_CHECK(!report->ok);
       CAF_CHECK_EQUAL(report->first_bad_turn, blob.first_turn);
       CAF_CHECK(!report->errors.empty());
     }
-    write_blob(blob.hash, original);
+    write_blob(blob, original);
   }
   auto healed = service->verify(save_id, true);
   CAF_REQUIRE(healed);
@@ -126,10 +149,10 @@ CAF_TEST(a flipped byte in any blob fails verify and names the turn) {
 CAF_TEST(a failed verify flags the save and writes an audit record) {
   auto save_id = build_save(10);
   auto blobs = blobs_of(save_id);
-  auto original = read_blob(blobs[3].hash);
+  auto original = read_blob(blobs[3]);
   auto damaged = original;
   damaged.back() = static_cast<char>(damaged.back() ^ 1);
-  write_blob(blobs[3].hash, damaged);
+  write_blob(blobs[3], damaged);
   auto report = service->verify(save_id, true);
   CAF_REQUIRE(report);
   CAF_CHECK(!report->ok);
@@ -142,7 +165,7 @@ CAF_TEST(a failed verify flags the save and writes an audit record) {
   CAF_REQUIRE_EQUAL(records->size(), 1u);
   CAF_CHECK_EQUAL(records->front().operation, "integrity_failure");
   // Repaired data verifies again and clears the flag.
-  write_blob(blobs[3].hash, original);
+  write_blob(blobs[3], original);
   CAF_CHECK(service->verify(save_id, true)->ok);
   CAF_CHECK(service->list_saves("user-1")->front().integrity_ok);
 }
@@ -152,9 +175,9 @@ CAF_TEST(a sweep finds the damaged save among healthy ones) {
   for (int i = 0; i < 5; ++i)
     ids.push_back(build_save(8));
   auto blobs = blobs_of(ids[2]);
-  auto bytes = read_blob(blobs[1].hash);
+  auto bytes = read_blob(blobs[1]);
   bytes[bytes.size() / 2] ^= 0x01;
-  write_blob(blobs[1].hash, bytes);
+  write_blob(blobs[1], bytes);
   auto report = service->sweep(100.0);
   CAF_REQUIRE(report);
   CAF_CHECK_EQUAL(report->sampled, 5u);
@@ -210,7 +233,7 @@ CAF_TEST(a rotated ring encrypts with the new key and reads the old) {
   auto blobs = blobs_of(save_id);
   auto newest = blobs.back();
   CAF_REQUIRE_EQUAL(newest.first_turn, 6);
-  CAF_CHECK_EQUAL(core::key_ring::envelope_key_id(read_blob(newest.hash)),
+  CAF_CHECK_EQUAL(core::key_ring::envelope_key_id(read_blob(newest)),
                   "k2");
   CAF_CHECK(service->verify(save_id, true)->ok);
   // The old ring alone cannot read the new turn.
@@ -233,9 +256,9 @@ CAF_TEST(a damaged head is reported and older turns stay readable) {
   auto blobs = blobs_of(save_id);
   auto head_blob = blobs.back();
   CAF_REQUIRE_EQUAL(head_blob.first_turn, 10);
-  auto bytes = read_blob(head_blob.hash);
+  auto bytes = read_blob(head_blob);
   bytes[bytes.size() / 2] ^= 0x02;
-  write_blob(head_blob.hash, bytes);
+  write_blob(head_blob, bytes);
   start(test::test_options(db.url())); // the save actor must load the head
   auto report = service->verify(save_id, true);
   CAF_REQUIRE(report);

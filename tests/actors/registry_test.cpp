@@ -90,6 +90,13 @@ CAF_TEST(resident saves stay bounded and passivated saves come back) {
 }
 
 CAF_TEST(idle saves leave memory) {
+  // The engine's clock stands still until the test moves it: however slow
+  // the writes, no save is idle before that.
+  auto offset = std::make_shared<std::atomic<long long>>(0);
+  auto frozen = std::chrono::steady_clock::now();
+  clock = [offset, frozen] {
+    return frozen + std::chrono::milliseconds{offset->load()};
+  };
   auto opts = test::test_options(db.url());
   opts.save_idle = std::chrono::milliseconds{200};
   start(opts);
@@ -98,7 +105,8 @@ CAF_TEST(idle saves leave memory) {
     CAF_REQUIRE(service->persist_turn(id, 1, state_of(id, 1)));
   }
   CAF_CHECK_EQUAL(test::value_of(service->stats()).resident, 5u);
-  // Poll: the registry checks for idle saves on a timer.
+  *offset = 1000;
+  // Poll: the registry checks for idle saves on a timer (100 ms here).
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
   while (test::value_of(service->stats()).resident > 0 &&
          std::chrono::steady_clock::now() < deadline)
