@@ -25,7 +25,20 @@ AWF_TSAN_TARGETS="awf_net_unit_tests"
 # Sanitizer findings print a stack and make the process exit non-zero.
 # Timeouts are scaled: sanitized code runs several times slower.
 awf_sanitizer_ctest() {
+  rm -f Testing/Temporary/LastTestsFailed.log
   ctest --output-on-failure --timeout 2400 -j"$(nproc)" "$@"
+}
+
+# Names the suites that failed in the last ctest run of each build folder.
+awf_sanitizer_summary() {
+  local dir failed
+  for dir in "$@"; do
+    failed="$dir/Testing/Temporary/LastTestsFailed.log"
+    if [ -s "$failed" ]; then
+      echo "sanitize: failed in $dir:"
+      sed 's/^/  /' "$failed"
+    fi
+  done
 }
 
 # The options of each run (the network fixture hands them to awf-syncd).

@@ -15,10 +15,12 @@ if [ "${1:-}" = --sanitize ]; then
   source "$AWF_ROOT/tools/sanitizers.sh"
   awf_install_dependencies
   pg_ephemeral_start
-  # Both runs go on when one fails, so CI shows every finding at once.
+  # Both runs go on when one fails, so CI shows every finding at once; the
+  # failed suites are named again last, where a log's tail shows them.
   status=0
   awf_test_asan "$@" || status=1
   awf_test_tsan "$@" || status=1
+  awf_sanitizer_summary "$AWF_FUZZ_BUILD_DIR" "$AWF_TSAN_BUILD_DIR"
   exit "$status"
 fi
 

@@ -125,7 +125,7 @@ CAF_TEST(admin device shows the last turn the device synced) {
   }
   // The directory writes its notes to the database about once a second.
   std::int64_t stored = 0;
-  for (int i = 0; i < 50 && stored != 3; ++i) {
+  for (int i = 0; i < 300 && stored != 3; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
     stored = stored_turn_seen("tablet");
   }
