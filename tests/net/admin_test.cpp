@@ -77,6 +77,10 @@ CAF_TEST(admin save shows the record of any users save) {
   CAF_CHECK_EQUAL(res.body["integrity_ok"], true);
   CAF_CHECK(res.body["created_at"].is_string());
   CAF_CHECK(res.body["updated_at"].is_string());
+  // Three sync ups (each a commit) came after the creation: updated_at
+  // moved with them (same format, so the text orders as the time).
+  CAF_CHECK_GREATER(res.body.value("updated_at", ""),
+                    res.body.value("created_at", ""));
   auto missing = get("/admin/save/" + missing_save, admin);
   CAF_CHECK_EQUAL(missing.status, 404);
   CAF_CHECK_EQUAL(missing.body["error"]["code"], "not_found");

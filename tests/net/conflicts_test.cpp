@@ -66,6 +66,7 @@ struct divergence {
   history server;
   history client;
   std::int64_t fork = 0;
+  std::string server_device; ///< the device that played the server branch
 };
 
 struct fixture : api_fixture {
@@ -113,7 +114,7 @@ struct fixture : api_fixture {
       client.chain_at(static_cast<std::int64_t>(shared.size())),
       server.chain_at(static_cast<std::int64_t>(shared.size())));
     return {save, std::move(server), std::move(client),
-            static_cast<std::int64_t>(shared.size())};
+            static_cast<std::int64_t>(shared.size()), server_dev.id};
   }
 
   divergence diverge(const std::string& session, const texts& shared,
@@ -179,7 +180,8 @@ struct fixture : api_fixture {
     CAF_CHECK_EQUAL(server["branch_id"], "server");
     CAF_CHECK_EQUAL(server["turn_id"], d.server.head_turn());
     CAF_CHECK_EQUAL(server["chain_hash"], d.server.chain.back());
-    CAF_CHECK(server.contains("device_id"));
+    // Each stored turn records its device: both branches name theirs.
+    CAF_CHECK_EQUAL(server["device_id"], d.server_device);
     CAF_CHECK(server["integrity_score"].is_number_integer());
     CAF_CHECK_EQUAL(server["integrity_score"], 100);
     CAF_CHECK_EQUAL(client["branch_id"], "client");
