@@ -607,25 +607,6 @@ void append_string(std::string_view text, std::string& out) {
   out += '"';
 }
 
-/// Orders names by UTF-16 code units (RFC 8785 §3.2.3). UTF-8 byte order is
-/// code point order, which agrees with UTF-16 order except that U+E000..U+FFFF
-/// (lead bytes EE, EF) sort after the supplementary planes (lead bytes F0..F4,
-/// surrogates D800..DFFF in UTF-16). At the first differing byte, both names
-/// have the same sequence shape before it, so only those lead bytes need
-/// swapping; continuation bytes never reach EE.
-bool utf16_less(std::string_view a, std::string_view b) {
-  auto [pa, pb] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
-  if (pb == b.end())
-    return false;
-  if (pa == a.end())
-    return true;
-  auto rank = [](char c) {
-    auto byte = static_cast<unsigned char>(c);
-    return byte == 0xEE || byte == 0xEF ? byte + 0x100u : unsigned{byte};
-  };
-  return rank(*pa) < rank(*pb);
-}
-
 /// True if the map's byte order may differ from UTF-16 order: some name holds
 /// a character in U+E000..U+FFFF and some name one beyond U+FFFF.
 bool needs_utf16_sort(const json::object_t& members) {
@@ -783,6 +764,19 @@ bool canonicalize_within_depth(const nlohmann::json& value, std::string& out,
                                std::size_t max_bytes) {
   return append_value(value, out, max_json_depth, max_bytes) &&
          out.size() <= max_bytes;
+}
+
+bool utf16_less(std::string_view a, std::string_view b) {
+  auto [pa, pb] = std::mismatch(a.begin(), a.end(), b.begin(), b.end());
+  if (pb == b.end())
+    return false;
+  if (pa == a.end())
+    return true;
+  auto rank = [](char c) {
+    auto byte = static_cast<unsigned char>(c);
+    return byte == 0xEE || byte == 0xEF ? byte + 0x100u : unsigned{byte};
+  };
+  return rank(*pa) < rank(*pb);
 }
 
 std::string format_es_number(double value) {

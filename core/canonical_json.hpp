@@ -62,4 +62,13 @@ bool canonicalize_within_depth(
 /// does (shortest round-trip digits, ES exponent rules, -0 as "0").
 std::string format_es_number(double value);
 
+/// Orders member names by UTF-16 code units (RFC 8785 §3.2.3), the order of
+/// the canonical bytes. UTF-8 byte order is code point order, which agrees
+/// with UTF-16 order except that U+E000..U+FFFF (lead bytes EE, EF) sort
+/// after the supplementary planes (lead bytes F0..F4, surrogates
+/// D800..DFFF in UTF-16). At the first differing byte both names have the
+/// same sequence shape before it, so only those lead bytes need swapping;
+/// continuation bytes never reach EE.
+bool utf16_less(std::string_view a, std::string_view b);
+
 } // namespace awf::core

@@ -1,6 +1,7 @@
 #include "core/incoming_turns.hpp"
 
 #include "core/canonical_json.hpp"
+#include "core/canonical_patch.hpp"
 #include "core/json_patch.hpp"
 
 namespace awf::core {
@@ -12,18 +13,15 @@ turn_resolver::turn_resolver(chain_head base, state_image* base_state,
     patch_budget_(json_budget::for_state(max_state_bytes)),
     rebuild_budget_(budget), current_(base_state) {}
 
-result<std::monostate> turn_resolver::advance(incoming_turn turn) {
+result<nlohmann::json> turn_resolver::patched_or_whole(incoming_turn& turn) {
   // The value is normalized (the same number and text rules as a directly
   // persisted state) either way: a whole state here, and a normalized patch
-  // on a normalized state leaves every leaf valid. The patch applier keeps
-  // the nesting depth within the limit and charges what it copies to the
-  // request's budget; writing the canonical bytes checks the depth again.
+  // (advance normalized it) on a normalized state leaves every leaf valid.
+  // The patch applier keeps the nesting depth within the limit and charges
+  // what it copies to the request's budget; writing the canonical bytes
+  // checks the depth again.
   nlohmann::json value;
   if (turn.patch) {
-    auto patch = normalize_json(std::move(*turn.patch));
-    if (!patch)
-      return patch.error();
-    *turn.patch = std::move(*patch);
     // The state before is moved, not copied: its canonical bytes stay, and
     // its value is parsed again from them if anyone asks later.
     if (current_ != nullptr) {
@@ -39,29 +37,52 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
       return error{applied.error().code, "turn " +
                                            std::to_string(turn.turn_id) + ": " +
                                            applied.error().message};
-  } else if (turn.state) {
+    return value;
+  }
+  if (turn.state) {
     auto normalized = normalize_json(std::move(*turn.state));
     if (!normalized)
       return normalized.error();
-    value = std::move(*normalized);
-  } else {
-    return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
-                                        " carries neither state nor patch"};
+    return std::move(*normalized);
   }
-  // Writing stops as soon as the bytes pass the limit.
+  return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
+                                      " carries neither state nor patch"};
+}
+
+result<std::monostate> turn_resolver::advance(incoming_turn turn) {
   state_image next;
-  bool written =
-    canonicalize_within_depth(value, next.canonical, max_state_bytes_);
+  if (turn.patch) {
+    auto patch = normalize_json(std::move(*turn.patch));
+    if (!patch)
+      return patch.error();
+    *turn.patch = std::move(*patch);
+    // The fast path: the patch spliced into the canonical bytes, with no
+    // parsed state and no whole canonicalization. It decides only what it
+    // can decide exactly; the rest goes to the parsed state.
+    if (current_ != nullptr)
+      if (auto spliced = patch_canonical(current_->canonical, *turn.patch))
+        next.canonical = std::move(*spliced);
+  }
+  if (next.canonical.empty()) {
+    auto value = patched_or_whole(turn);
+    if (!value)
+      return value.error();
+    // Writing stops as soon as the bytes pass the limit.
+    bool written =
+      canonicalize_within_depth(*value, next.canonical, max_state_bytes_);
+    if (written && next.canonical.size() <= max_state_bytes_)
+      next.value = std::move(*value);
+    else if (next.canonical.size() <= max_state_bytes_)
+      return error{errc::invalid_json,
+                   "turn " + std::to_string(turn.turn_id) +
+                     ": the patched state is nested deeper than " +
+                     std::to_string(max_json_depth) + " levels"};
+  }
   if (next.canonical.size() > max_state_bytes_)
     return error{errc::payload_too_large,
                  "turn " + std::to_string(turn.turn_id) +
                    ": the state is more than " +
                    std::to_string(max_state_bytes_) + " bytes, the limit"};
-  if (!written)
-    return error{errc::invalid_json,
-                 "turn " + std::to_string(turn.turn_id) +
-                   ": the patched state is nested deeper than " +
-                   std::to_string(max_json_depth) + " levels"};
   // Charged before the hash: the budget bounds what one request makes the
   // server canonicalize and hash, and stops at the first state past it.
   if (rebuild_budget_ != nullptr &&
@@ -78,7 +99,6 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
                  "turn " + std::to_string(turn.turn_id) +
                    ": state_hash does not match the resulting state (it is " +
                    hash + ")"};
-  next.value = std::move(value);
   head_.chain_hash = chain_next(head_.chain_hash, turn.turn_id, hash);
   head_.turn_id = turn.turn_id;
   state_hash_ = std::move(hash);

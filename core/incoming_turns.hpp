@@ -62,6 +62,10 @@ public:
   state_image take_state() { return std::move(*current_); }
 
 private:
+  /// The parsed state `turn` leads to: the state before patched, or the
+  /// whole state it carries, normalized.
+  result<nlohmann::json> patched_or_whole(incoming_turn& turn);
+
   chain_head head_;
   std::string state_hash_;
   std::size_t max_state_bytes_;

@@ -2,11 +2,13 @@
 // document, a newline, and a patch (both parsed as the server parses
 // bodies). Whatever applies is a valid state within the depth limit; a
 // failed patch leaves the caller's document as it was; applying in place
-// with the patch handed over gives the same document.
+// with the patch handed over gives the same document; and the canonical
+// fast path (patch_canonical), whenever it decides, decides the same.
 #include <cstddef>
 #include <cstdint>
 
 #include "core/canonical_json.hpp"
+#include "core/canonical_patch.hpp"
 #include "core/json_budget.hpp"
 #include "core/json_patch.hpp"
 #include "fuzz/fuzz_support.hpp"
@@ -27,6 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   auto applied = core::apply_patch(*document, *patch, fuzz::max_state_bytes);
   fuzz::require(core::canonicalize(*document) == before,
                 "apply_patch leaves its input alone");
+  auto fast = core::patch_canonical(before, *patch);
+  fuzz::require(!fast || (applied && core::canonicalize(*applied) == *fast),
+                "the canonical fast path agrees with the parsed-value path");
   if (!applied) {
     auto code = applied.error().code;
     fuzz::require(code == core::errc::invalid_patch ||

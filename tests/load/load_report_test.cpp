@@ -37,3 +37,23 @@ CAF_TEST(with a conflict rate the report counts conflicts) {
   CAF_CHECK(empty["conflict_resolve_p95_ms"].is_null());
   CAF_CHECK_EQUAL(empty["conflicts"], 0);
 }
+
+CAF_TEST(cpu per turn is reported for both sides when measured) {
+  load_summary s;
+  s.turns = 1000;
+  s.server_cpu_s = 0.25;
+  s.server_resident_bytes = 64.0 * 1024 * 1024;
+  s.load_cpu_s = 0.05;
+  auto j = summary_json(s);
+  CAF_CHECK_EQUAL(j["server_cpu_us_per_turn"], 250.0);
+  CAF_CHECK_EQUAL(j["load_cpu_us_per_turn"], 50.0);
+  CAF_CHECK_EQUAL(j["server_resident_mb"], 64.0);
+  CAF_CHECK(summary_text(s).find("server 250.0 us") != std::string::npos);
+  // A server without process metrics: its figures are null, not zero.
+  s.server_cpu_s = -1;
+  s.server_resident_bytes = -1;
+  auto without = summary_json(s);
+  CAF_CHECK(without["server_cpu_us_per_turn"].is_null());
+  CAF_CHECK(without["server_resident_mb"].is_null());
+  CAF_CHECK_EQUAL(without["load_cpu_us_per_turn"], 50.0);
+}

@@ -7,6 +7,13 @@ namespace awf::load {
 
 namespace {
 
+/// A figure rounded to a tenth, or null when negative (not measured).
+nlohmann::json tenth_or_null(double value) {
+  if (value < 0)
+    return nullptr;
+  return std::round(value * 10.0) / 10.0;
+}
+
 /// Milliseconds rounded to the microsecond, or null without samples.
 nlohmann::json ms_or_null(const latency_histogram& h, double p) {
   if (h.count() == 0)
@@ -48,6 +55,12 @@ nlohmann::json summary_json(const load_summary& s) {
     {"devices", s.devices},
     {"saves", s.saves},
     {"mode", s.mode},
+    {"server_cpu_us_per_turn", tenth_or_null(s.per_turn_us(s.server_cpu_s))},
+    {"server_resident_mb",
+     tenth_or_null(s.server_resident_bytes < 0
+                     ? -1
+                     : s.server_resident_bytes / (1024.0 * 1024.0))},
+    {"load_cpu_us_per_turn", tenth_or_null(s.per_turn_us(s.load_cpu_s))},
     {"error_samples", std::move(samples)}};
   if (s.conflict_rate > 0) {
     const auto& w = s.conflict_winners;
@@ -84,6 +97,19 @@ std::string summary_text(const load_summary& s) {
                   static_cast<long long>(s.manual_conflicts));
     text += line + latency_line("  conflict resolve", s.conflict_resolve);
   }
+  char cpu[200];
+  if (s.server_cpu_s >= 0)
+    std::snprintf(cpu, sizeof cpu,
+                  "  cpu per turn: server %.1f us, load tester %.1f us; "
+                  "server resident %.1f MiB\n",
+                  s.per_turn_us(s.server_cpu_s), s.per_turn_us(s.load_cpu_s),
+                  s.server_resident_bytes / (1024.0 * 1024.0));
+  else
+    std::snprintf(cpu, sizeof cpu,
+                  "  cpu per turn: load tester %.1f us (the server has no "
+                  "process metrics)\n",
+                  s.per_turn_us(s.load_cpu_s));
+  text += cpu;
   text += "  errors  " + std::to_string(s.errors);
   if (s.failed_saves > 0)
     text += " (" + std::to_string(s.failed_saves) + " saves stopped early)";

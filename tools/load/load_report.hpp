@@ -34,15 +34,28 @@ struct load_summary {
   /// Conflicts by the state at the head afterwards: server, client, merged.
   std::array<std::int64_t, 3> conflict_winners{};
   std::int64_t manual_conflicts = 0; ///< Answered 409 conflict_manual.
+  /// CPU seconds the server spent during the run (from its /metrics), and
+  /// its resident memory at the end; negative when it did not answer them.
+  double server_cpu_s = -1;
+  double server_resident_bytes = -1;
+  double load_cpu_s = 0; ///< CPU seconds this load tester spent in the run.
 
   double turns_per_s() const {
     return duration_s > 0 ? static_cast<double>(turns) / duration_s : 0;
+  }
+
+  /// Microseconds of CPU per accepted turn (`cpu_s` < 0 or no turns: -1).
+  double per_turn_us(double cpu_s) const {
+    return cpu_s < 0 || turns == 0 ? -1
+                                   : cpu_s * 1e6 / static_cast<double>(turns);
   }
 };
 
 /// The --json object: turns, duration_s, turns_per_s, sync_up_p50_ms,
 /// sync_up_p95_ms, sync_up_p99_ms, push_p95_ms, errors, devices, saves,
-/// mode, plus a few more (error_samples: [{"message", "count"}]). A latency
+/// mode, server_cpu_us_per_turn and server_resident_mb (from the server's
+/// /metrics; null when it does not serve them), load_cpu_us_per_turn, plus
+/// a few more (error_samples: [{"message", "count"}]). A latency
 /// without samples is null (push latency in rest mode, or with one device per
 /// save). With a conflict rate also conflict_rate, conflict_strategy,
 /// conflicts, conflicts_manual, conflict_heads: {"server", "client",

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <random>
 #include <thread>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include <boost/asio/strand.hpp>
 
 #include "tools/load/load_context.hpp"
+#include "tools/load/server_sample.hpp"
 #include "tools/load/simulated_save.hpp"
 
 namespace awf::load {
@@ -76,6 +78,9 @@ public:
 
 private:
   void start_all() {
+    // A blocking request, once: the devices have not started yet.
+    server_before_ = sample_server(options_.server);
+    own_cpu_before_ = own_cpu_seconds();
     started_ = load_clock::now();
     ctx_.deadline =
       options_.duration_s > 0
@@ -152,6 +157,9 @@ private:
 
   void finish() {
     finished_ = load_clock::now();
+    own_cpu_s_ = own_cpu_seconds() - own_cpu_before_;
+    if (server_before_)
+      server_after_ = sample_server(options_.server);
     done_ = true;
     progress_timer_.cancel();
     deadline_timer_.cancel();
@@ -184,6 +192,11 @@ private:
     s.conflict_resolve = ctx_.stats.conflict_resolve();
     s.conflict_winners = ctx_.stats.conflict_winners();
     s.manual_conflicts = ctx_.stats.manual_conflicts();
+    s.load_cpu_s = own_cpu_s_;
+    if (server_before_ && server_after_) {
+      s.server_cpu_s = server_after_->cpu_seconds - server_before_->cpu_seconds;
+      s.server_resident_bytes = server_after_->resident_bytes;
+    }
     return s;
   }
 
@@ -202,6 +215,9 @@ private:
   load_clock::time_point finished_{};
   load_clock::time_point last_tick_{};
   std::int64_t last_turns_ = 0;
+  std::optional<server_sample> server_before_, server_after_;
+  double own_cpu_before_ = 0;
+  double own_cpu_s_ = 0;
   bool tty_;
   bool printed_progress_ = false;
   bool done_ = false;

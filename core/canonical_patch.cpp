@@ -1,0 +1,400 @@
+#include "core/canonical_patch.hpp"
+
+#include <cstring>
+#include <vector>
+
+#include "core/canonical_json.hpp"
+
+namespace awf::core {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::size_t none = std::string_view::npos;
+
+/// The end of the string starting at text[pos] (a '"'), or `none`.
+std::size_t skip_string(std::string_view text, std::size_t pos) {
+  const char* data = text.data();
+  std::size_t i = pos + 1;
+  while (i < text.size()) {
+    const void* quote = std::memchr(data + i, '"', text.size() - i);
+    if (quote == nullptr)
+      return none;
+    auto at = static_cast<std::size_t>(static_cast<const char*>(quote) - data);
+    // Escaped when an odd run of backslashes precedes it.
+    std::size_t slashes = 0;
+    while (at - slashes > pos + 1 && data[at - slashes - 1] == '\\')
+      ++slashes;
+    if (slashes % 2 == 0)
+      return at + 1;
+    i = at + 1;
+  }
+  return none;
+}
+
+/// The end of the value starting at text[pos], or `none`.
+std::size_t skip_value(std::string_view text, std::size_t pos) {
+  if (pos >= text.size())
+    return none;
+  char c = text[pos];
+  if (c == '"')
+    return skip_string(text, pos);
+  if (c == '{' || c == '[') {
+    std::size_t depth = 0;
+    for (std::size_t i = pos; i < text.size(); ++i) {
+      char d = text[i];
+      if (d == '"') {
+        i = skip_string(text, i);
+        if (i == none)
+          return none;
+        --i;
+      } else if (d == '{' || d == '[') {
+        ++depth;
+      } else if ((d == '}' || d == ']') && --depth == 0) {
+        return i + 1;
+      }
+    }
+    return none;
+  }
+  std::size_t i = pos;
+  while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']')
+    ++i;
+  return i;
+}
+
+/// How deeply containers nest in the canonical value `text`.
+std::size_t nesting(std::string_view text) {
+  std::size_t depth = 0, deepest = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      i = skip_string(text, i);
+      if (i == none)
+        return SIZE_MAX;
+      --i;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+/// Splits an RFC 6901 pointer into unescaped tokens; nothing when malformed.
+std::optional<std::vector<std::string>> tokens_of(std::string_view pointer) {
+  std::vector<std::string> out;
+  if (pointer.empty())
+    return out;
+  if (pointer.front() != '/')
+    return std::nullopt;
+  std::string token;
+  for (std::size_t i = 1; i <= pointer.size(); ++i) {
+    if (i == pointer.size() || pointer[i] == '/') {
+      out.push_back(std::move(token));
+      token.clear();
+    } else if (pointer[i] != '~') {
+      token += pointer[i];
+    } else if (i + 1 < pointer.size() &&
+               (pointer[i + 1] == '0' || pointer[i + 1] == '1')) {
+      token += pointer[++i] == '0' ? '~' : '/';
+    } else {
+      return std::nullopt;
+    }
+  }
+  return out;
+}
+
+/// An array index token: "0" or digits without a leading zero, small.
+std::optional<std::size_t> index_of(std::string_view token) {
+  if (token.empty() || token.size() > 9 ||
+      (token.size() > 1 && token.front() == '0'))
+    return std::nullopt;
+  std::size_t index = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    index = index * 10 + static_cast<std::size_t>(c - '0');
+  }
+  return index;
+}
+
+/// What a token names inside the container at `container`: the child's
+/// value and entry (a member's "key":value, or the element), or, when
+/// absent, where an entry would be inserted.
+struct slot {
+  bool found = false;
+  std::size_t entry_begin = 0; ///< found: the entry; else the insert point
+  std::size_t value_begin = 0;
+  std::size_t value_end = 0;
+};
+
+/// Finds `token` in the object at `pos`. The members are sorted by
+/// utf16_less, so the search stops at the first larger name. Nothing when
+/// a name holds an escape (its order would need unescaping).
+std::optional<slot> find_member(std::string_view text, std::size_t pos,
+                                std::string_view quoted_token) {
+  std::string_view token = quoted_token.substr(1, quoted_token.size() - 2);
+  std::size_t i = pos + 1;
+  if (i < text.size() && text[i] == '}')
+    return slot{false, i, 0, 0};
+  while (i < text.size() && text[i] == '"') {
+    auto key_end = skip_string(text, i);
+    if (key_end == none || key_end >= text.size() || text[key_end] != ':')
+      return std::nullopt;
+    auto key = text.substr(i, key_end - i);
+    auto value_end = skip_value(text, key_end + 1);
+    if (value_end == none || value_end >= text.size())
+      return std::nullopt;
+    if (key == quoted_token)
+      return slot{true, i, key_end + 1, value_end};
+    if (key.find('\\') != std::string_view::npos)
+      return std::nullopt;
+    if (utf16_less(token, key.substr(1, key.size() - 2)))
+      return slot{false, i, 0, 0};
+    if (text[value_end] == '}')
+      return slot{false, value_end, 0, 0};
+    if (text[value_end] != ',')
+      return std::nullopt;
+    i = value_end + 1;
+  }
+  return std::nullopt;
+}
+
+/// Finds element `index` of the array at `pos` (or, with `insert`, the
+/// place before it, `index` == size naming the end).
+std::optional<slot> find_element(std::string_view text, std::size_t pos,
+                                 std::size_t index, bool insert) {
+  std::size_t i = pos + 1;
+  if (i < text.size() && text[i] == ']') {
+    if (insert && index == 0)
+      return slot{false, i, 0, 0};
+    return std::nullopt;
+  }
+  for (std::size_t n = 0; i < text.size(); ++n) {
+    auto end = skip_value(text, i);
+    if (end == none || end >= text.size())
+      return std::nullopt;
+    if (n == index)
+      return slot{!insert, i, i, end};
+    if (text[end] == ']')
+      return insert && index == n + 1
+               ? std::optional<slot>{slot{false, end, 0, 0}}
+               : std::nullopt;
+    if (text[end] != ',')
+      return std::nullopt;
+    i = end + 1;
+  }
+  return std::nullopt;
+}
+
+/// The canonical form of a member name as it appears in the bytes.
+std::string quoted(const std::string& token) {
+  return canonicalize(json(token));
+}
+
+/// A document being patched, with the edits the four operations need.
+class canonical_document {
+public:
+  explicit canonical_document(std::string_view text) : text_(text) {}
+
+  std::string take() { return std::move(text_); }
+
+  // Replacing the whole document is left to the parsed path, which moves
+  // the patch's value in rather than writing its bytes twice.
+  bool add(const std::vector<std::string>& path, std::string_view value) {
+    if (path.empty())
+      return false;
+    auto parent = resolve(path, path.size() - 1);
+    if (parent == none)
+      return false;
+    const auto& last = path.back();
+    if (text_[parent] == '{') {
+      auto name = quoted(last);
+      if (name.find('\\') != std::string::npos)
+        return false;
+      auto at = find_member(text_, parent, name);
+      if (!at)
+        return false;
+      if (at->found) {
+        splice(at->value_begin, at->value_end, value);
+        return true;
+      }
+      insert_entry(at->entry_begin, name + ':' + std::string{value});
+      return true;
+    }
+    if (text_[parent] != '[')
+      return false;
+    std::optional<slot> at;
+    if (last == "-")
+      at = end_of_array(parent);
+    else if (auto index = index_of(last))
+      at = find_element(text_, parent, *index, true);
+    if (!at)
+      return false;
+    insert_entry(at->entry_begin, std::string{value});
+    return true;
+  }
+
+  bool replace(const std::vector<std::string>& path, std::string_view value) {
+    if (path.empty())
+      return false;
+    auto at = locate(path);
+    if (!at)
+      return false;
+    splice(at->value_begin, at->value_end, value);
+    return true;
+  }
+
+  bool remove(const std::vector<std::string>& path) {
+    if (path.empty())
+      return false;
+    auto at = locate(path);
+    if (!at)
+      return false;
+    // The entry with one comma: the one after it, else the one before it.
+    auto begin = at->entry_begin;
+    auto end = at->value_end;
+    if (text_[end] == ',')
+      ++end;
+    else if (text_[begin - 1] == ',')
+      --begin;
+    text_.erase(begin, end - begin);
+    return true;
+  }
+
+  bool holds(const std::vector<std::string>& path, std::string_view value) {
+    if (path.empty())
+      return text_ == value;
+    auto at = locate(path);
+    return at && std::string_view{text_}.substr(
+                   at->value_begin, at->value_end - at->value_begin) == value;
+  }
+
+private:
+  /// The start of the value the first `count` tokens of `path` name, or
+  /// `none`.
+  std::size_t resolve(const std::vector<std::string>& path, std::size_t count) {
+    std::size_t pos = 0;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto at = child(pos, path[i]);
+      if (!at)
+        return none;
+      pos = at->value_begin;
+    }
+    return pos;
+  }
+
+  /// The existing child `token` of the container at `pos`.
+  std::optional<slot> child(std::size_t pos, const std::string& token) {
+    std::optional<slot> at;
+    if (text_[pos] == '{') {
+      at = find_member(text_, pos, quoted(token));
+    } else if (text_[pos] == '[') {
+      if (auto index = index_of(token))
+        at = find_element(text_, pos, *index, false);
+    }
+    if (!at || !at->found)
+      return std::nullopt;
+    return at;
+  }
+
+  /// The existing value `path` names (not the root).
+  std::optional<slot> locate(const std::vector<std::string>& path) {
+    auto parent = resolve(path, path.size() - 1);
+    if (parent == none)
+      return std::nullopt;
+    return child(parent, path.back());
+  }
+
+  std::optional<slot> end_of_array(std::size_t pos) {
+    auto end = skip_value(text_, pos);
+    if (end == none)
+      return std::nullopt;
+    return slot{false, end - 1, 0, 0};
+  }
+
+  void splice(std::size_t begin, std::size_t end, std::string_view value) {
+    text_.replace(begin, end - begin, value);
+  }
+
+  /// Inserts `entry` at `at`: before the entry starting there, or before
+  /// the closing bracket there.
+  void insert_entry(std::size_t at, const std::string& entry) {
+    char here = text_[at];
+    if (here == '}' || here == ']') {
+      char before = text_[at - 1];
+      bool empty = before == '{' || before == '[';
+      text_.insert(at, empty ? entry : ',' + entry);
+    } else {
+      text_.insert(at, entry + ',');
+    }
+  }
+
+  std::string text_;
+};
+
+/// The pointer in `op[key]`, or nothing.
+std::optional<std::vector<std::string>> pointer_at(const json& op,
+                                                   const char* key) {
+  auto it = op.find(key);
+  if (it == op.end() || !it->is_string())
+    return std::nullopt;
+  return tokens_of(it->get_ref<const std::string&>());
+}
+
+/// The canonical bytes of `op["value"]`, when it fits at `path` well within
+/// the depth limit (a value near the limit goes to the exact path).
+std::optional<std::string> value_at(const json& op,
+                                    const std::vector<std::string>& path) {
+  auto it = op.find("value");
+  if (it == op.end())
+    return std::nullopt;
+  std::string bytes;
+  if (!canonicalize_within_depth(*it, bytes, SIZE_MAX))
+    return std::nullopt;
+  if (path.size() + nesting(bytes) + 2 > max_json_depth)
+    return std::nullopt;
+  return bytes;
+}
+
+bool apply(canonical_document& doc, const json& op) {
+  if (!op.is_object())
+    return false;
+  auto name = op.find("op");
+  if (name == op.end() || !name->is_string())
+    return false;
+  const auto& kind = name->get_ref<const std::string&>();
+  auto path = pointer_at(op, "path");
+  if (!path)
+    return false;
+  if (kind == "remove")
+    return doc.remove(*path);
+  if ((kind != "add" && kind != "replace" && kind != "test") ||
+      (path->empty() && kind != "test"))
+    return false;
+  auto value = value_at(op, *path);
+  if (!value)
+    return false;
+  if (kind == "add")
+    return doc.add(*path, *value);
+  if (kind == "replace")
+    return doc.replace(*path, *value);
+  return doc.holds(*path, *value);
+}
+
+} // namespace
+
+std::optional<std::string> patch_canonical(std::string_view canonical_state,
+                                           const nlohmann::json& patch) {
+  if (!patch.is_array() || canonical_state.empty())
+    return std::nullopt;
+  canonical_document doc{canonical_state};
+  for (const auto& op : patch)
+    if (!apply(doc, op))
+      return std::nullopt;
+  return doc.take();
+}
+
+} // namespace awf::core

@@ -1,0 +1,213 @@
+#define CAF_SUITE canonical_patch
+
+#include "core/canonical_patch.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/canonical_json.hpp"
+#include "core/json_patch.hpp"
+
+using namespace awf::core;
+using json = nlohmann::json;
+
+namespace {
+
+json parse(const std::string& text) {
+  auto parsed = parse_json(text);
+  if (!parsed)
+    CAF_FAIL("bad test JSON " << text);
+  return std::move(*parsed);
+}
+
+/// The exact path: the patch applied to the parsed state, then written.
+std::optional<std::string> by_value(const std::string& state,
+                                    const json& patch) {
+  auto applied = apply_patch(parse(state), patch);
+  if (!applied)
+    return std::nullopt;
+  return canonicalize(*applied);
+}
+
+/// Names chosen to meet every ordering rule: escapes, a character in
+/// U+E000..U+FFFF and one beyond U+FFFF (whose UTF-16 order differs from
+/// their byte order), a prefix of another name, the empty name, '/' and '~'.
+const std::vector<std::string> names{
+  "a",  "b",      "ab",          "hp",      "",       "z",
+  "q\"", "back\\", "\xee\x80\x80", "\xf0\x9f\x98\x80", "a/b", "m~n",
+  "\t",  "items",  "B"};
+
+/// Random states and patches over a small vocabulary, so that paths often
+/// exist, often do not, and values nest.
+class generator {
+public:
+  explicit generator(unsigned seed) : rng_(seed) {}
+
+  json value(int depth) {
+    switch (pick(depth > 0 ? 7 : 4)) {
+      case 0: return nullptr;
+      case 1: return pick(2) == 0;
+      case 2: return static_cast<double>(pick(2000)) / 8.0 - 100.0;
+      case 3: return names[pick(names.size())];
+      case 4:
+      case 5: {
+        json obj = json::object();
+        for (int i = 0, n = static_cast<int>(pick(5)); i < n; ++i)
+          obj[names[pick(names.size())]] = value(depth - 1);
+        return obj;
+      }
+      default: {
+        json arr = json::array();
+        for (int i = 0, n = static_cast<int>(pick(5)); i < n; ++i)
+          arr.push_back(value(depth - 1));
+        return arr;
+      }
+    }
+  }
+
+  /// A pointer into `doc` (an existing value, a new member, an index past
+  /// the end, or garbage).
+  std::string pointer(const json& doc) {
+    std::string out;
+    const json* node = &doc;
+    // Rarely the root; deeper while the values nest.
+    while (out.empty() ? pick(20) != 0
+                       : pick(3) != 0 && (node->is_structured() || pick(4) == 0)) {
+      std::string token;
+      if (node->is_object() && !node->empty() && pick(4) != 0) {
+        auto it = node->begin();
+        std::advance(it, static_cast<long>(pick(node->size())));
+        token = it.key();
+        node = &*it;
+      } else if (node->is_array() && pick(5) != 0) {
+        auto index = pick(node->size() + 2);
+        token = pick(8) == 0 ? "-" : std::to_string(index);
+        if (index < node->size())
+          node = &(*node)[index];
+        else
+          node = &null_;
+      } else {
+        token = pick(10) == 0 ? "01" : names[pick(names.size())];
+        node = &null_;
+      }
+      out += '/';
+      for (char c : token)
+        out += c == '~' ? std::string{"~0"}
+                        : c == '/' ? std::string{"~1"} : std::string{c};
+    }
+    if (pick(40) == 0)
+      out += "/~2";
+    return out;
+  }
+
+  /// A patch whose operations mostly apply: each is made against the
+  /// document as the operations before it left it.
+  json patch(json doc) {
+    static const std::vector<std::string> ops{"add",  "remove", "replace",
+                                              "test", "move",   "copy"};
+    json out = json::array();
+    for (int i = 0, n = 1 + static_cast<int>(pick(4)); i < n; ++i) {
+      json op{{"op", ops[pick(pick(10) == 0 ? ops.size() : 4)]},
+              {"path", pointer(doc)}};
+      if (op["op"] == "move" || op["op"] == "copy")
+        op["from"] = pointer(doc);
+      else if (op["op"] != "remove")
+        op["value"] = pick(4) == 0 ? value(2) : value(0);
+      if (op["op"] == "test" && pick(2) == 0) {
+        // Often a test that holds: the current value at an existing path.
+        try {
+          op["value"] =
+            doc.at(json::json_pointer(op["path"].get<std::string>()));
+        } catch (const std::exception&) {
+          // No such value (or no valid pointer): the test likely fails.
+        }
+      }
+      if (pick(30) == 0)
+        op.erase("op");
+      if (auto next = apply_patch(doc, json::array({op})))
+        doc = std::move(*next);
+      out.push_back(std::move(op));
+    }
+    return out;
+  }
+
+private:
+  std::size_t pick(std::size_t n) {
+    return std::uniform_int_distribution<std::size_t>{0, n - 1}(rng_);
+  }
+
+  std::mt19937 rng_;
+  json null_;
+};
+
+} // namespace
+
+CAF_TEST(simple edits land where the canonical form puts them) {
+  auto state = canonicalize(parse(R"({"b":[1,2,3],"d":{"x":1},"hp":10})"));
+  auto check = [&](const char* patch_text) {
+    auto patch = parse(patch_text);
+    auto fast = patch_canonical(state, patch);
+    auto exact = by_value(state, patch);
+    CAF_REQUIRE(fast);
+    CAF_REQUIRE(exact);
+    CAF_CHECK_EQUAL(*fast, *exact);
+  };
+  check(R"([{"op":"replace","path":"/hp","value":9}])");
+  check(R"([{"op":"add","path":"/a","value":{"z":1,"y":[true]}}])");
+  check(R"([{"op":"add","path":"/c","value":null}])");
+  check(R"([{"op":"add","path":"/z","value":"end"}])");
+  check(R"([{"op":"add","path":"/b/0","value":0}])");
+  check(R"([{"op":"add","path":"/b/3","value":4}])");
+  check(R"([{"op":"add","path":"/b/-","value":4}])");
+  check(R"([{"op":"remove","path":"/b/0"},{"op":"remove","path":"/b/1"}])");
+  check(R"([{"op":"remove","path":"/d/x"},{"op":"add","path":"/d/y","value":2}])");
+  check(R"([{"op":"remove","path":"/hp"},{"op":"remove","path":"/b"}])");
+  check(R"([{"op":"test","path":"/d","value":{"x":1.0}}])");
+}
+
+CAF_TEST(what the fast path does not decide is left to the parsed state) {
+  auto state = canonicalize(parse(R"({"b":[1],"hp":10})"));
+  for (const char* patch_text : {
+         R"([{"op":"move","from":"/hp","path":"/x"}])",
+         R"([{"op":"copy","from":"/hp","path":"/x"}])",
+         R"([{"op":"replace","path":"/missing","value":1}])",
+         R"([{"op":"remove","path":"/b/1"}])",
+         R"([{"op":"add","path":"/b/2","value":1}])",
+         R"([{"op":"test","path":"/hp","value":11}])",
+         R"([{"op":"add","path":"/hp/x","value":1}])",
+         R"([{"op":"remove","path":""}])",
+         R"([{"op":"replace","path":"","value":[1]}])",
+         R"({"op":"remove","path":"/hp"})",
+       })
+    CAF_CHECK(!patch_canonical(state, parse(patch_text)));
+}
+
+CAF_TEST(the fast path agrees with the parsed state on random patches) {
+  generator gen{20261207};
+  int decided = 0;
+  int runs = 20000;
+  for (int run = 0; run < runs; ++run) {
+    json doc = json::object();
+    for (int i = 0; i < 4; ++i)
+      doc[names[static_cast<std::size_t>(run + i) % names.size()]] =
+        gen.value(3);
+    auto state = canonicalize(doc);
+    auto patch = gen.patch(doc);
+    auto fast = patch_canonical(state, patch);
+    if (!fast)
+      continue;
+    ++decided;
+    auto exact = by_value(state, patch);
+    if (!exact || *exact != *fast) {
+      CAF_FAIL("state " << state << " patch " << patch.dump() << ": fast "
+                        << *fast << ", exact "
+                        << (exact ? *exact : std::string{"(error)"}));
+    }
+  }
+  // The generator is tuned so that a good share takes the fast path.
+  CAF_MESSAGE(decided << " of " << runs << " patches took the fast path");
+  CAF_CHECK_GREATER(decided, runs / 10);
+}
