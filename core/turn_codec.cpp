@@ -152,9 +152,12 @@ result<stored_turn> encode_turn(const previous_turn& previous,
     }
     if (patch_bytes.size() <= opts.max_diff_bytes) {
       turn.base_turn = previous.base_turn;
-      auto patch_frame = zstd_compress(patch_bytes, opts.zstd_level);
-      auto delta = zstd_delta_compress(
-        next.canonical, previous.state->canonical, opts.zstd_level);
+      // A diff is small: a fast level loses a few bytes against level 10
+      // and saves most of the work (indexing the previous state).
+      int level = std::min(opts.zstd_level, opts.diff_zstd_level);
+      auto patch_frame = zstd_compress(patch_bytes, level);
+      auto delta = zstd_delta_compress(next.canonical,
+                                       previous.state->canonical, level);
       // A diff is unique to its turn: sealed under the turn's state hash
       // and checked by it on rebuild, not content-addressed.
       result<stored_blob> blob = error{errc::corrupt_data, "unset"};
