@@ -73,11 +73,12 @@ persistence::audit_entry sync_up_audit(const sync_up_request& req,
   if (!req.device_id.empty())
     entry.device_id = req.device_id;
   entry.operation = "sync_up";
-  entry.details_json = nlohmann::json{{"status", reply.status},
-                                      {"turns", reply.accepted.size()},
-                                      {"head_turn", head_turn},
-                                      {"user_id_hash", req.user_id_hash}}
-                         .dump();
+  entry.details_json = nlohmann::json{
+    {"status", reply.status},
+    {"turns", reply.accepted.size()},
+    {"head_turn", head_turn},
+    {"user_id_hash",
+     req.user_id_hash}}.dump();
   return entry;
 }
 
@@ -107,8 +108,7 @@ void fast_forward(save_pointer self, const sync_up_request& req,
   std::vector<persistence::audit_entry> audits{
     sync_up_audit(req, reply, branch->head.turn_id)};
   commit_turns(self, std::move(branch->stored), std::move(audits),
-               std::move(*branch->state),
-               std::move(branch->state_hash),
+               std::move(*branch->state), std::move(branch->state_hash),
                answer_with_head(rp, std::move(reply)), work.deadline);
 }
 

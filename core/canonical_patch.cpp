@@ -128,8 +128,7 @@ private:
 
   /// The containers of `text`, sorted by where they open, placed at
   /// `offset`.
-  static std::vector<span> pairs_of(std::string_view text,
-                                    std::size_t offset) {
+  static std::vector<span> pairs_of(std::string_view text, std::size_t offset) {
     std::vector<span> out;
     std::vector<std::size_t> open;
     for (std::size_t i = 0; i < text.size(); ++i) {

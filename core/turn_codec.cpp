@@ -156,8 +156,8 @@ result<stored_turn> encode_turn(const previous_turn& previous,
       // and saves most of the work (indexing the previous state).
       int level = std::min(opts.zstd_level, opts.diff_zstd_level);
       auto patch_frame = zstd_compress(patch_bytes, level);
-      auto delta = zstd_delta_compress(next.canonical,
-                                       previous.state->canonical, level);
+      auto delta =
+        zstd_delta_compress(next.canonical, previous.state->canonical, level);
       // A diff is unique to its turn: sealed under the turn's state hash
       // and checked by it on rebuild, not content-addressed.
       result<stored_blob> blob = error{errc::corrupt_data, "unset"};

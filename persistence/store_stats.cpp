@@ -124,8 +124,7 @@ stored<store_totals> compute_store_totals(database& db,
         into[key] = n;
     };
     long long saves = 0, turns = 0, logical = 0, devices = 0, archives = 0,
-              blobs = 0, plain = 0, stored = 0, diffs = 0, refs = 0,
-              failed = 0;
+              blobs = 0, plain = 0, stored = 0, diffs = 0, refs = 0, failed = 0;
     numbers(q.saves, saves, nullptr, nullptr);
     numbers(q.turns, turns, &logical, nullptr);
     numbers(q.devices, devices, nullptr, nullptr);

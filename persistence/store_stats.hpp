@@ -16,7 +16,7 @@ struct store_totals {
   std::int64_t archives = 0;
   std::int64_t blobs = 0;
   std::int64_t blob_refs = 0;
-  std::int64_t logical_bytes = 0;    ///< sum of canonical state sizes of turns
+  std::int64_t logical_bytes = 0;     ///< sum of canonical state sizes of turns
   std::int64_t blob_plain_bytes = 0;  ///< sum of snapshot plaintext sizes
   std::int64_t blob_stored_bytes = 0; ///< sum of sealed snapshot sizes
   /// Sealed bytes of every turn: snapshot blobs (each once) and the diffs

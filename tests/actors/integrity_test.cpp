@@ -233,8 +233,7 @@ CAF_TEST(a rotated ring encrypts with the new key and reads the old) {
   auto blobs = blobs_of(save_id);
   auto newest = blobs.back();
   CAF_REQUIRE_EQUAL(newest.first_turn, 6);
-  CAF_CHECK_EQUAL(core::key_ring::envelope_key_id(read_blob(newest)),
-                  "k2");
+  CAF_CHECK_EQUAL(core::key_ring::envelope_key_id(read_blob(newest)), "k2");
   CAF_CHECK(service->verify(save_id, true)->ok);
   // The old ring alone cannot read the new turn.
   start(test::test_options(db.url()), test::test_keys("k1", key_bytes));

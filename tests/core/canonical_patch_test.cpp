@@ -36,9 +36,9 @@ std::optional<std::string> by_value(const std::string& state,
 /// U+E000..U+FFFF and one beyond U+FFFF (whose UTF-16 order differs from
 /// their byte order), a prefix of another name, the empty name, '/' and '~'.
 const std::vector<std::string> names{
-  "a",  "b",      "ab",          "hp",      "",       "z",
-  "q\"", "back\\", "\xee\x80\x80", "\xf0\x9f\x98\x80", "a/b", "m~n",
-  "\t",  "items",  "B"};
+  "a",   "b",   "ab",     "hp",           "",
+  "z",   "q\"", "back\\", "\xee\x80\x80", "\xf0\x9f\x98\x80",
+  "a/b", "m~n", "\t",     "items",        "B"};
 
 /// Random states and patches over a small vocabulary, so that paths often
 /// exist, often do not, and values nest.
@@ -74,8 +74,9 @@ public:
     std::string out;
     const json* node = &doc;
     // Rarely the root; deeper while the values nest.
-    while (out.empty() ? pick(20) != 0
-                       : pick(3) != 0 && (node->is_structured() || pick(4) == 0)) {
+    while (out.empty()
+             ? pick(20) != 0
+             : pick(3) != 0 && (node->is_structured() || pick(4) == 0)) {
       std::string token;
       if (node->is_object() && !node->empty() && pick(4) != 0) {
         auto it = node->begin();
@@ -95,8 +96,9 @@ public:
       }
       out += '/';
       for (char c : token)
-        out += c == '~' ? std::string{"~0"}
-                        : c == '/' ? std::string{"~1"} : std::string{c};
+        out += c == '~'   ? std::string{"~0"}
+               : c == '/' ? std::string{"~1"}
+                          : std::string{c};
     }
     if (pick(40) == 0)
       out += "/~2";
@@ -163,7 +165,8 @@ CAF_TEST(simple edits land where the canonical form puts them) {
   check(R"([{"op":"add","path":"/b/3","value":4}])");
   check(R"([{"op":"add","path":"/b/-","value":4}])");
   check(R"([{"op":"remove","path":"/b/0"},{"op":"remove","path":"/b/1"}])");
-  check(R"([{"op":"remove","path":"/d/x"},{"op":"add","path":"/d/y","value":2}])");
+  check(
+    R"([{"op":"remove","path":"/d/x"},{"op":"add","path":"/d/y","value":2}])");
   check(R"([{"op":"remove","path":"/hp"},{"op":"remove","path":"/b"}])");
   check(R"([{"op":"test","path":"/d","value":{"x":1.0}}])");
 }

@@ -211,14 +211,14 @@ CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
   auto a_rows = saves.load_turns(save_a, 1, 30, true);
   CAF_REQUIRE(a_rows);
   CAF_REQUIRE_EQUAL(a_rows->size(), 30u);
-  CAF_CHECK_EQUAL(rebuild_checked({0, core::chain_genesis("session-a")},
-                                  *a_rows),
-                  a.last_canonical());
+  CAF_CHECK_EQUAL(
+    rebuild_checked({0, core::chain_genesis("session-a")}, *a_rows),
+    a.last_canonical());
   auto b_rows = saves.load_turns(save_b, 1, 4, true);
   CAF_REQUIRE(b_rows);
-  CAF_CHECK_EQUAL(rebuild_checked({0, core::chain_genesis("session-a")},
-                                  *b_rows),
-                  b.last_canonical());
+  CAF_CHECK_EQUAL(
+    rebuild_checked({0, core::chain_genesis("session-a")}, *b_rows),
+    b.last_canonical());
 
   CAF_MESSAGE("the archive rebuilds and the conflict still names it");
   persistence::archive_store archives{*db};
@@ -235,8 +235,8 @@ CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
   persistence::turn_writer writer{*db};
   auto next = a.next(state_json(31, "a"));
   next.device_id = "dev-1";
-  auto committed = writer.commit(
-    {persistence::turn_commit{save_a, {30, a_turns.back().chain_hash}, {next}}});
+  auto committed = writer.commit({persistence::turn_commit{
+    save_a, {30, a_turns.back().chain_hash}, {next}}});
   CAF_REQUIRE_EQUAL(committed.size(), 1u);
   CAF_REQUIRE(committed.front());
   auto all = saves.load_turns(save_a, 1, 31, true);
