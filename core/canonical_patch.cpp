@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/canonical_json.hpp"
+#include "core/json_patch.hpp"
 
 namespace awf::core {
 
@@ -14,60 +15,22 @@ using json = nlohmann::json;
 
 constexpr std::size_t none = std::string_view::npos;
 
-/// The end of the string starting at text[pos] (a '"'), or `none`. In
-/// canonical bytes an escape is a backslash and one character (the digits
+/// Where the string starting at text[pos] (a '"') closes, or text.size().
+/// In canonical bytes an escape is a backslash and one character (the digits
 /// of \u00XX are plain characters), so skipping one after each backslash
 /// is exact.
-std::size_t skip_string(std::string_view text, std::size_t pos) {
-  const char* data = text.data();
-  for (std::size_t i = pos + 1; i < text.size(); ++i) {
-    char c = data[i];
-    if (c == '"')
-      return i + 1;
-    if (c == '\\')
+std::size_t closing_quote(std::string_view text, std::size_t pos) {
+  std::size_t i = pos + 1;
+  for (; i < text.size() && text[i] != '"'; ++i)
+    if (text[i] == '\\')
       ++i;
-  }
-  return none;
+  return std::min(i, text.size());
 }
 
-/// The end of the container starting at text[pos], or `none`: one pass
-/// that counts brackets outside strings.
-std::size_t skip_container(std::string_view text, std::size_t pos) {
-  const char* data = text.data();
-  std::size_t depth = 0;
-  for (std::size_t i = pos; i < text.size(); ++i) {
-    switch (data[i]) {
-      case '"':
-        for (++i; i < text.size() && data[i] != '"'; ++i)
-          if (data[i] == '\\')
-            ++i;
-        break;
-      case '{':
-      case '[': ++depth; break;
-      case '}':
-      case ']':
-        if (--depth == 0)
-          return i + 1;
-        break;
-      default: break;
-    }
-  }
-  return none;
-}
-
-/// The end of the value starting at text[pos], or `none`.
-std::size_t skip_value(std::string_view text, std::size_t pos) {
-  if (pos >= text.size())
-    return none;
-  char c = text[pos];
-  if (c == '"')
-    return skip_string(text, pos);
-  if (c == '{' || c == '[')
-    return skip_container(text, pos);
-  std::size_t i = pos;
-  while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']')
-    ++i;
-  return i;
+/// The end of the string starting at text[pos], or `none`.
+std::size_t skip_string(std::string_view text, std::size_t pos) {
+  auto quote = closing_quote(text, pos);
+  return quote < text.size() ? quote + 1 : none;
 }
 
 /// Where each container of a canonical document ends, kept in step with
@@ -133,11 +96,7 @@ private:
     std::vector<std::size_t> open;
     for (std::size_t i = 0; i < text.size(); ++i) {
       switch (text[i]) {
-        case '"':
-          for (++i; i < text.size() && text[i] != '"'; ++i)
-            if (text[i] == '\\')
-              ++i;
-          break;
+        case '"': i = closing_quote(text, i); break;
         case '{':
         case '[': open.push_back(i); break;
         case '}':
@@ -158,12 +117,21 @@ private:
   std::vector<span> pairs_;
 };
 
-/// The end of the value at text[pos], containers looked up in `index`.
+/// The end of the value at text[pos], or `none`; containers are looked up
+/// in `index`.
 std::size_t value_end(std::string_view text, std::size_t pos,
                       const bracket_index& index) {
-  if (pos < text.size() && (text[pos] == '{' || text[pos] == '['))
+  if (pos >= text.size())
+    return none;
+  char c = text[pos];
+  if (c == '{' || c == '[')
     return index.end_of(pos);
-  return skip_value(text, pos);
+  if (c == '"')
+    return skip_string(text, pos);
+  std::size_t i = pos;
+  while (i < text.size() && text[i] != ',' && text[i] != '}' && text[i] != ']')
+    ++i;
+  return i;
 }
 
 /// How deeply containers nest in the canonical value `text`.
@@ -183,30 +151,6 @@ std::size_t nesting(std::string_view text) {
     }
   }
   return deepest;
-}
-
-/// Splits an RFC 6901 pointer into unescaped tokens; nothing when malformed.
-std::optional<std::vector<std::string>> tokens_of(std::string_view pointer) {
-  std::vector<std::string> out;
-  if (pointer.empty())
-    return out;
-  if (pointer.front() != '/')
-    return std::nullopt;
-  std::string token;
-  for (std::size_t i = 1; i <= pointer.size(); ++i) {
-    if (i == pointer.size() || pointer[i] == '/') {
-      out.push_back(std::move(token));
-      token.clear();
-    } else if (pointer[i] != '~') {
-      token += pointer[i];
-    } else if (i + 1 < pointer.size() &&
-               (pointer[i + 1] == '0' || pointer[i + 1] == '1')) {
-      token += pointer[++i] == '0' ? '~' : '/';
-    } else {
-      return std::nullopt;
-    }
-  }
-  return out;
 }
 
 /// An array index token: "0" or digits without a leading zero, small.
@@ -454,7 +398,10 @@ std::optional<std::vector<std::string>> pointer_at(const json& op,
   auto it = op.find(key);
   if (it == op.end() || !it->is_string())
     return std::nullopt;
-  return tokens_of(it->get_ref<const std::string&>());
+  auto tokens = parse_json_pointer(it->get_ref<const std::string&>());
+  if (!tokens)
+    return std::nullopt;
+  return std::move(*tokens);
 }
 
 /// The canonical bytes of `op["value"]`, when it fits at `path` well within

@@ -68,32 +68,6 @@ error at(std::string_view field, std::string_view text, const error& cause) {
 
 // -- pointers -----------------------------------------------------------------
 
-/// Splits an RFC 6901 pointer into unescaped tokens. "" is the whole
-/// document and any other pointer starts with '/'; '~' must be followed by
-/// '0' (for '~') or '1' (for '/').
-result<pointer> parse_pointer(std::string_view text) {
-  pointer tokens;
-  if (text.empty())
-    return tokens;
-  if (text.front() != '/')
-    return invalid("does not start with '/'");
-  std::string token;
-  for (std::size_t i = 1; i <= text.size(); ++i) {
-    if (i == text.size() || text[i] == '/') {
-      tokens.push_back(std::move(token));
-      token.clear();
-    } else if (text[i] != '~') {
-      token += text[i];
-    } else if (i + 1 < text.size() &&
-               (text[i + 1] == '0' || text[i + 1] == '1')) {
-      token += text[++i] == '0' ? '~' : '/';
-    } else {
-      return invalid("'~' not followed by '0' or '1'");
-    }
-  }
-  return tokens;
-}
-
 /// Parses an array index token: "0" or digits without a leading zero.
 /// Everything else ("-", "01", "1e0", "+1") is no index. Indices too large
 /// for size_t saturate, so the caller reports them as out of range.
@@ -454,7 +428,7 @@ status pointer_member(const json& op, const char* key, std::string_view& text,
   if (!member)
     return member.error();
   text = *member;
-  auto parsed = parse_pointer(text);
+  auto parsed = parse_json_pointer(text);
   if (!parsed)
     return at(key, text, parsed.error());
   tokens = std::move(*parsed);
@@ -552,6 +526,29 @@ result<json> apply_patch(const json& document, const json& patch,
       !applied)
     return applied.error();
   return doc;
+}
+
+result<std::vector<std::string>> parse_json_pointer(std::string_view text) {
+  std::vector<std::string> tokens;
+  if (text.empty())
+    return tokens;
+  if (text.front() != '/')
+    return invalid("does not start with '/'");
+  std::string token;
+  for (std::size_t i = 1; i <= text.size(); ++i) {
+    if (i == text.size() || text[i] == '/') {
+      tokens.push_back(std::move(token));
+      token.clear();
+    } else if (text[i] != '~') {
+      token += text[i];
+    } else if (i + 1 < text.size() &&
+               (text[i + 1] == '0' || text[i + 1] == '1')) {
+      token += text[++i] == '0' ? '~' : '/';
+    } else {
+      return invalid("'~' not followed by '0' or '1'");
+    }
+  }
+  return tokens;
 }
 
 } // namespace awf::core

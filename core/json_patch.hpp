@@ -2,6 +2,10 @@
 // patches between two states.
 #pragma once
 
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "core/json_budget.hpp"
@@ -11,6 +15,11 @@ namespace awf::core {
 
 /// The state limit assumed when a caller names none (tools, stored data).
 inline constexpr std::size_t default_patch_state_bytes = std::size_t{64} << 20;
+
+/// Splits an RFC 6901 pointer into unescaped tokens. "" is the whole
+/// document (no tokens) and any other pointer starts with '/'; '~' must be
+/// followed by '0' (for '~') or '1' (for '/'). Fails with invalid_patch.
+result<std::vector<std::string>> parse_json_pointer(std::string_view text);
 
 /// Applies `patch` (an array of RFC 6902 operations) to `document`.
 /// All-or-nothing: on any malformed operation, missing path or failed
