@@ -107,6 +107,10 @@ void fast_forward(save_pointer self, const sync_up_request& req,
   reply.audited = true;
   std::vector<persistence::audit_entry> audits{
     sync_up_audit(req, reply, branch->head.turn_id)};
+  // The head is kept as canonical bytes only: the next patch is spliced
+  // into them, and anything that needs the parsed value parses it then. A
+  // parsed 16 KiB state takes about 170 KiB per resident save.
+  branch->state->value.reset();
   commit_turns(self, std::move(branch->stored), std::move(audits),
                std::move(*branch->state), std::move(branch->state_hash),
                answer_with_head(rp, std::move(reply)), work.deadline);
