@@ -13,19 +13,18 @@ struct total_queries {
     integrity_failed, turns_by_kind, audit_by_operation;
 
   explicit total_queries(bool per_user) {
-    // Diffs live in their turn rows, on the head chain and in archives.
-    auto diffs_of = [](const std::string& where_save, const char* archive_of) {
-      return "SELECT CAST(COALESCE(SUM(LENGTH(body)), 0) AS BIGINT) AS n FROM "
-             "awf_save_diffs" +
-             where_save +
-             " UNION ALL SELECT CAST(COALESCE(SUM(LENGTH(t.body)), 0) AS "
-             "BIGINT) AS n FROM awf_archive_turns t" +
-             archive_of;
-    };
     const std::string user_saves =
       "SELECT save_id FROM awf_saves WHERE user_id_hash = :u";
     auto sum = [](const std::string& column) {
       return "CAST(COALESCE(SUM(" + column + "), 0) AS BIGINT)";
+    };
+    // Diffs live in their turn rows, on the head chain and in archives.
+    auto diffs_of = [&sum](const std::string& where_save,
+                           const std::string& archive_of) {
+      return "SELECT CAST(SUM(n) AS BIGINT) FROM (SELECT " +
+             sum("LENGTH(body)") + " AS n FROM awf_save_diffs" + where_save +
+             " UNION ALL SELECT " + sum("LENGTH(t.body)") +
+             " AS n FROM awf_archive_turns t" + archive_of + ") AS parts";
     };
     if (!per_user) {
       saves = "SELECT COUNT(*) FROM awf_saves";
@@ -36,8 +35,7 @@ struct total_queries {
       archives = "SELECT COUNT(*) FROM awf_save_archives";
       blobs = "SELECT COUNT(*), " + sum("size") + ", " + sum("stored_size") +
               " FROM awf_save_blobs";
-      diff_bytes = "SELECT CAST(SUM(n) AS BIGINT) FROM (" + diffs_of("", "") +
-                   ") AS parts";
+      diff_bytes = diffs_of("", "");
       blob_refs = "SELECT COUNT(*) FROM awf_blob_refs";
       turns_by_kind = "SELECT kind, COUNT(*) FROM awf_save_diffs GROUP BY kind";
       audit_by_operation =
@@ -58,12 +56,10 @@ struct total_queries {
             "awf_blob_refs WHERE save_id IN (" +
             user_saves + "))";
     diff_bytes =
-      "SELECT CAST(SUM(n) AS BIGINT) FROM (" +
       diffs_of(" WHERE save_id IN (" + user_saves + ")",
                " JOIN awf_save_archives a ON a.archive_id = t.archive_id "
                "WHERE a.save_id IN (SELECT save_id FROM awf_saves WHERE "
-               "user_id_hash = :u2)") +
-      ") AS parts";
+               "user_id_hash = :u2)");
     blob_refs = "SELECT COUNT(*) FROM awf_blob_refs WHERE save_id IN (" +
                 user_saves + ")";
     turns_by_kind = "SELECT kind, COUNT(*) FROM awf_save_diffs WHERE save_id "
