@@ -748,6 +748,10 @@ result<nlohmann::json> normalize_json(nlohmann::json value) {
   return value;
 }
 
+void append_canonical_string(std::string_view text, std::string& out) {
+  append_string(text, out);
+}
+
 std::string canonicalize(const nlohmann::json& value) {
   std::string out;
   canonicalize_to(value, out);

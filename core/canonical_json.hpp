@@ -46,6 +46,10 @@ void append_pointer_token(std::string& pointer, std::string_view token);
 /// minimal JSON string escapes, no whitespace.
 std::string canonicalize(const nlohmann::json& value);
 
+/// Appends the UTF-8 string `text` to `out` as a canonical JSON string
+/// (quoted, with the minimal escapes).
+void append_canonical_string(std::string_view text, std::string& out);
+
 /// Appends the canonical bytes of `value` to `out`.
 void canonicalize_to(const nlohmann::json& value, std::string& out);
 

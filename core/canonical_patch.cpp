@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "core/canonical_json.hpp"
@@ -17,14 +18,25 @@ constexpr std::size_t none = std::string_view::npos;
 
 /// Where the string starting at text[pos] (a '"') closes, or text.size().
 /// In canonical bytes an escape is a backslash and one character (the digits
-/// of \u00XX are plain characters), so skipping one after each backslash
-/// is exact.
+/// of \u00XX are plain characters), so a quote closes the string exactly
+/// when an even number of backslashes precedes it.
 std::size_t closing_quote(std::string_view text, std::size_t pos) {
-  std::size_t i = pos + 1;
-  for (; i < text.size() && text[i] != '"'; ++i)
-    if (text[i] == '\\')
-      ++i;
-  return std::min(i, text.size());
+  std::size_t from = pos + 1;
+  while (from < text.size()) {
+    auto* hit = static_cast<const char*>(
+      std::memchr(text.data() + from, '"', text.size() - from));
+    if (!hit)
+      break;
+    auto quote = static_cast<std::size_t>(hit - text.data());
+    std::size_t backslashes = 0;
+    while (quote - backslashes > pos + 1 &&
+           text[quote - backslashes - 1] == '\\')
+      ++backslashes;
+    if (backslashes % 2 == 0)
+      return quote;
+    from = quote + 1;
+  }
+  return text.size();
 }
 
 /// The end of the string starting at text[pos], or `none`.
@@ -89,28 +101,31 @@ private:
     std::size_t end;
   };
 
-  /// The containers of `text`, sorted by where they open, placed at
-  /// `offset`.
+  /// The containers of `text`, in the order they open, placed at
+  /// `offset`: one pass, each entry completed when its container closes.
   static std::vector<span> pairs_of(std::string_view text, std::size_t offset) {
     std::vector<span> out;
-    std::vector<std::size_t> open;
+    std::vector<std::size_t> open; // indexes into `out`
     for (std::size_t i = 0; i < text.size(); ++i) {
       switch (text[i]) {
         case '"': i = closing_quote(text, i); break;
         case '{':
-        case '[': open.push_back(i); break;
+        case '[':
+          open.push_back(out.size());
+          out.push_back({offset + i, none});
+          break;
         case '}':
         case ']':
           if (!open.empty()) {
-            out.push_back({offset + open.back(), offset + i + 1});
+            out[open.back()].end = offset + i + 1;
             open.pop_back();
           }
           break;
         default: break;
       }
     }
-    std::sort(out.begin(), out.end(),
-              [](const span& a, const span& b) { return a.open < b.open; });
+    // Unclosed containers (never in canonical bytes) are not indexed.
+    std::erase_if(out, [](const span& pair) { return pair.end == none; });
     return out;
   }
 

@@ -1,8 +1,10 @@
-// The thin glue from Asio threads to the save engine's actors: a request
-// becomes a one-shot actor that asks the engine and hands the answer to a
-// callback, so no Asio thread ever blocks on an actor. Admission control
-// lives here too: past `max_in_flight` outstanding asks, new ones answer
-// `unavailable` at once instead of queueing without bound.
+// The thin glue from Asio threads to the save engine's actors: a request is
+// sent with a reply sink as its sender (net/reply_sink.hpp), whose answer
+// goes straight to a callback, so no Asio thread ever blocks on an actor and
+// no request needs an actor of its own. Admission control lives here too:
+// past `max_in_flight` outstanding asks, new ones answer `unavailable` at
+// once instead of queueing without bound; an ask unanswered after the
+// timeout answers `unavailable`.
 #pragma once
 
 #include <atomic>
@@ -10,15 +12,20 @@
 #include <functional>
 #include <memory>
 
+#include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
+#include <caf/mailbox_element.hpp>
+#include <caf/message_id.hpp>
+#include <caf/response_type.hpp>
 #include <caf/send.hpp>
 
 #include "actors/device_directory.hpp"
 #include "actors/request_scope.hpp"
 #include "actors/save_errc.hpp"
 #include "actors/save_registry.hpp"
+#include "net/reply_sink.hpp"
 
 namespace awf::net {
 
@@ -29,11 +36,23 @@ public:
                 std::chrono::milliseconds timeout,
                 std::int64_t max_in_flight = 20000)
     : sys_(sys), registry_(std::move(registry)), devices_(std::move(devices)),
-      timeout_(timeout), max_in_flight_(max_in_flight) {}
+      timeout_(timeout), max_in_flight_(max_in_flight),
+      pending_(std::make_shared<pending_asks>()) {
+    start_expiry();
+  }
+
+  ~engine_bridge() {
+    caf::anon_send_exit(expiry_, caf::exit_reason::user_shutdown);
+  }
+
+  engine_bridge(const engine_bridge&) = delete;
+  engine_bridge& operator=(const engine_bridge&) = delete;
 
   /// Sends `xs...` to the save registry; calls `done` exactly once with the
   /// reply or an error, on an actor thread (post to your strand) or, when
-  /// the engine is saturated, right away on the calling thread.
+  /// the engine is saturated, right away on the calling thread. The sink
+  /// is the request's sender, so the answer (also one delegated by the
+  /// registry to a save actor) comes straight back.
   template<class Reply, class... Ts>
   void ask(std::function<void(caf::expected<Reply>)> done, Ts... xs) {
     ask_actor<Reply>(registry_, std::move(done), std::move(xs)...);
@@ -70,32 +89,52 @@ public:
   /// Asks waiting for their answer now.
   std::int64_t in_flight() const noexcept { return in_flight_.load(); }
 
-private:
+  /// The same, to any actor `dest` that answers `xs...` with a Reply.
   template<class Reply, class Handle, class... Ts>
   void ask_actor(const Handle& dest,
                  std::function<void(caf::expected<Reply>)> done, Ts... xs) {
+    using answer = caf::response_type_t<typename Handle::signatures, Ts...>;
+    static_assert(std::is_same_v<answer, caf::detail::type_list<Reply>>,
+                  "the receiver answers this message with another type");
     if (in_flight_.fetch_add(1) >= max_in_flight_) {
       --in_flight_;
       done(actors::make_save_error(actors::save_errc::unavailable,
                                    "the server is busy; retry shortly"));
       return;
     }
-    auto timeout = timeout_;
+    auto now = pending_asks::clock_type::now();
+    pending_->expire(now);
     auto* counter = &in_flight_;
-    sys_.spawn([=](caf::event_based_actor* self) mutable {
-      self->request(dest, timeout, std::move(xs)...)
-        .then(
-          [=](Reply& reply) {
-            --*counter;
-            done(std::move(reply));
-            self->quit();
-          },
-          [=](caf::error& err) {
-            --*counter;
-            done(std::move(err));
-            self->quit();
-          });
-    });
+    auto sink = reply_sink<Reply>::make(
+      sys_, pending_, now + timeout_,
+      [counter, done = std::move(done)](caf::expected<Reply> answer) {
+        --*counter;
+        done(std::move(answer));
+      });
+    // Any non-zero id makes it a request; the sink answers only this one.
+    auto id = caf::make_message_id(1);
+    auto target = caf::actor_cast<caf::strong_actor_ptr>(dest);
+    target->enqueue(
+      caf::make_mailbox_element(std::move(sink), id, {}, std::move(xs)...),
+      nullptr);
+  }
+
+private:
+  using expire_atom = caf::atom_constant<caf::atom("expire")>;
+
+  /// Answers overdue asks even when no new ones come to trigger it. Hidden:
+  /// the process waits for the engine's actors to finish, not for this one.
+  void start_expiry() {
+    auto pending = pending_;
+    auto every = std::max(timeout_ / 10, std::chrono::milliseconds{10});
+    expiry_ =
+      sys_.spawn<caf::hidden>([pending, every](caf::event_based_actor* self) {
+        self->delayed_send(self, every, expire_atom::value);
+        return caf::behavior{[=](expire_atom) {
+          pending->expire(pending_asks::clock_type::now());
+          self->delayed_send(self, every, expire_atom::value);
+        }};
+      });
   }
 
   caf::actor_system& sys_;
@@ -104,6 +143,8 @@ private:
   std::chrono::milliseconds timeout_;
   std::int64_t max_in_flight_;
   std::atomic<std::int64_t> in_flight_{0};
+  std::shared_ptr<pending_asks> pending_;
+  caf::actor expiry_;
 };
 
 } // namespace awf::net

@@ -69,7 +69,7 @@ void restore_save(api_context& ctx, handle_ptr h) {
                           : nlohmann::json(res->replaced_archive_id)}});
         if (ctx.hub.followed(save_id))
           ctx.hub.publish(make_push_event(ctx.ws_frames, save_id, res->base,
-                                          res->head, turns_json(res->appended)),
+                                          res->head, res->appended),
                           nullptr);
         reply_outcome(*h, {200,
                            {{"head", head_json(res->head)},

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/canonical_json.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {
@@ -16,24 +17,32 @@ void drop_expired(subscriber_list& list) {
 
 } // namespace
 
-std::shared_ptr<const push_event> make_push_event(outgoing_frames& frames,
-                                                  std::string save_id,
-                                                  core::chain_head base,
-                                                  core::chain_head head,
-                                                  nlohmann::json turns) {
+std::shared_ptr<const push_event>
+make_push_event(outgoing_frames& frames, std::string save_id,
+                core::chain_head base, core::chain_head head,
+                const std::vector<actors::sync_turn>& turns) {
   auto event = std::make_shared<push_event>();
-  if (turns.is_array())
-    for (const auto& turn : turns)
-      if (auto chain = turn.find("chain_hash");
-          turn.is_object() && chain != turn.end() && chain->is_string())
-        event->turn_chains.push_back(chain->get<std::string>());
-  nlohmann::json msg{{"type", "turns"},
-                     {"save_id", save_id},
-                     {"head", head_json(head)},
-                     {"turns", std::move(turns)}};
-  // Invalid UTF-8 is replaced rather than thrown on (engine output is valid).
-  event->frame = frames.make(
-    msg.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  std::size_t body_bytes = 0;
+  for (const auto& turn : turns) {
+    event->turn_chains.push_back(turn.chain_hash);
+    body_bytes += turn.body.size() + 256;
+  }
+  // The members in the order the earlier nlohmann rendering had them.
+  std::string text;
+  text.reserve(body_bytes + save_id.size() + 256);
+  text += "{\"head\":{\"chain_hash\":";
+  core::append_canonical_string(head.chain_hash, text);
+  text += ",\"turn_id\":" + std::to_string(head.turn_id);
+  text += "},\"save_id\":";
+  core::append_canonical_string(save_id, text);
+  text += ",\"turns\":[";
+  for (std::size_t i = 0; i < turns.size(); ++i) {
+    if (i > 0)
+      text += ',';
+    append_turn_text(turns[i], text);
+  }
+  text += "],\"type\":\"turns\"}";
+  event->frame = frames.make(std::move(text));
   event->save_id = std::move(save_id);
   event->base = std::move(base);
   event->head = std::move(head);

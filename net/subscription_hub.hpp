@@ -9,8 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
+#include "actors/sync_messages.hpp"
 #include "core/chain.hpp"
 #include "net/outgoing_frames.hpp"
 
@@ -27,14 +26,14 @@ struct push_event {
   shared_frame frame;
 };
 
-/// Builds the push of `turns` (an array of turns in the wire form of
-/// contract §5: {"turn_id", "patch"|"state", "state_hash", "chain_hash"}),
-/// its frame counted in `frames`.
-std::shared_ptr<const push_event> make_push_event(outgoing_frames& frames,
-                                                  std::string save_id,
-                                                  core::chain_head base,
-                                                  core::chain_head head,
-                                                  nlohmann::json turns);
+/// Builds the push of `turns` (each in the wire form of contract §5:
+/// {"turn_id", "patch"|"state", "state_hash", "chain_hash"}), its frame
+/// rendered once, the turns' canonical bodies copied in without a parse,
+/// and counted in `frames`.
+std::shared_ptr<const push_event>
+make_push_event(outgoing_frames& frames, std::string save_id,
+                core::chain_head base, core::chain_head head,
+                const std::vector<actors::sync_turn>& turns);
 
 /// A connection that receives pushes. `deliver` is called from any thread
 /// and must only queue work on the connection's strand.

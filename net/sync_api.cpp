@@ -382,7 +382,7 @@ void run_sync_up(api_context& ctx, const caller& who,
       ctx.metrics.turns_accepted += res->appended.size();
       if (!res->appended.empty() && ctx.hub.followed(save_id)) {
         ctx.hub.publish(make_push_event(ctx.ws_frames, save_id, res->base,
-                                        res->head, turns_json(res->appended)),
+                                        res->head, res->appended),
                         origin);
       }
       if (!who.device_id.empty() && !res->accepted.empty())

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "core/canonical_json.hpp"
+
 namespace awf::net {
 
 nlohmann::json head_json(const core::chain_head& head) {
@@ -17,6 +19,18 @@ nlohmann::json turn_json(const actors::sync_turn& turn) {
     {turn.full_state ? "state" : "patch", nlohmann::json::parse(turn.body)},
     {"state_hash", turn.state_hash},
     {"chain_hash", turn.chain_hash}};
+}
+
+void append_turn_text(const actors::sync_turn& turn, std::string& out) {
+  out += "{\"chain_hash\":";
+  core::append_canonical_string(turn.chain_hash, out);
+  out += turn.full_state ? ",\"state\":" : ",\"patch\":";
+  out += turn.body;
+  out += ",\"state_hash\":";
+  core::append_canonical_string(turn.state_hash, out);
+  out += ",\"turn_id\":";
+  out += std::to_string(turn.turn_id);
+  out += '}';
 }
 
 nlohmann::json turns_json(const std::vector<actors::sync_turn>& turns) {

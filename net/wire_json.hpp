@@ -19,6 +19,11 @@ nlohmann::json head_json(const core::chain_head& head);
 /// {"turn_id", "patch"|"state", "state_hash", "chain_hash"}
 nlohmann::json turn_json(const actors::sync_turn& turn);
 
+/// Appends turn_json(turn) as JSON text, the body copied as it is (the
+/// engine made it canonical JSON), members in the order turn_json's dump
+/// has them.
+void append_turn_text(const actors::sync_turn& turn, std::string& out);
+
 /// An array of turn_json.
 nlohmann::json turns_json(const std::vector<actors::sync_turn>& turns);
 

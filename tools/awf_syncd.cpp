@@ -12,6 +12,7 @@
 
 #include "actors/engine_bootstrap.hpp"
 #include "config/hmac_secret.hpp"
+#include "config/usable_cpus.hpp"
 #include "net/engine_runtime.hpp"
 #include "net/http_server.hpp"
 
@@ -109,7 +110,7 @@ int main(int argc, char** argv) {
   if (!runtime)
     return fail(runtime.error().message);
   const auto& s = setup->settings;
-  listen->threads = std::max(1u, std::thread::hardware_concurrency());
+  listen->threads = config::usable_cpus();
   listen->limits.header_timeout = std::chrono::seconds{s.header_timeout_s};
   listen->limits.header_bytes = static_cast<std::size_t>(s.max_header_kb) << 10;
   auto server = net::http_server::start(*listen, (*runtime)->context());

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "net/subscription_hub.hpp"
+#include "net/wire_json.hpp"
 
 using namespace awf;
 using namespace awf::net;
@@ -53,11 +54,9 @@ CAF_TEST(a frame outliving its counter object is still given back safely) {
 
 CAF_TEST(a push event carries one rendered frame and its turns chain hashes) {
   outgoing_frames frames;
-  auto turns = nlohmann::json::array(
-    {{{"turn_id", 2}, {"state", {{"a", 1}}}, {"chain_hash", "c2"}},
-     {{"turn_id", 3},
-      {"patch", nlohmann::json::array()},
-      {"chain_hash", "c3"}}});
+  std::vector<actors::sync_turn> turns{
+    {2, true, R"({"a":1,"s":"q\"\\"})", "s2", "c2"},
+    {3, false, R"([{"op":"remove","path":"/a"}])", "s3", "c3"}};
   auto event = make_push_event(frames, "s1", core::chain_head{1, "c1"},
                                core::chain_head{3, "c3"}, turns);
   CAF_REQUIRE(event->frame);
@@ -68,5 +67,9 @@ CAF_TEST(a push event carries one rendered frame and its turns chain hashes) {
   CAF_CHECK_EQUAL(msg["save_id"], "s1");
   CAF_CHECK_EQUAL(msg["head"]["turn_id"], 3);
   CAF_CHECK_EQUAL(msg["head"]["chain_hash"], "c3");
-  CAF_CHECK_EQUAL(msg["turns"], turns);
+  // The same message as the turns' JSON values would render.
+  CAF_CHECK_EQUAL(msg["turns"], nlohmann::json::array(
+                                  {turn_json(turns[0]), turn_json(turns[1])}));
+  CAF_CHECK_EQUAL(msg["turns"][0]["state"]["s"], "q\"\\");
+  CAF_CHECK_EQUAL(msg.dump(), *event->frame);
 }

@@ -8,6 +8,37 @@ namespace awf::load {
 
 using json = nlohmann::json;
 
+json parse_frame(const std::string& text, bool keep_patches) {
+  if (keep_patches)
+    return json::parse(text, nullptr, false);
+  // Depth of the "patch" array being skipped, or -1; `patch_key` notes
+  // that the member just named is a turn's "patch" (a member of an object
+  // in a top-level array: {"turns": [{"patch": …}]}).
+  constexpr int turn_member_depth = 3;
+  int patch_depth = -1;
+  bool patch_key = false;
+  json::parser_callback_t skip_patches =
+    [&](int depth, json::parse_event_t event, json& parsed) {
+      if (patch_depth >= 0) {
+        if (event == json::parse_event_t::array_end && depth == patch_depth) {
+          patch_depth = -1;
+          return true;
+        }
+        return false; // inside the patch: build nothing
+      }
+      if (event == json::parse_event_t::key) {
+        patch_key = depth == turn_member_depth && parsed.is_string() &&
+                    parsed.get_ref<const std::string&>() == "patch";
+        return true;
+      }
+      if (event == json::parse_event_t::array_start && patch_key)
+        patch_depth = depth;
+      patch_key = false;
+      return true;
+    };
+  return json::parse(text, skip_patches, false);
+}
+
 const json* member(const json& object, const char* key) {
   if (!object.is_object())
     return nullptr;

@@ -12,6 +12,14 @@
 
 namespace awf::load {
 
+/// Parses a WebSocket frame; null when it is not JSON. Without
+/// `keep_patches`, the elements of each turn's "patch" array (in a
+/// top-level "turns" array) are skipped
+/// while parsing (the array stays, empty): a device that keeps no replica
+/// checks a pushed turn by its hashes, and building the patch's values
+/// would cost more than the rest of the frame.
+nlohmann::json parse_frame(const std::string& text, bool keep_patches);
+
 /// The member `key` of `object`, or null when `object` is not an object or
 /// has no such member.
 const nlohmann::json* member(const nlohmann::json& object, const char* key);

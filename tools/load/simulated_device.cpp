@@ -8,6 +8,7 @@
 
 #include "core/json_patch.hpp"
 #include "tools/load/conflict_checks.hpp"
+#include "tools/load/reply_fields.hpp"
 #include "tools/load/sync_checks.hpp"
 #include "tools/load/sync_messages.hpp"
 
@@ -396,7 +397,7 @@ task<void> simulated_device::read_loop() {
 }
 
 void simulated_device::handle_frame(const std::string& text) {
-  auto message = json::parse(text, nullptr, false);
+  auto message = parse_frame(text, replica_.has_value());
   if (message.is_discarded() || !message.is_object()) {
     fail("a WebSocket frame is not a JSON object");
     return;

@@ -1,0 +1,106 @@
+#define CAF_SUITE engine_bridge
+
+#include "net/engine_bridge.hpp"
+
+#include "caf/test/unit_test.hpp"
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+using namespace awf;
+using namespace awf::net;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Stands in for the registry: answers, answers late, or never answers.
+using answer_atom = caf::atom_constant<caf::atom("answer")>;
+using echo_actor =
+  caf::typed_actor<caf::replies_to<answer_atom, std::string>::with<int>>;
+
+echo_actor::behavior_type echo(echo_actor::pointer self) {
+  auto held = std::make_shared<std::vector<caf::typed_response_promise<int>>>();
+  return {[=](answer_atom, const std::string& how) -> caf::result<int> {
+    if (how == "size")
+      return static_cast<int>(how.size());
+    if (how == "fail")
+      return actors::make_save_error(actors::save_errc::not_found, "none");
+    if (how == "drop") {
+      // A promise let go without an answer.
+      auto rp = self->make_response_promise<int>();
+      return rp;
+    }
+    // "hold": keeps the promise, so only the timeout answers.
+    auto rp = self->make_response_promise<int>();
+    held->push_back(rp);
+    return rp;
+  }};
+}
+
+struct fixture {
+  caf::actor_system_config cfg;
+  caf::actor_system sys{cfg};
+
+  /// What `bridge` answers for `how`, waiting at most 10 s.
+  caf::expected<int> ask(engine_bridge& bridge, const echo_actor& dest,
+                         std::string how) {
+    auto answer = std::make_shared<std::promise<caf::expected<int>>>();
+    auto future = answer->get_future();
+    bridge.ask_actor<int>(
+      dest, [answer](caf::expected<int> x) { answer->set_value(std::move(x)); },
+      answer_atom::value, std::move(how));
+    if (future.wait_for(10s) != std::future_status::ready)
+      return caf::make_error(caf::sec::request_timeout);
+    return future.get();
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(engine_bridge_tests, fixture)
+
+CAF_TEST(an answer reaches the callback without an actor of its own) {
+  engine_bridge bridge{sys, {}, {}, 5s};
+  auto dest = sys.spawn(echo);
+  auto got = ask(bridge, dest, "size");
+  CAF_REQUIRE(got);
+  CAF_CHECK_EQUAL(*got, 4);
+  auto failed = ask(bridge, dest, "fail");
+  CAF_REQUIRE(!failed);
+  CAF_CHECK_EQUAL(failed.error().code(),
+                  static_cast<std::uint8_t>(actors::save_errc::not_found));
+  CAF_CHECK_EQUAL(bridge.in_flight(), 0);
+  caf::anon_send_exit(dest, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a receiver that is gone or drops the request still answers once) {
+  engine_bridge bridge{sys, {}, {}, 5s};
+  auto dest = sys.spawn(echo);
+  auto dropped = ask(bridge, dest, "drop");
+  CAF_CHECK(!dropped);
+  caf::anon_send_exit(dest, caf::exit_reason::user_shutdown);
+  sys.await_all_actors_done();
+  auto gone = ask(bridge, dest, "size");
+  CAF_CHECK(!gone);
+  CAF_CHECK_EQUAL(bridge.in_flight(), 0);
+}
+
+CAF_TEST(an unanswered request answers unavailable after the timeout) {
+  engine_bridge bridge{sys, {}, {}, 200ms};
+  auto dest = sys.spawn(echo);
+  auto held = ask(bridge, dest, "hold");
+  CAF_REQUIRE(!held);
+  CAF_CHECK_EQUAL(held.error().code(),
+                  static_cast<std::uint8_t>(actors::save_errc::unavailable));
+  CAF_CHECK_EQUAL(bridge.in_flight(), 0);
+  caf::anon_send_exit(dest, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
