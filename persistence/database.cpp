@@ -11,6 +11,7 @@
 
 #include "core/sha256.hpp"
 #include "persistence/detail/session.hpp"
+#include "persistence/detail/sqlite_busy_wait.hpp"
 
 namespace awf::persistence {
 
@@ -85,7 +86,10 @@ stored<std::unique_ptr<database>> database::open(const database_options& opts) {
       s << (opts.sync == sqlite_sync::full ? "PRAGMA synchronous=FULL"
                                            : "PRAGMA synchronous=NORMAL");
       s << "PRAGMA foreign_keys=ON";
-      s << "PRAGMA busy_timeout=" + std::to_string(opts.busy_timeout_ms);
+      state->busy_timeout_ms = opts.busy_timeout_ms;
+      auto* backend =
+        static_cast<soci::sqlite3_session_backend*>(s.get_backend());
+      detail::install_busy_wait(backend->conn_, &state->busy_timeout_ms);
       s << "PRAGMA cache_size=-" + std::to_string(opts.sqlite_cache_kib);
     }
     return std::unique_ptr<database>(new database(std::move(state)));

@@ -15,6 +15,7 @@ namespace awf::persistence {
 struct database::impl {
   soci::session session;
   persistence::dialect kind;
+  int busy_timeout_ms = 0; ///< SQLite: read by the connection's busy wait
 };
 
 namespace detail {

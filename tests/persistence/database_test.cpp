@@ -4,10 +4,13 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 
+#include "persistence/detail/sqlite_busy_wait.hpp"
 #include "persistence/save_store.hpp"
 #include "persistence/turn_writer.hpp"
 #include "tests/persistence/store_fixture.hpp"
@@ -71,9 +74,6 @@ CAF_TEST(sqlite connections apply the chosen options) {
   int synchronous = -1;
   s << "PRAGMA synchronous", soci::into(synchronous);
   CAF_CHECK_EQUAL(synchronous, 1); // NORMAL
-  int timeout = -1;
-  s << "PRAGMA busy_timeout", soci::into(timeout);
-  CAF_CHECK_EQUAL(timeout, 2500);
   CAF_REQUIRE(persistence::migrate(**opened));
   persistence::save_store store{**opened};
   auto made = store.create_or_attach("user-a", "session-1", "1.0.0");
@@ -86,6 +86,59 @@ CAF_TEST(sqlite connections apply the chosen options) {
   auto found = other.find_save(made->save.save_id);
   CAF_CHECK_EQUAL(code_of(found), "ok");
   CAF_CHECK(std::filesystem::exists(path));
+}
+
+CAF_TEST(a sqlite writer waits for the write lock of another connection) {
+  auto path = scratch.scratch_dir() / "busy.db";
+  persistence::database_options opts;
+  opts.url = path.string();
+  opts.busy_timeout_ms = 10000;
+  auto holder = persistence::database::open(opts);
+  auto waiter = persistence::database::open(opts);
+  CAF_REQUIRE(holder && waiter);
+  CAF_REQUIRE((*holder)->execute("CREATE TABLE t (x INTEGER)"));
+  CAF_REQUIRE((*holder)->execute("BEGIN IMMEDIATE"));
+  CAF_REQUIRE((*holder)->execute("INSERT INTO t VALUES (1)"));
+  std::thread release{[&] {
+  std::this_thread::sleep_for(std::chrono::milliseconds{50});
+  (void)(*holder)->execute("COMMIT");
+  }};
+  // Waits for the commit instead of failing with "database is locked".
+  auto wrote = (*waiter)->execute("INSERT INTO t VALUES (2)");
+  release.join();
+  CAF_CHECK(wrote);
+  long long rows = 0;
+  persistence::detail::session_of(**waiter) << "SELECT COUNT(*) FROM t",
+    soci::into(rows);
+  CAF_CHECK_EQUAL(rows, 2);
+}
+
+CAF_TEST(a sqlite writer gives up once its busy timeout has passed) {
+  auto path = scratch.scratch_dir() / "locked.db";
+  persistence::database_options opts;
+  opts.url = path.string();
+  opts.busy_timeout_ms = 100;
+  auto holder = persistence::database::open(opts);
+  auto waiter = persistence::database::open(opts);
+  CAF_REQUIRE(holder && waiter);
+  CAF_REQUIRE((*holder)->execute("CREATE TABLE t (x INTEGER)"));
+  CAF_REQUIRE((*holder)->execute("BEGIN IMMEDIATE"));
+  auto wrote = (*waiter)->execute("INSERT INTO t VALUES (2)");
+  CAF_REQUIRE(!wrote);
+  CAF_CHECK(contains(wrote.error().message, "locked"));
+  CAF_CHECK((*holder)->execute("COMMIT"));
+  CAF_CHECK((*waiter)->execute("INSERT INTO t VALUES (3)"));
+}
+
+CAF_TEST(busy waits start short and stay at most a millisecond) {
+  using std::chrono::microseconds;
+  CAF_CHECK_EQUAL(persistence::detail::busy_sleep(0).count(), 50);
+  for (int i = 1; i < 100; ++i) {
+    CAF_CHECK(persistence::detail::busy_sleep(i) >=
+              persistence::detail::busy_sleep(i - 1));
+    CAF_CHECK(persistence::detail::busy_sleep(i) <= microseconds{1000});
+  }
+  CAF_CHECK_EQUAL(persistence::detail::busy_sleep(99).count(), 1000);
 }
 
 CAF_TEST(sqlite files are owner only whatever the umask) {

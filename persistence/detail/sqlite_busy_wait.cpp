@@ -1,0 +1,45 @@
+#include "persistence/detail/sqlite_busy_wait.hpp"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace awf::persistence::detail {
+
+namespace {
+
+constexpr std::chrono::microseconds first_sleep{50};
+constexpr std::chrono::microseconds longest_sleep{1000};
+
+/// The sleeps of tries 0..tries-1 added up.
+std::chrono::microseconds slept_before(int tries) {
+  std::chrono::microseconds total{0};
+  for (int i = 0; i < tries && total < std::chrono::hours{1}; ++i)
+    total += busy_sleep(i);
+  return total;
+}
+
+int on_busy(void* timeout_ms, int tries) {
+  auto budget = std::chrono::milliseconds{*static_cast<const int*>(timeout_ms)};
+  if (slept_before(tries) >= budget)
+    return 0; // give up: SQLITE_BUSY
+  std::this_thread::sleep_for(busy_sleep(tries));
+  return 1;
+}
+
+} // namespace
+
+std::chrono::microseconds busy_sleep(int tries) {
+  // 50, 100, 200, 400, 800 µs, then 1 ms.
+  if (tries >= 5)
+    return longest_sleep;
+  return std::min(longest_sleep, first_sleep * (1 << tries));
+}
+
+void install_busy_wait(void* db, const int* timeout_ms) {
+  sqlite3_busy_handler(static_cast<sqlite3*>(db), on_busy,
+                       const_cast<int*>(timeout_ms));
+}
+
+} // namespace awf::persistence::detail
