@@ -14,7 +14,7 @@ export CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-true}
 AWF_PACKAGES=(
   cmake ninja-build ccache g++ pkg-config python3 clang-format
   libcaf-dev libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev
-  libssl-dev libzstd-dev nlohmann-json3-dev libcli11-dev
+  libssl-dev libzstd-dev nlohmann-json3-dev libcli11-dev libjemalloc-dev
   postgresql-15 sqlite3
 )
 
