@@ -87,7 +87,7 @@ public:
   }
 
   /// Asks waiting for their answer now.
-  std::int64_t in_flight() const noexcept { return in_flight_.load(); }
+  std::int64_t in_flight() const noexcept { return in_flight_->load(); }
 
   /// The same, to any actor `dest` that answers `xs...` with a Reply.
   template<class Reply, class Handle, class... Ts>
@@ -96,21 +96,22 @@ public:
     using answer = caf::response_type_t<typename Handle::signatures, Ts...>;
     static_assert(std::is_same_v<answer, caf::detail::type_list<Reply>>,
                   "the receiver answers this message with another type");
-    if (in_flight_.fetch_add(1) >= max_in_flight_) {
-      --in_flight_;
+    if (in_flight_->fetch_add(1) >= max_in_flight_) {
+      --*in_flight_;
       done(actors::make_save_error(actors::save_errc::unavailable,
                                    "the server is busy; retry shortly"));
       return;
     }
     auto now = pending_asks::clock_type::now();
     pending_->expire(now);
-    auto* counter = &in_flight_;
-    auto sink = reply_sink<Reply>::make(
-      sys_, pending_, now + timeout_,
-      [counter, done = std::move(done)](caf::expected<Reply> answer) {
-        --*counter;
-        done(std::move(answer));
-      });
+    // Shared: a sink may answer while the bridge is being torn down.
+    auto sink =
+      reply_sink<Reply>::make(sys_, pending_, now + timeout_,
+                              [counter = in_flight_, done = std::move(done)](
+                                caf::expected<Reply> answer) {
+                                --*counter;
+                                done(std::move(answer));
+                              });
     // Any non-zero id makes it a request; the sink answers only this one.
     auto id = caf::make_message_id(1);
     auto target = caf::actor_cast<caf::strong_actor_ptr>(dest);
@@ -142,7 +143,8 @@ private:
   actors::device_directory_actor devices_;
   std::chrono::milliseconds timeout_;
   std::int64_t max_in_flight_;
-  std::atomic<std::int64_t> in_flight_{0};
+  std::shared_ptr<std::atomic<std::int64_t>> in_flight_ =
+    std::make_shared<std::atomic<std::int64_t>>(0);
   std::shared_ptr<pending_asks> pending_;
   caf::actor expiry_;
 };
