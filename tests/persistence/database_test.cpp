@@ -32,6 +32,24 @@ unsigned mode_of(const std::string& path) {
   return info.st_mode & 0777;
 }
 
+/// Two connections to the SQLite file `path`, waiting at most `timeout_ms`
+/// for a lock; the first holds the write lock (an open transaction that
+/// inserted one row into `t`). Null connections when one did not open.
+std::pair<std::unique_ptr<persistence::database>,
+          std::unique_ptr<persistence::database>>
+lock_held(const std::filesystem::path& path, int timeout_ms) {
+  persistence::database_options opts;
+  opts.url = path.string();
+  opts.busy_timeout_ms = timeout_ms;
+  auto holder = persistence::database::open(opts);
+  auto waiter = persistence::database::open(opts);
+  if (!holder || !waiter || !(*holder)->execute("CREATE TABLE t (x INTEGER)") ||
+      !(*holder)->execute("BEGIN IMMEDIATE") ||
+      !(*holder)->execute("INSERT INTO t VALUES (1)"))
+    return {};
+  return {std::move(*holder), std::move(*waiter)};
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(database_tests, database_fixture)
@@ -89,45 +107,30 @@ CAF_TEST(sqlite connections apply the chosen options) {
 }
 
 CAF_TEST(a sqlite writer waits for the write lock of another connection) {
-  auto path = scratch.scratch_dir() / "busy.db";
-  persistence::database_options opts;
-  opts.url = path.string();
-  opts.busy_timeout_ms = 10000;
-  auto holder = persistence::database::open(opts);
-  auto waiter = persistence::database::open(opts);
+  auto [holder, waiter] = lock_held(scratch.scratch_dir() / "busy.db", 10000);
   CAF_REQUIRE(holder && waiter);
-  CAF_REQUIRE((*holder)->execute("CREATE TABLE t (x INTEGER)"));
-  CAF_REQUIRE((*holder)->execute("BEGIN IMMEDIATE"));
-  CAF_REQUIRE((*holder)->execute("INSERT INTO t VALUES (1)"));
-  std::thread release{[&] {
-  std::this_thread::sleep_for(std::chrono::milliseconds{50});
-  (void)(*holder)->execute("COMMIT");
+  std::thread release{[&holder = holder] {
+    std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    (void)holder->execute("COMMIT");
   }};
   // Waits for the commit instead of failing with "database is locked".
-  auto wrote = (*waiter)->execute("INSERT INTO t VALUES (2)");
+  auto wrote = waiter->execute("INSERT INTO t VALUES (2)");
   release.join();
   CAF_CHECK(wrote);
   long long rows = 0;
-  persistence::detail::session_of(**waiter) << "SELECT COUNT(*) FROM t",
+  persistence::detail::session_of(*waiter) << "SELECT COUNT(*) FROM t",
     soci::into(rows);
   CAF_CHECK_EQUAL(rows, 2);
 }
 
 CAF_TEST(a sqlite writer gives up once its busy timeout has passed) {
-  auto path = scratch.scratch_dir() / "locked.db";
-  persistence::database_options opts;
-  opts.url = path.string();
-  opts.busy_timeout_ms = 100;
-  auto holder = persistence::database::open(opts);
-  auto waiter = persistence::database::open(opts);
+  auto [holder, waiter] = lock_held(scratch.scratch_dir() / "locked.db", 100);
   CAF_REQUIRE(holder && waiter);
-  CAF_REQUIRE((*holder)->execute("CREATE TABLE t (x INTEGER)"));
-  CAF_REQUIRE((*holder)->execute("BEGIN IMMEDIATE"));
-  auto wrote = (*waiter)->execute("INSERT INTO t VALUES (2)");
+  auto wrote = waiter->execute("INSERT INTO t VALUES (2)");
   CAF_REQUIRE(!wrote);
   CAF_CHECK(contains(wrote.error().message, "locked"));
-  CAF_CHECK((*holder)->execute("COMMIT"));
-  CAF_CHECK((*waiter)->execute("INSERT INTO t VALUES (3)"));
+  CAF_CHECK(holder->execute("COMMIT"));
+  CAF_CHECK(waiter->execute("INSERT INTO t VALUES (3)"));
 }
 
 CAF_TEST(busy waits start short and stay at most a millisecond) {
