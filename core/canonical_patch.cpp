@@ -255,7 +255,9 @@ std::optional<slot> find_element(std::string_view text, std::size_t pos,
 
 /// The canonical form of a member name as it appears in the bytes.
 std::string quoted(const std::string& token) {
-  return canonicalize(json(token));
+  std::string out;
+  append_canonical_string(token, out);
+  return out;
 }
 
 /// A document being patched, with the edits the four operations need.
@@ -283,7 +285,7 @@ public:
       if (!at)
         return false;
       if (at->found) {
-        splice(at->value_begin, at->value_end, value);
+        edit(at->value_begin, at->value_end, value);
         return true;
       }
       insert_entry(at->entry_begin, name + ':' + std::string{value});
@@ -308,7 +310,7 @@ public:
     auto at = locate(path);
     if (!at)
       return false;
-    splice(at->value_begin, at->value_end, value);
+    edit(at->value_begin, at->value_end, value);
     return true;
   }
 
@@ -384,10 +386,6 @@ private:
   void edit(std::size_t begin, std::size_t end, std::string_view bytes) {
     text_.replace(begin, end - begin, bytes);
     brackets_.edited(begin, end, bytes);
-  }
-
-  void splice(std::size_t begin, std::size_t end, std::string_view value) {
-    edit(begin, end, value);
   }
 
   /// Inserts `entry` at `at`: before the entry starting there, or before

@@ -102,16 +102,14 @@ public:
                                    "the server is busy; retry shortly"));
       return;
     }
-    auto now = pending_asks::clock_type::now();
-    pending_->expire(now);
     // Shared: a sink may answer while the bridge is being torn down.
-    auto sink =
-      reply_sink<Reply>::make(sys_, pending_, now + timeout_,
-                              [counter = in_flight_, done = std::move(done)](
-                                caf::expected<Reply> answer) {
-                                --*counter;
-                                done(std::move(answer));
-                              });
+    auto sink = reply_sink<Reply>::make(
+      sys_, pending_, pending_asks::clock_type::now() + timeout_,
+      [counter = in_flight_,
+       done = std::move(done)](caf::expected<Reply> answer) {
+        --*counter;
+        done(std::move(answer));
+      });
     // Any non-zero id makes it a request; the sink answers only this one.
     auto id = caf::make_message_id(1);
     auto target = caf::actor_cast<caf::strong_actor_ptr>(dest);

@@ -112,11 +112,9 @@ public:
   make(caf::actor_system& sys, std::shared_ptr<pending_asks> pending,
        pending_asks::clock_type::time_point deadline, callback done) {
     caf::actor_config cfg;
-    auto list = pending;
     auto sink = caf::make_actor<reply_sink, caf::strong_actor_ptr>(
-      sys.next_actor_id(), sys.node(), &sys, cfg, std::move(pending),
-      std::move(done));
-    list->add(deadline, sink);
+      sys.next_actor_id(), sys.node(), &sys, cfg, pending, std::move(done));
+    pending->add(deadline, sink);
     return sink;
   }
 

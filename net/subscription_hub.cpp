@@ -30,10 +30,9 @@ make_push_event(outgoing_frames& frames, std::string save_id,
   // The members in the order the earlier nlohmann rendering had them.
   std::string text;
   text.reserve(body_bytes + save_id.size() + 256);
-  text += "{\"head\":{\"chain_hash\":";
-  core::append_canonical_string(head.chain_hash, text);
-  text += ",\"turn_id\":" + std::to_string(head.turn_id);
-  text += "},\"save_id\":";
+  text += "{\"head\":";
+  append_head_text(head, text);
+  text += ",\"save_id\":";
   core::append_canonical_string(save_id, text);
   text += ",\"turns\":[";
   for (std::size_t i = 0; i < turns.size(); ++i) {

@@ -21,6 +21,14 @@ nlohmann::json turn_json(const actors::sync_turn& turn) {
     {"chain_hash", turn.chain_hash}};
 }
 
+void append_head_text(const core::chain_head& head, std::string& out) {
+  out += "{\"chain_hash\":";
+  core::append_canonical_string(head.chain_hash, out);
+  out += ",\"turn_id\":";
+  out += std::to_string(head.turn_id);
+  out += '}';
+}
+
 void append_turn_text(const actors::sync_turn& turn, std::string& out) {
   out += "{\"chain_hash\":";
   core::append_canonical_string(turn.chain_hash, out);

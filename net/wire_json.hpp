@@ -19,6 +19,9 @@ nlohmann::json head_json(const core::chain_head& head);
 /// {"turn_id", "patch"|"state", "state_hash", "chain_hash"}
 nlohmann::json turn_json(const actors::sync_turn& turn);
 
+/// Appends head_json(head) as JSON text, members in dump order.
+void append_head_text(const core::chain_head& head, std::string& out);
+
 /// Appends turn_json(turn) as JSON text, the body copied as it is (the
 /// engine made it canonical JSON), members in the order turn_json's dump
 /// has them.

@@ -12,12 +12,14 @@ namespace {
 constexpr std::chrono::microseconds first_sleep{50};
 constexpr std::chrono::microseconds longest_sleep{1000};
 
+constexpr int doubling_tries = 5; // 50, 100, 200, 400, 800 µs
+
 /// The sleeps of tries 0..tries-1 added up.
 std::chrono::microseconds slept_before(int tries) {
-  std::chrono::microseconds total{0};
-  for (int i = 0; i < tries && total < std::chrono::hours{1}; ++i)
-    total += busy_sleep(i);
-  return total;
+  if (tries <= doubling_tries)
+    return first_sleep * ((1 << tries) - 1);
+  return first_sleep * ((1 << doubling_tries) - 1) +
+         longest_sleep * (tries - doubling_tries);
 }
 
 int on_busy(void* timeout_ms, int tries) {
@@ -31,10 +33,9 @@ int on_busy(void* timeout_ms, int tries) {
 } // namespace
 
 std::chrono::microseconds busy_sleep(int tries) {
-  // 50, 100, 200, 400, 800 µs, then 1 ms.
-  if (tries >= 5)
+  if (tries >= doubling_tries)
     return longest_sleep;
-  return std::min(longest_sleep, first_sleep * (1 << tries));
+  return first_sleep * (1 << tries);
 }
 
 void install_busy_wait(void* db, const int* timeout_ms) {
