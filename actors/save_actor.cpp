@@ -10,8 +10,8 @@
 namespace awf::actors {
 
 void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
-                  std::vector<persistence::audit_entry> audits,
-                  core::state_image new_state, std::string new_state_hash,
+                  std::int64_t sync_turns, core::state_image new_state,
+                  std::string new_state_hash,
                   std::function<void(caf::expected<core::chain_head>)> done,
                   request_scope::clock_type::time_point not_after) {
   auto& st = self->state;
@@ -25,10 +25,10 @@ void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
   auto state = std::make_shared<core::state_image>(std::move(new_state));
   // await, not then: the next request of this save must see this outcome.
   self
-    ->request(st.writer, caf::infinite, commit_atom_v,
-              persistence::turn_commit{st.save_id, st.info.head,
-                                       std::move(turns), std::move(audits),
-                                       not_after})
+    ->request(
+      st.writer, caf::infinite, commit_atom_v,
+      persistence::turn_commit{
+        st.save_id, st.info.head, std::move(turns), {}, sync_turns, not_after})
     .await(
       [=](const core::chain_head& new_head) mutable {
         auto& s = self->state;
@@ -177,7 +177,7 @@ caf::result<persist_ack> persist(save_pointer self, persist_request& req) {
   std::vector<core::stored_turn> turns;
   turns.push_back(std::move(*encoded));
   commit_turns(
-    self, std::move(turns), {}, std::move(*next), ack.state_hash,
+    self, std::move(turns), 0, std::move(*next), ack.state_hash,
     [rp, ack](caf::expected<core::chain_head> head) mutable {
       if (head)
         rp.deliver(std::move(ack));

@@ -136,14 +136,15 @@ caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req);
 caf::result<sync_down_reply> sync_down(save_pointer self,
                                        sync_down_request& req);
 
-/// Commits `turns` (consecutive after the head) with the request's
-/// `audits` in the same transaction and, once durable, adopts `new_state`
-/// as the head; calls `done` with the new head or the error. Past
-/// `not_after` nothing is sent to the writer, and the writer does not start
-/// a transaction for it either (deadline_exceeded).
+/// Commits `turns` (consecutive after the head) and, once durable, adopts
+/// `new_state` as the head; calls `done` with the new head or the error.
+/// `sync_turns` > 0: the turns are a sync up's that accepted that many
+/// turns, and its audit record commits with them. Past `not_after` nothing
+/// is sent to the writer, and the writer does not start a transaction for it
+/// either (deadline_exceeded).
 void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
-                  std::vector<persistence::audit_entry> audits,
-                  core::state_image new_state, std::string new_state_hash,
+                  std::int64_t sync_turns, core::state_image new_state,
+                  std::string new_state_hash,
                   std::function<void(caf::expected<core::chain_head>)> done,
                   request_scope::clock_type::time_point not_after);
 

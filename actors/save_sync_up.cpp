@@ -64,24 +64,6 @@ namespace {
 
 using reply_promise = sync_up_promise;
 
-/// The audit record of a sync up that appends turns: written with them.
-persistence::audit_entry sync_up_audit(const sync_up_request& req,
-                                       const sync_up_reply& reply,
-                                       std::int64_t head_turn) {
-  persistence::audit_entry entry;
-  entry.save_id = req.save_id;
-  if (!req.device_id.empty())
-    entry.device_id = req.device_id;
-  entry.operation = "sync_up";
-  entry.details_json = nlohmann::json{
-    {"status", reply.status},
-    {"turns", reply.accepted.size()},
-    {"head_turn", head_turn},
-    {"user_id_hash",
-     req.user_id_hash}}.dump();
-  return entry;
-}
-
 /// Appends `turns` (which follow the head) of `req` and answers
 /// fast_forward; the sync up's audit record commits with the turns.
 void fast_forward(save_pointer self, const sync_up_request& req,
@@ -104,14 +86,14 @@ void fast_forward(save_pointer self, const sync_up_request& req,
   for (const auto& t : branch->wire)
     reply.accepted.push_back(t.turn_id);
   reply.appended = std::move(branch->wire);
+  // The sync up's audit record is kept in its last turn row.
   reply.audited = true;
-  std::vector<persistence::audit_entry> audits{
-    sync_up_audit(req, reply, branch->head.turn_id)};
+  auto sync_turns = static_cast<std::int64_t>(reply.accepted.size());
   // The head is kept as canonical bytes only: the next patch is spliced
   // into them, and anything that needs the parsed value parses it then. A
   // parsed 16 KiB state takes about 170 KiB per resident save.
   branch->state->value.reset();
-  commit_turns(self, std::move(branch->stored), std::move(audits),
+  commit_turns(self, std::move(branch->stored), sync_turns,
                std::move(*branch->state), std::move(branch->state_hash),
                answer_with_head(rp, std::move(reply)), work.deadline);
 }

@@ -47,6 +47,14 @@ std::string time_ordered_uuid() {
   return format_uuid(bytes, 7);
 }
 
+std::string name_based_uuid(std::string_view name) {
+  auto digest = sha256_raw(name);
+  unsigned char bytes[16];
+  for (std::size_t i = 0; i < sizeof(bytes); ++i)
+    bytes[i] = static_cast<unsigned char>(digest[i]);
+  return format_uuid(bytes, 8);
+}
+
 } // namespace awf::core
 
 namespace awf::core {

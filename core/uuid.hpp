@@ -1,5 +1,5 @@
-// Server-made UUIDs: random (version 4) and time-ordered (version 7, RFC
-// 9562), lowercase and hyphenated, as the contract requires.
+// Server-made UUIDs: random (version 4), time-ordered (version 7) and named
+// (version 8, RFC 9562), lowercase and hyphenated, as the contract requires.
 #pragma once
 
 #include <string>
@@ -15,6 +15,11 @@ std::string random_uuid();
 /// index over them grows at its right edge instead of touching a random page
 /// per insert, as random ids do.
 std::string time_ordered_uuid();
+
+/// Returns the version 8 UUID named by `name` (the first 16 bytes of its
+/// SHA-256): the same name always gives the same id, so a record derived
+/// from stored data has a stable id without storing one.
+std::string name_based_uuid(std::string_view name);
 
 } // namespace awf::core
 

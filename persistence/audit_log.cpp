@@ -1,8 +1,13 @@
 #include "persistence/audit_log.hpp"
 
+#include <algorithm>
+#include <iterator>
+
 #include "core/uuid.hpp"
+#include "persistence/detail/audit_filter_sql.hpp"
 #include "persistence/detail/audit_writes.hpp"
 #include "persistence/detail/session.hpp"
+#include "persistence/detail/sync_records.hpp"
 
 namespace awf::persistence {
 
@@ -59,70 +64,64 @@ stored<std::vector<audit_record>> audit_log::list(const audit_filter& filter) {
     return std::vector<audit_record>{};
   return detail::guarded(
     "list audit", [&]() -> stored<std::vector<audit_record>> {
-      auto& s = detail::session_of(db_);
-      std::string save = filter.save_id.value_or("");
-      std::string device = filter.device_id.value_or("");
-      long long since = filter.since_ms.value_or(0);
-      // The coarse bound lets the index skip older rows; the exact test
-      // agrees with the created_at_ms the records report (each dialect
-      // rounds a stored time to milliseconds its own way, by under 1 ms).
-      std::string since_floor =
-        detail::time_text(db_, filter.since_ms.value_or(0) - 1);
-      const auto created_ms = detail::epoch_ms_sql(db_, "created_at");
-      std::vector<std::string> where;
-      if (filter.save_id)
-        where.emplace_back("save_id = :s");
-      if (filter.device_id)
-        where.emplace_back("device_id = :d");
-      if (filter.since_ms) {
-        where.emplace_back("created_at >= :f");
-        where.emplace_back(created_ms + " >= :ms");
-      }
-      std::string sql = "SELECT audit_id, save_id, device_id, operation, "
-                        "CAST(details AS TEXT), " +
-                        created_ms + " FROM awf_sync_audit";
-      for (std::size_t i = 0; i < where.size(); ++i)
-        sql += (i == 0 ? " WHERE " : " AND ") + where[i];
-      // Records of the same millisecond keep their insertion order.
-      sql += detail::is_postgresql(db_)
-               ? " ORDER BY created_at DESC, seq DESC LIMIT :n"
-               : " ORDER BY created_at DESC, rowid DESC LIMIT :n";
-      long long max_rows = static_cast<long long>(filter.limit);
-      audit_record row;
-      std::string save_col, device_col;
-      soci::indicator save_ind = soci::i_null, device_ind = soci::i_null;
-      long long created = 0;
-      soci::statement st(s);
-      st.alloc();
-      st.prepare(sql);
-      if (filter.save_id)
-        st.exchange(soci::use(save));
-      if (filter.device_id)
-        st.exchange(soci::use(device));
-      if (filter.since_ms) {
-        st.exchange(soci::use(since_floor));
-        st.exchange(soci::use(since));
-      }
-      st.exchange(soci::use(max_rows));
-      st.exchange(soci::into(row.audit_id));
-      st.exchange(soci::into(save_col, save_ind));
-      st.exchange(soci::into(device_col, device_ind));
-      st.exchange(soci::into(row.operation));
-      st.exchange(soci::into(row.details_json));
-      st.exchange(soci::into(created));
-      st.define_and_bind();
-      st.execute(false);
+      // Records of their own and those kept in turn rows, each list newest
+      // first: merged, the newest `limit` of both.
+      auto own = list_own(filter);
+      auto kept = detail::list_sync_records(db_, filter);
       std::vector<audit_record> out;
-      while (st.fetch()) {
-        row.save_id =
-          save_ind == soci::i_ok ? std::optional{save_col} : std::nullopt;
-        row.device_id =
-          device_ind == soci::i_ok ? std::optional{device_col} : std::nullopt;
-        row.created_at_ms = created;
-        out.push_back(row);
-      }
+      out.reserve(std::min(filter.limit, own.size() + kept.size()));
+      std::merge(std::make_move_iterator(own.begin()),
+                 std::make_move_iterator(own.end()),
+                 std::make_move_iterator(kept.begin()),
+                 std::make_move_iterator(kept.end()), std::back_inserter(out),
+                 [](const audit_record& a, const audit_record& b) {
+                   return a.created_at_ms > b.created_at_ms;
+                 });
+      if (out.size() > filter.limit)
+        out.resize(filter.limit);
       return out;
     });
+}
+
+std::vector<audit_record> audit_log::list_own(const audit_filter& filter) {
+  auto& s = detail::session_of(db_);
+  detail::audit_filter_sql where{db_, filter, ""};
+  std::string sql = "SELECT audit_id, save_id, device_id, operation, "
+                    "CAST(details AS TEXT), " +
+                    detail::epoch_ms_sql(db_, "created_at") +
+                    " FROM awf_sync_audit";
+  for (std::size_t i = 0; i < where.conditions().size(); ++i)
+    sql += (i == 0 ? " WHERE " : " AND ") + where.conditions()[i];
+  // Records of the same millisecond keep their insertion order.
+  sql += detail::is_postgresql(db_)
+           ? " ORDER BY created_at DESC, seq DESC LIMIT :n"
+           : " ORDER BY created_at DESC, rowid DESC LIMIT :n";
+  audit_record row;
+  std::string save_col, device_col;
+  soci::indicator save_ind = soci::i_null, device_ind = soci::i_null;
+  long long created = 0;
+  soci::statement st(s);
+  st.alloc();
+  st.prepare(sql);
+  where.bind(st);
+  st.exchange(soci::into(row.audit_id));
+  st.exchange(soci::into(save_col, save_ind));
+  st.exchange(soci::into(device_col, device_ind));
+  st.exchange(soci::into(row.operation));
+  st.exchange(soci::into(row.details_json));
+  st.exchange(soci::into(created));
+  st.define_and_bind();
+  st.execute(false);
+  std::vector<audit_record> out;
+  while (st.fetch()) {
+    row.save_id =
+      save_ind == soci::i_ok ? std::optional{save_col} : std::nullopt;
+    row.device_id =
+      device_ind == soci::i_ok ? std::optional{device_col} : std::nullopt;
+    row.created_at_ms = created;
+    out.push_back(row);
+  }
+  return out;
 }
 
 } // namespace awf::persistence

@@ -55,12 +55,19 @@ public:
   stored<std::vector<audit_record>>
   list(const std::optional<std::string>& save_id, std::size_t limit);
 
-  /// Returns the newest records first that match `filter`. The save filter
-  /// matches the save column (a junk id matches nothing); the time filter
-  /// agrees with the `created_at_ms` the records report.
+  /// Returns the newest records first that match `filter`: the rows of
+  /// awf_sync_audit and the sync up records kept in turn rows (see
+  /// detail/sync_records.hpp). The save filter matches the save column (a
+  /// junk id matches nothing); the time filter agrees with the
+  /// `created_at_ms` the records report. Records of the same millisecond
+  /// keep their insertion order within each kind.
   stored<std::vector<audit_record>> list(const audit_filter& filter);
 
 private:
+  /// The records of awf_sync_audit that match `filter`, newest first.
+  /// Throws on database errors (list guards).
+  std::vector<audit_record> list_own(const audit_filter& filter);
+
   database& db_;
 };
 

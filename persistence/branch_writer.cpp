@@ -6,6 +6,7 @@
 #include "persistence/detail/blob_writes.hpp"
 #include "persistence/detail/conflict_writes.hpp"
 #include "persistence/detail/session.hpp"
+#include "persistence/detail/sync_records.hpp"
 #include "persistence/detail/turn_rows.hpp"
 
 namespace awf::persistence {
@@ -212,6 +213,8 @@ stored<core::chain_head> apply_branch_change(database& db,
         // Only the turn rows go: their blobs and blob references stay, as
         // another turn or an archive (this change's, at least) may use
         // them. Collecting unused blobs is garbage collection's job.
+        // Sync up records kept in those rows move to the audit table.
+        detail::keep_sync_records(db, save_id, c.keep_through);
         long long keep = c.keep_through;
         s << "DELETE FROM awf_save_diffs WHERE save_id = :id AND to_turn > "
              ":k",

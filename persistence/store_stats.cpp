@@ -18,6 +18,17 @@ struct total_queries {
     auto sum = [](const std::string& column) {
       return "CAST(COALESCE(SUM(" + column + "), 0) AS BIGINT)";
     };
+    // Records of awf_sync_audit matching `where_own`, and the sync up
+    // records kept in turn rows matching `and_kept`.
+    auto audit_counts = [](const std::string& where_own,
+                           const std::string& and_kept) {
+      return "SELECT operation, CAST(SUM(n) AS BIGINT) FROM (SELECT "
+             "operation, COUNT(*) AS n FROM awf_sync_audit" +
+             where_own +
+             " GROUP BY operation UNION ALL SELECT CAST('sync_up' AS TEXT), "
+             "COUNT(*) FROM awf_save_diffs WHERE sync_turns IS NOT NULL" +
+             and_kept + ") AS parts GROUP BY operation HAVING SUM(n) > 0";
+    };
     // Diffs live in their turn rows, on the head chain and in archives.
     auto diffs_of = [&sum](const std::string& where_save,
                            const std::string& archive_of) {
@@ -38,8 +49,7 @@ struct total_queries {
       diff_bytes = diffs_of("", "");
       blob_refs = "SELECT COUNT(*) FROM awf_blob_refs";
       turns_by_kind = "SELECT kind, COUNT(*) FROM awf_save_diffs GROUP BY kind";
-      audit_by_operation =
-        "SELECT operation, COUNT(*) FROM awf_sync_audit GROUP BY operation";
+      audit_by_operation = audit_counts("", "");
       return;
     }
     saves = "SELECT COUNT(*) FROM awf_saves WHERE user_id_hash = :u";
@@ -66,11 +76,12 @@ struct total_queries {
                     "IN (" +
                     user_saves + ") GROUP BY kind";
     // Records of the user's saves and of the user's devices.
-    audit_by_operation =
-      "SELECT operation, COUNT(*) FROM awf_sync_audit WHERE save_id IN (" +
-      user_saves +
-      ") OR device_id IN (SELECT device_id FROM awf_devices WHERE "
-      "user_id_hash = :u2) GROUP BY operation";
+    audit_by_operation = audit_counts(
+      " WHERE save_id IN (" + user_saves +
+        ") OR device_id IN (SELECT device_id FROM awf_devices WHERE "
+        "user_id_hash = :u2)",
+      " AND save_id IN (SELECT save_id FROM awf_saves WHERE user_id_hash = "
+      ":u3)");
   }
 };
 
@@ -130,7 +141,7 @@ stored<store_totals> compute_store_totals(database& db,
     numbers(q.blob_refs, refs, nullptr, nullptr);
     numbers(q.integrity_failed, failed, nullptr, nullptr);
     groups(q.turns_by_kind, 1, out.turns_by_kind);
-    groups(q.audit_by_operation, 2, out.audit_by_operation);
+    groups(q.audit_by_operation, 3, out.audit_by_operation);
     out.saves = saves;
     out.turns = turns;
     out.logical_bytes = logical;

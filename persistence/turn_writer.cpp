@@ -81,7 +81,8 @@ struct turn_writer::statements {
     if (update_head.get_affected_rows() != 1)
       return false;
     for (const auto& t : c.turns)
-      turn_rows.insert(c.save_id, c.save_id, t, uses);
+      turn_rows.insert(c.save_id, c.save_id, t, uses,
+                       &t == &c.turns.back() ? c.sync_turns : 0);
     for (const auto& entry : c.audits)
       audits.insert(entry);
     return true;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -23,6 +24,9 @@ struct turn_commit {
   /// Audit records of the request that made the turns: written in the same
   /// transaction, and only if the turns land.
   std::vector<audit_entry> audits;
+  /// > 0: the turns are a sync up's, which accepted this many turns; its
+  /// audit record is kept in the last turn's row (detail/sync_records.hpp).
+  std::int64_t sync_turns = 0;
   /// The storage worker does not start writing it after this instant: the
   /// request that asked for it was given up (the writer ignores it).
   std::chrono::steady_clock::time_point not_after =

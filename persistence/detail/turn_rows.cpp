@@ -1,5 +1,7 @@
 #include "persistence/detail/turn_rows.hpp"
 
+#include <stdexcept>
+
 namespace awf::persistence::detail {
 
 namespace {
@@ -96,7 +98,8 @@ namespace awf::persistence::detail {
 
 turn_row_writes::turn_row_writes(database& db, const turn_table& table,
                                  blob_writes& blobs)
-  : db_(db), blobs_(blobs), insert_(session_of(db)) {
+  : db_(db), blobs_(blobs), has_sync_records_(table.has_sync_records),
+    insert_(session_of(db)) {
   std::string columns = table.owner_column;
   std::string values = ":o";
   if (table.has_from_turn) {
@@ -107,6 +110,10 @@ turn_row_writes::turn_row_writes(database& db, const turn_table& table,
              ", diff_hash, chain_hash, state_hash, kind, base_turn, "
              "state_bytes, body, device_id";
   values += ", :t, :d, :c, :h, :k, :b, :sb, " + bytes_in(db, ":body") + ", :dv";
+  if (table.has_sync_records) {
+    columns += ", sync_turns";
+    values += ", :st";
+  }
   insert_.alloc();
   insert_.prepare(std::string{"INSERT INTO "} + table.name + " (" + columns +
                   ") VALUES (" + values + ")");
@@ -122,13 +129,17 @@ turn_row_writes::turn_row_writes(database& db, const turn_table& table,
   insert_.exchange(soci::use(state_bytes_));
   insert_.exchange(soci::use(body_, body_ind_));
   insert_.exchange(soci::use(device_id_, device_ind_));
+  if (table.has_sync_records)
+    insert_.exchange(soci::use(sync_turns_, sync_turns_ind_));
   insert_.define_and_bind();
 }
 
 void turn_row_writes::insert(const std::string& owner_id,
                              const std::string& save_id,
                              const core::stored_turn& turn,
-                             key_use_counts& uses) {
+                             key_use_counts& uses, std::int64_t sync_turns) {
+  if (sync_turns > 0 && !has_sync_records_)
+    throw std::logic_error("this turn table keeps no sync up records");
   // A snapshot is shared by content; a diff is the turn's own.
   bool snapshot = turn.kind == core::turn_kind::snapshot;
   if (snapshot) {
@@ -150,6 +161,8 @@ void turn_row_writes::insert(const std::string& owner_id,
   state_bytes_ = static_cast<long long>(turn.state_bytes);
   device_id_ = turn.device_id;
   device_ind_ = turn.device_id.empty() ? soci::i_null : soci::i_ok;
+  sync_turns_ = sync_turns;
+  sync_turns_ind_ = sync_turns > 0 ? soci::i_ok : soci::i_null;
   insert_.execute(true);
   blob_writes::note_key_use(uses, turn.blob);
 }

@@ -18,12 +18,14 @@ struct turn_table {
   const char* owner_column; ///< the save or archive the turns belong to
   const char* turn_column;  ///< the turn id
   bool has_from_turn;       ///< also stores `from_turn = turn id - 1`
+  /// Keeps sync up audit records in `sync_turns` (see sync_records.hpp).
+  bool has_sync_records;
 };
 
 inline constexpr turn_table save_turn_table{"awf_save_diffs", "save_id",
-                                            "to_turn", true};
-inline constexpr turn_table archive_turn_table{"awf_archive_turns",
-                                               "archive_id", "turn_id", false};
+                                            "to_turn", true, true};
+inline constexpr turn_table archive_turn_table{
+  "awf_archive_turns", "archive_id", "turn_id", false, false};
 
 /// Returns the turns `from`..`to` (inclusive) of `owner_id` in order, with
 /// their blobs when `with_blobs`. `owner_id` must be a UUID. Throws on
@@ -44,17 +46,23 @@ public:
 
   /// Stores the turn row of `owner_id` with its diff in the row, or for a
   /// snapshot its blob (deduplicated, referenced from `save_id`), and notes
-  /// the key use in `uses`.
+  /// the key use in `uses`. `sync_turns` > 0 makes the row the audit record
+  /// of the sync up that stored it, which accepted that many turns (only in
+  /// a table that has_sync_records).
   void insert(const std::string& owner_id, const std::string& save_id,
-              const core::stored_turn& turn, key_use_counts& uses);
+              const core::stored_turn& turn, key_use_counts& uses,
+              std::int64_t sync_turns = 0);
 
 private:
   database& db_;
   blob_writes& blobs_;
   std::string owner_id_, diff_hash_, chain_hash_, state_hash_, kind_, body_,
     device_id_;
-  soci::indicator body_ind_ = soci::i_null, device_ind_ = soci::i_null;
-  long long turn_id_ = 0, from_turn_ = 0, base_turn_ = 0, state_bytes_ = 0;
+  soci::indicator body_ind_ = soci::i_null, device_ind_ = soci::i_null,
+                  sync_turns_ind_ = soci::i_null;
+  long long turn_id_ = 0, from_turn_ = 0, base_turn_ = 0, state_bytes_ = 0,
+            sync_turns_ = 0;
+  bool has_sync_records_;
   soci::statement insert_;
 };
 

@@ -42,6 +42,16 @@ CAF_TEST(time ordered ids are version 7 uuids that sort by time) {
   CAF_CHECK_NOT_EQUAL(time_ordered_uuid(), time_ordered_uuid());
 }
 
+CAF_TEST(named ids are version 8 uuids of the name s sha256) {
+  // SHA-256("abc") = ba7816bf 8f01cfea 414140de 5dae2223 ..., with the
+  // version (8) and variant (10) bits set.
+  CAF_CHECK_EQUAL(name_based_uuid("abc"),
+                  "ba7816bf-8f01-8fea-8141-40de5dae2223");
+  CAF_CHECK_EQUAL(name_based_uuid("save:1"), name_based_uuid("save:1"));
+  CAF_CHECK_NOT_EQUAL(name_based_uuid("save:1"), name_based_uuid("save:2"));
+  CAF_CHECK(is_uuid(name_based_uuid("")));
+}
+
 CAF_TEST(is_uuid wants lowercase hyphenated hex) {
   CAF_CHECK(is_uuid("0190a5c4-7b1e-7c3d-9f00-123456789abc"));
   CAF_CHECK(!is_uuid("0190A5C4-7B1E-7C3D-9F00-123456789ABC"));

@@ -374,6 +374,86 @@ CAF_TEST(dropping head turns moves the head and its base snapshot back) {
   CAF_CHECK_EQUAL(rows.turns_of_save(server.save_id), 5);
 }
 
+CAF_TEST(sync up records of dropped turns move to the audit table whole) {
+  // A chain whose turns were each a device's sync up.
+  auto made = saves.create_or_attach("user-s", "session-1", "1.0.0");
+  CAF_REQUIRE(made);
+  saved_chain chain{made->save.save_id, {turn_builder{keys, "session-1"}}, {}};
+  for (int i = 1; i <= 5; ++i) {
+    turn_builder b = chain.at.back();
+    auto expected = b.head();
+    chain.turns.push_back(b.next(state_json(i, "device")));
+    chain.turns.back().device_id = "dev-s";
+    persistence::turn_commit c{chain.save_id, expected, {chain.turns.back()}};
+    c.sync_turns = 1;
+    CAF_REQUIRE_EQUAL(code_of(writer.commit({c}).front()), "ok");
+    chain.at.push_back(b);
+  }
+  auto before = audit.list(chain.save_id, 10);
+  CAF_REQUIRE(before);
+  CAF_REQUIRE_EQUAL(before->size(), 5u);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit"), 0);
+  // A restore drops turns 4 and 5.
+  turn_builder b{keys, chain.head_at(3)};
+  branch_change change;
+  change.save_id = chain.save_id;
+  change.expected_head = chain.head();
+  change.keep_through = 3;
+  change.archive = archive_of(chain, 3, "manual_restore");
+  change.archive_turns = build(b, 4, 5, "device");
+  CAF_REQUIRE_EQUAL(code_of(persistence::apply_branch_change(*db, change)),
+                    "ok");
+  CAF_CHECK_EQUAL(rows.turns_of_save(chain.save_id), 3);
+  // The two records left their rows for rows of their own, unchanged.
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit WHERE "
+                        "operation = 'sync_up' AND device_id = 'dev-s'"),
+                  2);
+  auto after = audit.list(chain.save_id, 10);
+  CAF_REQUIRE(after);
+  CAF_REQUIRE_EQUAL(after->size(), 5u);
+  auto by_id = [](const std::vector<persistence::audit_record>& records) {
+    std::map<std::string, persistence::audit_record> out;
+    for (const auto& r : records)
+      out[r.audit_id] = r;
+    return out;
+  };
+  auto was = by_id(*before);
+  auto now = by_id(*after);
+  CAF_REQUIRE_EQUAL(now.size(), 5u);
+  for (const auto& [id, record] : was) {
+    CAF_REQUIRE_EQUAL(now.count(id), 1u);
+    const auto& moved = now.at(id);
+    CAF_CHECK_EQUAL(moved.save_id, record.save_id);
+    CAF_CHECK_EQUAL(moved.device_id, record.device_id);
+    CAF_CHECK_EQUAL(moved.operation, "sync_up");
+    CAF_CHECK_EQUAL(json_text(moved.details_json),
+                    json_text(record.details_json));
+    CAF_CHECK_EQUAL(moved.created_at_ms, record.created_at_ms);
+  }
+  // Turns 4 and 5 again (the same states), synced and dropped once more:
+  // new records with ids of their own.
+  turn_builder again{keys, chain.head_at(3)};
+  core::chain_head head = chain.head_at(3);
+  for (int i = 4; i <= 5; ++i) {
+    auto turn = again.next(state_json(i, "device"));
+    turn.device_id = "dev-s";
+    persistence::turn_commit c{chain.save_id, head, {turn}};
+    c.sync_turns = 1;
+    CAF_REQUIRE_EQUAL(code_of(writer.commit({c}).front()), "ok");
+    head = again.head();
+  }
+  turn_builder b2{keys, chain.head_at(3)};
+  change.expected_head = head;
+  change.archive = archive_of(chain, 3, "manual_restore");
+  change.archive_turns = build(b2, 4, 5, "device");
+  CAF_REQUIRE_EQUAL(code_of(persistence::apply_branch_change(*db, change)),
+                    "ok");
+  auto twice = audit.list(chain.save_id, 10);
+  CAF_REQUIRE(twice);
+  CAF_CHECK_EQUAL(by_id(*twice).size(), 7u);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit"), 4);
+}
+
 CAF_TEST(an appended merge stores its turn with an archive and a conflict) {
   // A client branch left at turn 3; the merge lands on top of the head.
   turn_builder client{keys, server.head_at(3)};

@@ -7,6 +7,7 @@
 
 #include "core/chain_verifier.hpp"
 #include "persistence/archive_store.hpp"
+#include "persistence/audit_log.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/turn_writer.hpp"
 #include "tests/persistence/store_fixture.hpp"
@@ -177,13 +178,18 @@ CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
     archived.push_back(old_layout(branch.next(state_json(i, "lost"))));
   insert_archive(27, archived);
   insert_conflict();
+  // A sync up record of the old layout: a row of its own.
+  persistence::audit_log audit{*db};
+  auto old_record = audit.append(save_a, std::string{"dev-1"}, "sync_up",
+                                 R"({"status":"fast_forward","turns":1})");
+  CAF_REQUIRE(old_record);
   auto diff_blobs_before =
     count("SELECT COUNT(*) FROM awf_save_blobs WHERE blob_type = 'diff'");
   CAF_CHECK_GREATER(diff_blobs_before, 30);
 
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
-  CAF_CHECK_EQUAL(*applied, std::vector<int>{6});
+  CAF_CHECK_EQUAL(*applied, (std::vector<int>{6, 7}));
 
   CAF_MESSAGE("only snapshots are left as blobs, each with its references");
   CAF_CHECK_EQUAL(
@@ -235,8 +241,10 @@ CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
   persistence::turn_writer writer{*db};
   auto next = a.next(state_json(31, "a"));
   next.device_id = "dev-1";
-  auto committed = writer.commit({persistence::turn_commit{
-    save_a, {30, a_turns.back().chain_hash}, {next}}});
+  persistence::turn_commit sync_up{
+    save_a, {30, a_turns.back().chain_hash}, {next}};
+  sync_up.sync_turns = 1;
+  auto committed = writer.commit({sync_up});
   CAF_REQUIRE_EQUAL(committed.size(), 1u);
   CAF_REQUIRE(committed.front());
   auto all = saves.load_turns(save_a, 1, 31, true);
@@ -245,6 +253,15 @@ CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
                   a.last_canonical());
   CAF_CHECK_EQUAL(all->back().device_id, "dev-1");
   CAF_CHECK_EQUAL(all->front().device_id, "");
+
+  CAF_MESSAGE("the old sync up record lists beside the one in turn 31's row");
+  auto records = audit.list(save_a, 10);
+  CAF_REQUIRE(records);
+  CAF_REQUIRE_EQUAL(records->size(), 2u);
+  CAF_CHECK_EQUAL(records->back().audit_id, *old_record);
+  CAF_CHECK_EQUAL(records->front().operation, "sync_up");
+  CAF_CHECK_EQUAL(records->front().device_id.value_or(""), "dev-1");
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit"), 1);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

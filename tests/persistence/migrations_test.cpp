@@ -21,7 +21,7 @@ const std::vector<std::string> spec_tables{
 const std::vector<std::string> internal_tables{
   "awf_blob_refs", "awf_key_usage", "awf_archive_turns", "awf_conflicts"};
 
-const std::vector<int> all_versions{1, 2, 3, 4, 5, 6};
+const std::vector<int> all_versions{1, 2, 3, 4, 5, 6, 7};
 
 /// Inserts a save row with only the required columns.
 void insert_save(raw_database_fixture& fx, const std::string& save_id) {
@@ -34,15 +34,15 @@ void insert_save(raw_database_fixture& fx, const std::string& save_id) {
 
 CAF_TEST_FIXTURE_SCOPE(migrations_tests, raw_database_fixture)
 
-CAF_TEST(the latest schema version is 6) {
-  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 6);
+CAF_TEST(the latest schema version is 7) {
+  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 7);
 }
 
 CAF_TEST(a fresh database gets every migration and records them) {
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
   CAF_CHECK_EQUAL(*applied, all_versions);
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 6);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 7);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
                         "WHERE version = 1 AND name = 'save store'"),
                   1);
@@ -99,8 +99,8 @@ CAF_TEST(a target version stops the migrations there) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
   auto rest = persistence::migrate(*db);
   CAF_REQUIRE(rest);
-  CAF_CHECK_EQUAL(*rest, (std::vector<int>{2, 3, 4, 5, 6}));
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 6);
+  CAF_CHECK_EQUAL(*rest, (std::vector<int>{2, 3, 4, 5, 6, 7}));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 7);
 }
 
 CAF_TEST(migrating again applies nothing) {
@@ -110,7 +110,7 @@ CAF_TEST(migrating again applies nothing) {
   auto second = persistence::migrate(*db);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 6);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 7);
 }
 
 CAF_TEST(another connection to a migrated database applies nothing) {
@@ -121,7 +121,7 @@ CAF_TEST(another connection to a migrated database applies nothing) {
   auto second = persistence::migrate(*other);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 6);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 7);
 }
 
 CAF_TEST(a fresh database has none of the tables) {
@@ -248,7 +248,7 @@ CAF_TEST(migration 5 keeps the key usage of a version 4 database) {
   sql() << "INSERT INTO awf_key_usage (key_id, encryptions) VALUES ('k1', 10)";
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
-  CAF_CHECK_EQUAL(*applied, (std::vector<int>{5, 6}));
+  CAF_CHECK_EQUAL(*applied, (std::vector<int>{5, 6, 7}));
   CAF_CHECK_EQUAL(count("SELECT reserved FROM awf_key_usage WHERE key_id = "
                         "'k1'"),
                   0);

@@ -81,14 +81,19 @@ struct fixture : database_fixture {
     return made->save.save_id;
   }
 
-  /// Commits states `first`..`last` of `who` to the save; returns them.
-  std::vector<core::stored_turn> commit(const std::string& user,
-                                        const std::string& save_id,
-                                        turn_builder& b, const std::string& who,
-                                        int first, int last) {
+  /// Commits states `first`..`last` of `who` to the save, as a sync up
+  /// (its record kept in the last turn row) if `sync_up`; returns them.
+  std::vector<core::stored_turn>
+  commit(const std::string& user, const std::string& save_id, turn_builder& b,
+         const std::string& who, int first, int last, bool sync_up = false) {
     persistence::turn_commit c{save_id, b.head(), {}};
     for (int i = first; i <= last; ++i)
       c.turns.push_back(b.next(state_json(i, who)));
+    if (sync_up) {
+      c.sync_turns = last - first + 1;
+      ++expect[user].audits["sync_up"];
+      ++expect[""].audits["sync_up"];
+    }
     auto status = writer.commit({c}).front();
     if (!status)
       CAF_FAIL("commit failed: " << status.error().message);
@@ -203,7 +208,7 @@ CAF_TEST(totals count what was stored for everyone and per user) {
   auto b1 = create("user-b", "session-1");
   turn_builder bb1{keys, "session-1"};
   auto b1_turns = commit("user-b", b1, bb1, "shared", 1, 1);
-  commit("user-b", b1, bb1, "b", 2, 2);
+  commit("user-b", b1, bb1, "b", 2, 2, /*sync_up*/ true);
   CAF_REQUIRE_EQUAL(b1_turns[0].blob.hash, a1_turns[0].blob.hash);
   device("user-a", "dev-a1");
   device("user-a", "dev-a2");
@@ -225,7 +230,8 @@ CAF_TEST(totals count what was stored for everyone and per user) {
   CAF_CHECK_EQUAL(all.blob_refs, 5);
   CAF_CHECK_EQUAL(all.integrity_failed_saves, 1);
   CAF_CHECK_EQUAL(all.turns_by_kind["snapshot"], 4);
-  CAF_CHECK_EQUAL(all.audit_by_operation["sync_up"], 3);
+  // Three records of their own and one kept in b1's turn 2.
+  CAF_CHECK_EQUAL(all.audit_by_operation["sync_up"], 4);
   CAF_CHECK_EQUAL(all.audit_by_operation["server_start"], 1);
   auto a = totals("user-a");
   CAF_CHECK_EQUAL(a.saves, 2);

@@ -4,8 +4,10 @@
 
 #include "caf/test/unit_test.hpp"
 
+#include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "core/chain_verifier.hpp"
@@ -265,6 +267,102 @@ CAF_TEST(audits commit with the turns) {
   CAF_CHECK_EQUAL(stored[3].operation, "batch");
   CAF_CHECK(!stored[3].save_id.has_value());
   CAF_CHECK_EQUAL(json_text(stored[3].details_json), "{}");
+}
+
+CAF_TEST(a sync up record is kept in the last turn row of its entry) {
+  auto a = create("user-a");
+  turn_builder b{keys, "session-1"};
+  auto c = entry(a, b, "A", 1, 3);
+  for (auto& t : c.turns)
+    t.device_id = "dev-a";
+  c.sync_turns = 4; // one turn the save already had, and three new ones
+  CAF_CHECK_EQUAL(code_of(writer.commit({c}).front()), "ok");
+  // No row of its own: the record lists from the turn row.
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit"), 0);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs WHERE "
+                        "sync_turns IS NOT NULL"),
+                  1);
+  auto stored = audits();
+  CAF_REQUIRE_EQUAL(stored.size(), 1u);
+  const auto& record = stored[0];
+  CAF_CHECK_EQUAL(record.operation, "sync_up");
+  CAF_CHECK(core::is_uuid(record.audit_id));
+  CAF_CHECK_EQUAL(record.save_id.value_or(""), a);
+  CAF_CHECK_EQUAL(record.device_id.value_or(""), "dev-a");
+  CAF_CHECK_EQUAL(json_text(record.details_json),
+                  json_text(R"({"status":"fast_forward","turns":4,)"
+                            R"("head_turn":3,"user_id_hash":"user-a"})"));
+  CAF_CHECK_GREATER(record.created_at_ms, 0);
+  // Listed again, it has the same id.
+  auto again = audits();
+  CAF_REQUIRE_EQUAL(again.size(), 1u);
+  CAF_CHECK_EQUAL(again.front().audit_id, record.audit_id);
+  // The save and device filters find it, another save's filter does not.
+  auto by_save = audit.list(a, 10);
+  CAF_REQUIRE(by_save);
+  CAF_CHECK_EQUAL(by_save->size(), 1u);
+  auto other = audit.list(create("user-b"), 10);
+  CAF_REQUIRE(other);
+  CAF_CHECK_EQUAL(other->size(), 0u);
+  persistence::audit_filter device;
+  device.device_id = "dev-a";
+  auto by_device = audit.list(device);
+  CAF_REQUIRE(by_device);
+  CAF_CHECK_EQUAL(by_device->size(), 1u);
+  device.device_id = "dev-b";
+  by_device = audit.list(device);
+  CAF_REQUIRE(by_device);
+  CAF_CHECK_EQUAL(by_device->size(), 0u);
+}
+
+CAF_TEST(kept sync up records and other records list together newest first) {
+  auto a = create("user-a");
+  turn_builder b{keys, "session-1"};
+  auto pause = [] {
+    std::this_thread::sleep_for(std::chrono::milliseconds{3});
+  };
+  // explicit, kept, explicit, kept: each a few milliseconds after the last.
+  CAF_REQUIRE(audit.append(a, std::string{"dev-a"}, "device_register", "{}"));
+  pause();
+  auto first = entry(a, b, "A", 1, 1);
+  first.sync_turns = 1;
+  CAF_REQUIRE_EQUAL(code_of(writer.commit({first}).front()), "ok");
+  pause();
+  CAF_REQUIRE(audit.append(a, std::nullopt, "verify", "{}"));
+  pause();
+  auto second = entry(a, b, "A", 2, 1);
+  second.sync_turns = 1;
+  CAF_REQUIRE_EQUAL(code_of(writer.commit({second}).front()), "ok");
+  CAF_CHECK_EQUAL(audit_operations(),
+                  (std::vector<std::string>{"device_register", "sync_up",
+                                            "verify", "sync_up"}));
+  auto newest = audit.list(a, 3);
+  CAF_REQUIRE(newest);
+  CAF_REQUIRE_EQUAL(newest->size(), 3u);
+  CAF_CHECK_EQUAL((*newest)[0].operation, "sync_up");
+  CAF_CHECK_EQUAL(json_text((*newest)[0].details_json),
+                  json_text(R"({"status":"fast_forward","turns":1,)"
+                            R"("head_turn":2,"user_id_hash":"user-a"})"));
+  CAF_CHECK_EQUAL((*newest)[1].operation, "verify");
+  CAF_CHECK_EQUAL((*newest)[2].operation, "sync_up");
+  // The time filter applies to both kinds.
+  persistence::audit_filter since;
+  since.since_ms = (*newest)[1].created_at_ms;
+  auto recent = audit.list(since);
+  CAF_REQUIRE(recent);
+  CAF_CHECK_EQUAL(recent->size(), 2u);
+}
+
+CAF_TEST(a sync up whose head moved keeps no record) {
+  auto a = create("user-a");
+  turn_builder b{keys, "session-1"};
+  CAF_CHECK_EQUAL(code_of(writer.commit({entry(a, b, "A", 1, 1)}).front()),
+                  "ok");
+  turn_builder other{keys, "session-1"};
+  auto stale = entry(a, other, "B", 1, 1);
+  stale.sync_turns = 1;
+  CAF_CHECK_EQUAL(code_of(writer.commit({stale}).front()), "head_moved");
+  CAF_CHECK_EQUAL(audits().size(), 0u);
 }
 
 CAF_TEST(audits are written when an entry finds its head moved) {
