@@ -7,6 +7,7 @@
 #include "config/secret_file.hpp"
 #include "persistence/config_table.hpp"
 #include "persistence/migrations.hpp"
+#include "persistence/wal_checkpointer.hpp"
 
 namespace awf::actors {
 
@@ -107,6 +108,11 @@ core::result<engine_setup> bootstrap_engine(const config::env_lookup& env) {
   auto ctx = std::make_shared<engine_context>();
   ctx->keys = std::make_shared<core::key_ring>(std::move(*ring));
   ctx->options = engine_options_from(*settings);
+  // SQLite: checkpoints on a thread of their own, not inside a commit.
+  if (!persistence::database::is_postgresql_url(ctx->options.database.url))
+    ctx->options.database.checkpointer =
+      std::make_shared<persistence::wal_checkpointer>(
+        ctx->options.database.url);
   engine_setup setup;
   if (*dir_warning)
     setup.warnings.push_back(std::move(**dir_warning));

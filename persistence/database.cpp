@@ -12,6 +12,7 @@
 #include "core/sha256.hpp"
 #include "persistence/detail/session.hpp"
 #include "persistence/detail/sqlite_busy_wait.hpp"
+#include "persistence/wal_checkpointer.hpp"
 
 namespace awf::persistence {
 
@@ -90,6 +91,10 @@ stored<std::unique_ptr<database>> database::open(const database_options& opts) {
       auto* backend =
         static_cast<soci::sqlite3_session_backend*>(s.get_backend());
       detail::install_busy_wait(backend->conn_, &state->busy_timeout_ms);
+      if (opts.checkpointer) {
+        state->checkpointer = opts.checkpointer;
+        state->checkpointer->attach(backend->conn_);
+      }
       s << "PRAGMA cache_size=-" + std::to_string(opts.sqlite_cache_kib);
     }
     return std::unique_ptr<database>(new database(std::move(state)));

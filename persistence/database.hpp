@@ -18,6 +18,8 @@ enum class sqlite_sync {
   full,   ///< fsync on every commit: survives a power loss too
 };
 
+class wal_checkpointer;
+
 struct database_options {
   /// A SQLite file path (or `sqlite:PATH`) or a `postgresql://` URL.
   std::string url;
@@ -28,6 +30,10 @@ struct database_options {
   /// reads them back from the OS for every commit (about 7 % more turns/s
   /// with 16 MiB at 1,000 devices).
   int sqlite_cache_kib = 16 * 1024;
+  /// SQLite: checkpoints the connection's commits on the checkpointer's
+  /// thread instead of inside the commit that fills the log (see
+  /// wal_checkpointer.hpp). The connection keeps it alive.
+  std::shared_ptr<wal_checkpointer> checkpointer;
 };
 
 class database {

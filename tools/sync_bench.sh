@@ -5,7 +5,8 @@
 # report.
 #
 #   tools/sync_bench.sh [--build DIR] [--load AWF_LOAD] [--db postgresql://...]
-#                       [--server-cpu N] [--load-cpu N] [-- AWF_LOAD_ARGS...]
+#                       [--server-cpu N] [--load-cpu N] [--keep-data]
+#                       [-- AWF_LOAD_ARGS...]
 #
 # --build names the build folder of awf-syncd (and of awf-load, unless
 # --load names another binary, e.g. to compare two servers with one load
@@ -15,10 +16,13 @@
 # awf-load's --json report plus server_cpu_us_per_turn_proc (from
 # /proc/PID/stat), server_write_bytes_per_turn (/proc/PID/io write_bytes),
 # db_bytes_per_turn (database files after the server stopped) and
-# wal_left (bytes of WAL left after a clean stop; SQLite only).
+# wal_left (bytes of WAL left after a clean stop; SQLite only). --keep-data
+# leaves the data directory (named in the report as data_dir), e.g. to see
+# where the bytes went with `sqlite3 DB "SELECT name, SUM(pgsize) FROM dbstat
+# GROUP BY name"`.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-build=$root/build load="" db="" server_cpu=0 load_cpu=1
+build=$root/build load="" db="" server_cpu=0 load_cpu=1 keep=""
 while [ $# -gt 0 ]; do
   case $1 in
     --build) build=$(cd "$2" && pwd); shift 2 ;;
@@ -26,6 +30,7 @@ while [ $# -gt 0 ]; do
     --db) db=$2; shift 2 ;;
     --server-cpu) server_cpu=$2; shift 2 ;;
     --load-cpu) load_cpu=$2; shift 2 ;;
+    --keep-data) keep=1; shift ;;
     --) shift; break ;;
     *) echo "sync_bench: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -55,7 +60,7 @@ report=$(taskset -c "$load_cpu" "${load:-$build/tools/awf-load}" \
 cpu1=$(ticks) io1=$(written)
 kill -TERM $server
 wait $server || true
-trap 'rm -rf "$data"' EXIT
+if [ -n "$keep" ]; then trap - EXIT; else trap 'rm -rf "$data"' EXIT; fi
 
 db_bytes=0 wal=0
 if [ -z "$db" ]; then
@@ -64,10 +69,13 @@ if [ -z "$db" ]; then
   db_bytes=$(($(size "$data/cloud-sync.db") + wal))
 fi
 hz=$(getconf CLK_TCK)
-python3 - "$report" "$cpu0" "$cpu1" "$io0" "$io1" "$db_bytes" "$wal" "$hz" <<'PY'
+python3 - "$report" "$cpu0" "$cpu1" "$io0" "$io1" "$db_bytes" "$wal" "$hz" \
+  "${keep:+$data}" <<'PY'
 import json, sys
 report = json.loads(sys.argv[1])
-cpu0, cpu1, io0, io1, db, wal, hz = map(int, sys.argv[2:])
+cpu0, cpu1, io0, io1, db, wal, hz = map(int, sys.argv[2:9])
+if sys.argv[9]:
+    report["data_dir"] = sys.argv[9]
 turns = max(report.get("turns", 0), 1)
 report["server_cpu_us_per_turn_proc"] = round((cpu1 - cpu0) / hz * 1e6 / turns, 1)
 report["server_write_bytes_per_turn"] = round((io1 - io0) / turns, 1)

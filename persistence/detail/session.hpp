@@ -13,6 +13,9 @@
 namespace awf::persistence {
 
 struct database::impl {
+  /// The connection's commit hook points at it: declared first, so it
+  /// outlives the connection.
+  std::shared_ptr<wal_checkpointer> checkpointer;
   soci::session session;
   persistence::dialect kind;
   int busy_timeout_ms = 0; ///< SQLite: read by the connection's busy wait

@@ -1,0 +1,88 @@
+#include "persistence/wal_checkpointer.hpp"
+
+#include <sqlite3.h>
+
+#include "persistence/database.hpp"
+#include "persistence/detail/session.hpp"
+
+namespace awf::persistence {
+
+wal_checkpointer::wal_checkpointer(std::string url, int wal_pages)
+  : url_(std::move(url)), wal_pages_(wal_pages), thread_([this] { run(); }) {}
+
+wal_checkpointer::~wal_checkpointer() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void wal_checkpointer::attach(void* connection) {
+  sqlite3_wal_hook(
+    static_cast<sqlite3*>(connection),
+    [](void* self, sqlite3* db, const char* schema, int pages) {
+      return on_commit(self, db, schema, pages);
+    },
+    this);
+}
+
+int wal_checkpointer::on_commit(void* self, void* connection,
+                                const char* schema, int pages) {
+  auto* checkpointer = static_cast<wal_checkpointer*>(self);
+  if (pages >= checkpointer->wal_pages_ * fallback_factor)
+    sqlite3_wal_checkpoint_v2(static_cast<sqlite3*>(connection), schema,
+                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  else if (pages >= checkpointer->wal_pages_)
+    checkpointer->request();
+  // A hook's error would fail the commit that already happened.
+  return SQLITE_OK;
+}
+
+void wal_checkpointer::request() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    requested_ = true;
+  }
+  wake_.notify_one();
+}
+
+std::uint64_t wal_checkpointer::runs() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return runs_;
+}
+
+std::uint64_t wal_checkpointer::failures() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return failures_;
+}
+
+void wal_checkpointer::run() {
+  std::unique_ptr<database> db;
+  std::unique_lock<std::mutex> lock{mutex_};
+  for (;;) {
+    wake_.wait(lock, [this] { return requested_ || stopping_; });
+    if (stopping_)
+      return;
+    requested_ = false;
+    lock.unlock();
+    bool ok = false;
+    if (!db) {
+      database_options opts;
+      opts.url = url_;
+      if (auto opened = database::open(opts))
+        db = std::move(*opened);
+    }
+    if (db)
+      ok = static_cast<bool>(db->execute("PRAGMA wal_checkpoint(PASSIVE)"));
+    lock.lock();
+    ++runs_;
+    if (!ok) {
+      ++failures_;
+      db.reset(); // a fresh connection next time
+    }
+  }
+}
+
+} // namespace awf::persistence
