@@ -8,7 +8,8 @@
 namespace awf::persistence {
 
 wal_checkpointer::wal_checkpointer(std::string url, int wal_pages)
-  : url_(std::move(url)), wal_pages_(wal_pages), thread_([this] { run(); }) {}
+  : url_(std::move(url)), wal_pages_(wal_pages), next_request_(wal_pages),
+    next_fallback_(wal_pages * fallback_factor), thread_([this] { run(); }) {}
 
 wal_checkpointer::~wal_checkpointer() {
   {
@@ -30,12 +31,22 @@ void wal_checkpointer::attach(void* connection) {
 
 int wal_checkpointer::on_commit(void* self, void* connection,
                                 const char* schema, int pages) {
-  auto* checkpointer = static_cast<wal_checkpointer*>(self);
-  if (pages >= checkpointer->wal_pages_ * fallback_factor)
+  auto& me = *static_cast<wal_checkpointer*>(self);
+  const int step = me.wal_pages_;
+  const int fallback_step = step * fallback_factor;
+  // A log shorter than the last thresholds imply has restarted.
+  if (pages < me.next_request_.load() - step) {
+    me.next_request_ = step;
+    me.next_fallback_ = fallback_step;
+  }
+  if (pages >= me.next_fallback_.load()) {
     sqlite3_wal_checkpoint_v2(static_cast<sqlite3*>(connection), schema,
                               SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  else if (pages >= checkpointer->wal_pages_)
-    checkpointer->request();
+    me.next_fallback_ = pages + fallback_step;
+  } else if (pages >= me.next_request_.load()) {
+    me.next_request_ = pages + step;
+    me.request();
+  }
   // A hook's error would fail the commit that already happened.
   return SQLITE_OK;
 }

@@ -3,11 +3,15 @@
 // commit copies the pages back into the database file and syncs it, 10 to 30
 // ms in which no other turn commits (at 1,000 turns/s, most of the sync-up
 // p95). Connections opened with a checkpointer (database_options) hand that
-// work to it instead: after a commit that leaves `wal_pages` pages in the
-// log, the thread runs a PASSIVE checkpoint, which takes no write lock, so
-// writers go on committing meanwhile.
+// work to it instead: after commits that added `wal_pages` pages to the log,
+// the thread runs a PASSIVE checkpoint, which takes no write lock, so
+// writers go on committing meanwhile. Growth is what counts, not the log's
+// size: while readers keep the log from restarting it stays long, and
+// checkpointing after every commit then (as SQLite's own threshold does)
+// synced the log a hundred times a second.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -25,9 +29,9 @@ public:
   /// own default).
   static constexpr int default_wal_pages = 1000;
 
-  /// A connection that finds this many times `wal_pages` in the log (the
-  /// thread is behind or failing) checkpoints itself, as SQLite would, so
-  /// the log never grows without bound.
+  /// A connection that finds this many times `wal_pages` in the log since
+  /// the last checkpoint (the thread is behind or failing) checkpoints
+  /// itself, as SQLite would, so the log never grows without bound.
   static constexpr int fallback_factor = 8;
 
   /// Starts the thread; it opens its own connection with `url` on first
@@ -56,6 +60,11 @@ private:
 
   const std::string url_;
   const int wal_pages_;
+  /// Log sizes (in pages) that call for the next checkpoint request, and
+  /// for the committing connection's own checkpoint. Written by the
+  /// committing connection (one at a time: SQLite's write lock).
+  std::atomic<int> next_request_;
+  std::atomic<int> next_fallback_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;
