@@ -87,10 +87,9 @@ stored<std::unique_ptr<database>> database::open(const database_options& opts) {
       s << (opts.sync == sqlite_sync::full ? "PRAGMA synchronous=FULL"
                                            : "PRAGMA synchronous=NORMAL");
       s << "PRAGMA foreign_keys=ON";
-      state->busy_timeout_ms = opts.busy_timeout_ms;
       auto* backend =
         static_cast<soci::sqlite3_session_backend*>(s.get_backend());
-      detail::install_busy_wait(backend->conn_, &state->busy_timeout_ms);
+      detail::install_busy_wait(backend->conn_, opts.busy_timeout_ms);
       if (opts.checkpointer) {
         state->checkpointer = opts.checkpointer;
         state->checkpointer->attach(backend->conn_);

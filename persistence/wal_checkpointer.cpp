@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "persistence/database.hpp"
 #include "persistence/detail/session.hpp"
 
@@ -9,7 +11,7 @@ namespace awf::persistence {
 
 wal_checkpointer::wal_checkpointer(std::string url, int wal_pages)
   : url_(std::move(url)), wal_pages_(wal_pages), next_request_(wal_pages),
-    next_fallback_(wal_pages * fallback_factor), thread_([this] { run(); }) {}
+    thread_([this] { run(); }) {}
 
 wal_checkpointer::~wal_checkpointer() {
   {
@@ -33,16 +35,16 @@ int wal_checkpointer::on_commit(void* self, void* connection,
                                 const char* schema, int pages) {
   auto& me = *static_cast<wal_checkpointer*>(self);
   const int step = me.wal_pages_;
-  const int fallback_step = step * fallback_factor;
-  // A log shorter than the last thresholds imply has restarted.
+  // A log shorter than the last request implies has restarted.
   if (pages < me.next_request_.load() - step) {
     me.next_request_ = step;
-    me.next_fallback_ = fallback_step;
+    me.checkpointed_ = 0;
   }
-  if (pages >= me.next_fallback_.load()) {
+  if (pages - me.checkpointed_.load() >= step * fallback_factor) {
+    int copied = 0;
     sqlite3_wal_checkpoint_v2(static_cast<sqlite3*>(connection), schema,
-                              SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-    me.next_fallback_ = pages + fallback_step;
+                              SQLITE_CHECKPOINT_PASSIVE, nullptr, &copied);
+    me.checkpointed_ = std::max(copied, 0);
   } else if (pages >= me.next_request_.load()) {
     me.next_request_ = pages + step;
     me.request();
@@ -69,6 +71,18 @@ std::uint64_t wal_checkpointer::failures() const {
   return failures_;
 }
 
+bool wal_checkpointer::checkpoint(database& db) {
+  try {
+    int busy = 0, log = 0, copied = 0;
+    detail::session_of(db) << "PRAGMA wal_checkpoint(PASSIVE)",
+      soci::into(busy), soci::into(log), soci::into(copied);
+    checkpointed_ = std::max(copied, 0);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 void wal_checkpointer::run() {
   std::unique_ptr<database> db;
   std::unique_lock<std::mutex> lock{mutex_};
@@ -86,7 +100,7 @@ void wal_checkpointer::run() {
         db = std::move(*opened);
     }
     if (db)
-      ok = static_cast<bool>(db->execute("PRAGMA wal_checkpoint(PASSIVE)"));
+      ok = checkpoint(*db);
     lock.lock();
     ++runs_;
     if (!ok) {

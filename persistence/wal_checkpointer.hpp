@@ -21,7 +21,7 @@
 
 namespace awf::persistence {
 
-struct database_options;
+class database;
 
 class wal_checkpointer {
 public:
@@ -29,9 +29,10 @@ public:
   /// own default).
   static constexpr int default_wal_pages = 1000;
 
-  /// A connection that finds this many times `wal_pages` in the log since
-  /// the last checkpoint (the thread is behind or failing) checkpoints
-  /// itself, as SQLite would, so the log never grows without bound.
+  /// A connection that finds this many times `wal_pages` in the log beyond
+  /// what the last checkpoint copied (the thread is behind or failing)
+  /// checkpoints itself, as SQLite would, so the log never grows without
+  /// bound.
   static constexpr int fallback_factor = 8;
 
   /// Starts the thread; it opens its own connection with `url` on first
@@ -57,14 +58,17 @@ private:
                        int pages);
   void request();
   void run();
+  /// Runs a PASSIVE checkpoint on `db` and notes what it copied.
+  bool checkpoint(database& db);
 
   const std::string url_;
   const int wal_pages_;
-  /// Log sizes (in pages) that call for the next checkpoint request, and
-  /// for the committing connection's own checkpoint. Written by the
-  /// committing connection (one at a time: SQLite's write lock).
+  /// The log size (in pages) that calls for the next checkpoint request
+  /// (written by the committing connection: one at a time, under SQLite's
+  /// write lock), and the pages of the log the last checkpoint copied
+  /// (written by whoever ran it).
   std::atomic<int> next_request_;
-  std::atomic<int> next_fallback_;
+  std::atomic<int> checkpointed_{0};
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   bool requested_ = false;

@@ -18,7 +18,6 @@ struct database::impl {
   std::shared_ptr<wal_checkpointer> checkpointer;
   soci::session session;
   persistence::dialect kind;
-  int busy_timeout_ms = 0; ///< SQLite: read by the connection's busy wait
 };
 
 namespace detail {

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <thread>
 
 namespace awf::persistence::detail {
@@ -22,8 +23,11 @@ std::chrono::microseconds slept_before(int tries) {
          longest_sleep * (tries - doubling_tries);
 }
 
+// The timeout travels in the handler's context pointer itself: no state
+// to keep alive beside the connection.
 int on_busy(void* timeout_ms, int tries) {
-  auto budget = std::chrono::milliseconds{*static_cast<const int*>(timeout_ms)};
+  auto budget = std::chrono::milliseconds{
+    static_cast<int>(reinterpret_cast<std::intptr_t>(timeout_ms))};
   if (slept_before(tries) >= budget)
     return 0; // give up: SQLITE_BUSY
   std::this_thread::sleep_for(busy_sleep(tries));
@@ -38,9 +42,10 @@ std::chrono::microseconds busy_sleep(int tries) {
   return first_sleep * (1 << tries);
 }
 
-void install_busy_wait(void* db, const int* timeout_ms) {
-  sqlite3_busy_handler(static_cast<sqlite3*>(db), on_busy,
-                       const_cast<int*>(timeout_ms));
+void install_busy_wait(void* db, int timeout_ms) {
+  sqlite3_busy_handler(
+    static_cast<sqlite3*>(db), on_busy,
+    reinterpret_cast<void*>(static_cast<std::intptr_t>(timeout_ms)));
 }
 
 } // namespace awf::persistence::detail

@@ -11,13 +11,12 @@
 
 namespace awf::persistence::detail {
 
-/// How long the `tries`-th wait for one lock sleeps (the first is 0).
+/// How long the wait after `tries` failed tries for one lock sleeps.
 std::chrono::microseconds busy_sleep(int tries);
 
 /// Installs the wait on the connection `db` (a `sqlite3*`; SOCI declares
 /// that type in a namespace of its own): it gives up (SQLITE_BUSY) once the
-/// sleeps of one wait add up to `*timeout_ms`, which must outlive the
-/// connection.
-void install_busy_wait(void* db, const int* timeout_ms);
+/// sleeps of one wait add up to `timeout_ms`.
+void install_busy_wait(void* db, int timeout_ms);
 
 } // namespace awf::persistence::detail
