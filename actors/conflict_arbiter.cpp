@@ -35,8 +35,7 @@ caf::expected<conflict_ruling> rule_on(const conflict_case& c) {
     *strategy, {c.server_turn, core::is_empty_canonical(c.server_state)},
     {c.client_turn, core::is_empty_canonical(c.client_state)},
     c.confirm_regression);
-  conflict_ruling ruling{
-    std::string{core::to_string(decision.chosen)}, decision.reason, {}, {}, 0};
+  conflict_ruling ruling{decision.chosen, decision.reason, {}, {}, 0};
   if (decision.chosen != core::branch_choice::merged)
     return ruling;
   auto fork = parse_state(c.fork_state);
@@ -51,7 +50,7 @@ caf::expected<conflict_ruling> rule_on(const conflict_case& c) {
   if (core::regression_blocked(core::is_empty_state(merge.merged),
                                core::is_empty_state(*server),
                                c.confirm_regression)) {
-    ruling.chosen = std::string{core::to_string(core::branch_choice::server)};
+    ruling.chosen = core::branch_choice::server;
     ruling.reason = "regression_guard";
     return ruling;
   }

@@ -10,6 +10,7 @@
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include "actors/sync_messages.hpp"
+#include "core/conflict_rules.hpp"
 #include "persistence/branch_writer.hpp"
 #include "persistence/conflict_store.hpp"
 
@@ -30,7 +31,7 @@ struct conflict_case {
 
 /// The arbiter's decision.
 struct conflict_ruling {
-  std::string chosen;       ///< server, client or merged
+  core::branch_choice chosen = core::branch_choice::server;
   std::string reason;       ///< the strategy, "manual" or "regression_guard"
   std::string merged_state; ///< with chosen == merged: the merged state
   /// The first conflicting paths, within core::conflict_path_limits.

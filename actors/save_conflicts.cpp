@@ -9,8 +9,10 @@
 #include <nlohmann/json.hpp>
 
 #include "actors/save_state.hpp"
+#include "actors/sync_audit.hpp"
 #include "core/canonical_json.hpp"
 #include "core/chain_verifier.hpp"
+#include "core/conflict_report.hpp"
 #include "core/json_patch.hpp"
 #include "core/uuid.hpp"
 
@@ -22,6 +24,7 @@ namespace {
 struct divergence {
   std::vector<std::int64_t> matched; ///< sent turns already on the chain
   std::string device_id;
+  std::string user_id_hash;
   std::string strategy;
   bool confirm_regression = false;
   core::chain_head fork;
@@ -47,46 +50,29 @@ bool server_intact(const divergence& d) {
   return d.server.verified_turns == d.server.branch_turns;
 }
 
-nlohmann::json nullable(const std::string& text) {
-  return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
-}
-
-nlohmann::json report_of(const divergence& d, const std::string& save_id) {
+core::conflict_report report_of(const divergence& d,
+                                const std::string& save_id) {
   const auto& r = d.ruling;
-  return {
-    {"conflict_id", d.conflict_id},
-    {"save_id", save_id},
-    {"fork_turn", d.fork.turn_id},
-    {"strategy", d.strategy},
-    {"branches",
-     {{{"branch_id", "server"},
-       {"turn_id", d.server_head.turn_id},
-       {"chain_hash", d.server_head.chain_hash},
-       {"device_id", nullable(d.server.device_id)},
-       {"integrity_score",
-        integrity_score(d.server.verified_turns, d.server.branch_turns)}},
-      {{"branch_id", "client"},
-       {"turn_id", d.client.head.turn_id},
-       {"chain_hash", d.client.head.chain_hash},
-       {"device_id", nullable(d.device_id)},
-       // Every client turn was rebuilt and its hashes checked on arrival:
-       // a bad one fails the whole request before it gets here.
-       {"integrity_score",
-        integrity_score(static_cast<std::int64_t>(d.client.stored.size()),
-                        d.client.head.turn_id - d.fork.turn_id)}}}},
-    {"resolution",
-     {{"chosen_branch", r.chosen},
-      {"archived_branch", r.chosen == "client" ? "server" : "client"},
-      {"archive_id", d.archive_id},
-      {"reason", r.reason},
-      {"conflicting_paths", r.conflicting_paths},
-      // The list is bounded (core::conflict_path_limits): how many paths
-      // conflicted in all, and whether the list stops short of them.
-      {"conflicting_paths_total", r.conflicting_paths_total},
-      {"conflicting_paths_truncated",
-       static_cast<std::int64_t>(r.conflicting_paths.size()) <
-         r.conflicting_paths_total}}},
-  };
+  core::conflict_report report;
+  report.conflict_id = d.conflict_id;
+  report.save_id = save_id;
+  report.fork_turn = d.fork.turn_id;
+  report.strategy = d.strategy;
+  report.server = {
+    d.server_head.turn_id, d.server_head.chain_hash, d.server.device_id,
+    integrity_score(d.server.verified_turns, d.server.branch_turns)};
+  // Every client turn was rebuilt and its hashes checked on arrival: a bad
+  // one fails the whole request before it gets here.
+  report.client = {
+    d.client.head.turn_id, d.client.head.chain_hash, d.device_id,
+    integrity_score(static_cast<std::int64_t>(d.client.stored.size()),
+                    d.client.head.turn_id - d.fork.turn_id)};
+  report.chosen = r.chosen;
+  report.archive_id = d.archive_id;
+  report.reason = r.reason;
+  report.conflicting_paths = r.conflicting_paths;
+  report.conflicting_paths_total = r.conflicting_paths_total;
+  return report;
 }
 
 /// The merged state as one turn on the head, or nothing when the merge
@@ -170,14 +156,14 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
   change.keep_through = st.info.head.turn_id;
   sync_up_reply reply;
   // Without a decision made here, the device hears 409 conflict_manual.
-  reply.status = r.reason == "manual" || r.reason == "integrity_guard"
-                   ? "conflict_manual"
-                   : "resolved";
+  auto report = report_of(*d, st.save_id);
+  reply.status = report.needs_decision() ? sync_up_status::conflict_manual
+                                         : sync_up_status::resolved;
   reply.base = st.info.head;
   reply.accepted = d->matched;
   std::optional<head_adoption> adopt;
   auto* archived = &d->client.stored;
-  if (r.chosen == "client") {
+  if (r.chosen == core::branch_choice::client) {
     // Both the new head chain and the archive of the turns it replaces
     // are rebuilt and checked before anything is written.
     auto err = verify_segment(st, d->fork, image_of(d->fork_state),
@@ -201,7 +187,7 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
       reply.accepted.push_back(t.turn_id);
     adopt = head_adoption{std::move(*d->client.state), d->client.state_hash,
                           change.new_turns.back().base_turn};
-  } else if (r.chosen == "merged") {
+  } else if (r.chosen == core::branch_choice::merged) {
     auto merged = merged_turn(st, r.merged_state, d->work);
     if (!merged) {
       rp.deliver(std::move(merged.error()));
@@ -222,10 +208,11 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
                             change.new_turns.back().base_turn};
     }
   }
-  auto report = report_of(*d, st.save_id);
   nlohmann::json meta{{"conflict_id", d->conflict_id},
-                      {"branch", r.chosen == "client" ? "server" : "client"},
-                      {"device_id", nullable(d->device_id)},
+                      {"branch", report.archived_branch()},
+                      {"device_id", d->device_id.empty()
+                                      ? nlohmann::json(nullptr)
+                                      : nlohmann::json(d->device_id)},
                       {"strategy", d->strategy}};
   change.archive =
     persistence::archive_record{d->archive_id,
@@ -237,18 +224,26 @@ void commit_ruling(save_pointer self, divergence_ptr d, sync_up_promise rp) {
                                 0};
   change.archive_turns = std::move(*archived);
   change.not_after = d->work.deadline;
-  change.conflict = persistence::conflict_record{d->conflict_id,
-                                                 st.save_id,
-                                                 d->fork.turn_id,
-                                                 d->strategy,
-                                                 r.reason,
-                                                 r.chosen,
-                                                 d->archive_id,
-                                                 r.conflicting_paths_total,
-                                                 d->device_id,
-                                                 report.dump(),
-                                                 0};
-  reply.conflict_json = report.dump();
+  change.conflict =
+    persistence::conflict_record{d->conflict_id,
+                                 st.save_id,
+                                 d->fork.turn_id,
+                                 d->strategy,
+                                 r.reason,
+                                 std::string{core::to_string(r.chosen)},
+                                 d->archive_id,
+                                 r.conflicting_paths_total,
+                                 d->device_id,
+                                 core::to_json(report).dump(),
+                                 0};
+  sync_caller who{d->user_id_hash, d->device_id};
+  change.audits.push_back(conflict_audit(who, report));
+  if (reply.status == sync_up_status::resolved)
+    change.audits.push_back(sync_up_audit(
+      st.save_id, who, reply.status, reply.accepted.size(),
+      change.new_turns.empty() ? change.keep_through
+                               : change.new_turns.back().turn_id));
+  reply.conflict = std::move(report);
   settle_head(self, std::move(change), std::move(adopt),
               answer_with_head(rp, std::move(reply)));
 }
@@ -293,14 +288,15 @@ void arbitrate(save_pointer self, divergence_ptr d, sync_up_promise rp) {
     .await(
       [=](conflict_ruling& ruling) mutable {
         d->ruling = std::move(ruling);
-        if (d->ruling.chosen != "client") {
+        if (d->ruling.chosen != core::branch_choice::client) {
           commit_ruling(self, d, rp);
           return;
         }
         // A damaged server branch is never thrown out of the head chain:
         // nothing could rebuild it from its archive. A person decides.
         if (!server_intact(*d)) {
-          d->ruling = {"server", "integrity_guard", {}, {}, 0};
+          d->ruling = {
+            core::branch_choice::server, "integrity_guard", {}, {}, 0};
           commit_ruling(self, d, rp);
           return;
         }
@@ -322,6 +318,7 @@ void settle_divergence(save_pointer self, const sync_up_request& req,
   for (auto id = req.base.turn_id + 1; id <= fork.turn_id; ++id)
     d->matched.push_back(id);
   d->device_id = req.device_id;
+  d->user_id_hash = req.user_id_hash;
   d->strategy = req.strategy;
   d->confirm_regression = req.confirm_regression;
   d->fork = fork;

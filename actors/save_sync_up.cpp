@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "actors/save_state.hpp"
+#include "actors/sync_audit.hpp"
 #include "core/canonical_json.hpp"
 
 namespace awf::actors {
@@ -80,14 +81,13 @@ void fast_forward(save_pointer self, const sync_up_request& req,
     return;
   }
   sync_up_reply reply;
-  reply.status = "fast_forward";
+  reply.status = sync_up_status::fast_forward;
   reply.base = start;
   reply.accepted = std::move(accepted);
   for (const auto& t : branch->wire)
     reply.accepted.push_back(t.turn_id);
   reply.appended = std::move(branch->wire);
   // The sync up's audit record is kept in its last turn row.
-  reply.audited = true;
   auto sync_turns = static_cast<std::int64_t>(reply.accepted.size());
   // The head is kept as canonical bytes only: the next patch is spliced
   // into them, and anything that needs the parsed value parses it then. A
@@ -148,10 +148,16 @@ void settle_behind_head(save_pointer self, sync_up_request& req,
   }
   if (matched.size() == keep.size()) {
     sync_up_reply reply;
-    reply.status = "up_to_date";
+    reply.status = sync_up_status::up_to_date;
     reply.base = head;
     reply.head = head;
     reply.accepted = std::move(matched);
+    // Nothing is stored, so the record goes alone, behind any turns of the
+    // save the writer holds.
+    self->send(st.writer, audit_atom_v,
+               std::vector<persistence::audit_entry>{sync_up_audit(
+                 st.save_id, {req.user_id_hash, req.device_id}, reply.status,
+                 reply.accepted.size(), head.turn_id)});
     rp.deliver(std::move(reply));
     return;
   }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -12,6 +13,7 @@
 
 #include "actors/messages.hpp"
 #include "actors/request_scope.hpp"
+#include "core/conflict_report.hpp"
 #include "core/incoming_turns.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/store_stats.hpp"
@@ -42,16 +44,34 @@ struct sync_turn {
   std::string chain_hash;
 };
 
-/// The outcome of a sync up that stored (or needed) nothing further.
+/// How a sync up ended (contract §5).
+enum class sync_up_status : std::uint8_t {
+  fast_forward,   ///< the turns extend the head
+  up_to_date,     ///< every turn was already on the head chain
+  resolved,       ///< a conflict, settled by the request's strategy
+  conflict_manual ///< a conflict left for someone to choose (409)
+};
+
+/// The wire name of `status`.
+constexpr std::string_view to_string(sync_up_status status) noexcept {
+  switch (status) {
+    case sync_up_status::fast_forward: return "fast_forward";
+    case sync_up_status::up_to_date: return "up_to_date";
+    case sync_up_status::resolved: return "resolved";
+    case sync_up_status::conflict_manual: return "conflict_manual";
+  }
+  return "unknown";
+}
+
+/// The outcome of a sync up. Every outcome is already audited by the
+/// engine, with what it stored.
 struct sync_up_reply {
-  std::string status; ///< fast_forward, up_to_date, resolved, conflict_manual
+  sync_up_status status = sync_up_status::up_to_date;
   core::chain_head base; ///< where `appended` starts
   core::chain_head head;
   std::vector<std::int64_t> accepted;
   std::vector<sync_turn> appended; ///< the new turns, for pushes
-  std::string conflict_json;       ///< the conflict report, or empty
-  /// The engine wrote the sync_up audit record with the turns.
-  bool audited = false;
+  std::optional<core::conflict_report> conflict;
 };
 
 /// A sync down query (contract §5).
@@ -85,12 +105,6 @@ typename Inspector::result_type inspect(Inspector& f, sync_turn& x) {
 }
 
 template<class Inspector>
-typename Inspector::result_type inspect(Inspector& f, sync_up_reply& x) {
-  return f(caf::meta::type_name("sync_up_reply"), x.status, x.base, x.head,
-           x.accepted, x.appended, x.conflict_json, x.audited);
-}
-
-template<class Inspector>
 typename Inspector::result_type inspect(Inspector& f, sync_down_request& x) {
   return f(caf::meta::type_name("sync_down_request"), x.save_id, x.user_id_hash,
            x.since_turn, x.since_chain, x.if_none_match, x.page_turns,
@@ -107,6 +121,7 @@ typename Inspector::result_type inspect(Inspector& f, sync_down_reply& x) {
 
 // Parsed states travel between local actors only; never serialized.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::actors::sync_up_request)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::actors::sync_up_reply)
 // Local-only records of the audit trail and the store's totals.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<awf::persistence::audit_entry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(awf::persistence::audit_filter)

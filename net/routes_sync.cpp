@@ -30,7 +30,7 @@ void sync_up_route(api_context& ctx, handle_ptr h) {
       return;
     sync_up(ctx, who, std::move(*body),
             entity_tag(h->req, http::field::if_match), nullptr,
-            [h](api_outcome out) { reply_outcome(*h, out); });
+            [h](api_outcome out, sync_up_effect) { reply_outcome(*h, out); });
   });
 }
 

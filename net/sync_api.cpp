@@ -290,13 +290,15 @@ void with_own_device(api_context& ctx, const caller& who,
 
 void run_sync_up(api_context& ctx, const caller& who,
                  actors::sync_up_request req, origin_id origin,
-                 clock_type::time_point start, outcome_fn done);
+                 clock_type::time_point start, sync_up_fn done);
 
 } // namespace
 
 void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
              std::optional<std::string> if_match, origin_id origin,
-             outcome_fn done) {
+             sync_up_fn finish) {
+  // Refusals change nothing.
+  outcome_fn done = [finish](api_outcome out) { finish(std::move(out), {}); };
   if (!ctx.sync_enabled) {
     auto out = error_outcome(503, "unavailable",
                              "sync is disabled for maintenance "
@@ -317,20 +319,20 @@ void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
   }
   req.if_match = std::move(if_match);
   if (!who.device_id.empty() || req.device_id.empty()) {
-    run_sync_up(ctx, who, std::move(req), origin, start, std::move(done));
+    run_sync_up(ctx, who, std::move(req), origin, start, std::move(finish));
     return;
   }
   // A user token names the syncing device itself: it must be the user's.
   auto shared = std::make_shared<actors::sync_up_request>(std::move(req));
-  auto shared_done = std::make_shared<outcome_fn>(std::move(done));
+  auto shared_finish = std::make_shared<sync_up_fn>(std::move(finish));
   with_own_device(
     ctx, who, shared->device_id,
-    [&ctx, who, shared, origin, start, shared_done] {
+    [&ctx, who, shared, origin, start, shared_finish] {
       run_sync_up(ctx, who, std::move(*shared), origin, start,
-                  std::move(*shared_done));
+                  std::move(*shared_finish));
     },
-    [&ctx, who, shared, shared_done](api_outcome out) {
-      refuse_sync_up(ctx, who, shared->save_id, std::move(out), *shared_done);
+    [&ctx, who, shared, done](api_outcome out) {
+      refuse_sync_up(ctx, who, shared->save_id, std::move(out), done);
     });
 }
 
@@ -338,13 +340,16 @@ namespace {
 
 void run_sync_up(api_context& ctx, const caller& who,
                  actors::sync_up_request req, origin_id origin,
-                 clock_type::time_point start, outcome_fn done) {
+                 clock_type::time_point start, sync_up_fn done) {
   auto save_id = req.save_id;
+  std::optional<std::int64_t> last_sent;
+  if (!req.turns.empty())
+    last_sent = req.turns.back().turn_id;
   // The engine stops at this deadline, before the edge stops waiting, and
   // never commits after it: the answer the device gets is the truth.
   req.scope = ctx.bridge->scope();
   ctx.bridge->ask<actors::sync_up_reply>(
-    [&ctx, who, save_id, origin, start,
+    [&ctx, who, save_id, origin, start, last_sent,
      done = std::move(done)](caf::expected<actors::sync_up_reply> res) {
       ctx.metrics.sync_up_latency.record(micros_since(start));
       if (!res) {
@@ -354,28 +359,22 @@ void run_sync_up(api_context& ctx, const caller& who,
           audit_request(
             ctx, save_id, who, "sync_up_rejected",
             {{"status", out.status}, {"code", out.body["error"]["code"]}});
-        done(std::move(out));
+        done(std::move(out), {});
         return;
       }
-      std::optional<nlohmann::json> report;
-      if (!res->conflict_json.empty()) {
+      // The engine recorded the outcome (and any conflict) in the audit
+      // trail with what it stored.
+      auto report =
+        res->conflict ? core::to_json(*res->conflict) : nlohmann::json(nullptr);
+      if (res->conflict)
         ++ctx.metrics.conflicts;
-        report = nlohmann::json::parse(res->conflict_json);
-        const auto& resolution = (*report)["resolution"];
-        audit_request(ctx, save_id, who, "sync_conflict",
-                      {{"conflict_id", (*report)["conflict_id"]},
-                       {"strategy", (*report)["strategy"]},
-                       {"chosen_branch", resolution["chosen_branch"]},
-                       {"reason", resolution["reason"]},
-                       {"archive_id", resolution["archive_id"]},
-                       {"fork_turn", (*report)["fork_turn"]}});
-      }
-      if (res->status == "conflict_manual") {
-        done(error_outcome(
-          409, "conflict_manual",
-          "the save moved on since the device's base; its "
-          "turns are archived until someone chooses",
-          {{"conflict", std::move(*report)}, {"head", head_json(res->head)}}));
+      if (res->status == actors::sync_up_status::conflict_manual) {
+        done(error_outcome(409, "conflict_manual",
+                           "the save moved on since the device's base; its "
+                           "turns are archived until someone chooses",
+                           {{"conflict", std::move(report)},
+                            {"head", head_json(res->head)}}),
+             {});
         return;
       }
       ++ctx.metrics.sync_up_ok;
@@ -388,19 +387,24 @@ void run_sync_up(api_context& ctx, const caller& who,
       if (!who.device_id.empty() && !res->accepted.empty())
         ctx.bridge->tell_devices(actors::seen_atom_v, who.device_id,
                                  res->accepted.back());
-      // A sync up that appended turns was recorded with them.
-      if (!res->audited)
-        audit_request(ctx, save_id, who, "sync_up",
-                      {{"status", res->status},
-                       {"turns", res->accepted.size()},
-                       {"head_turn", res->head.turn_id}});
+      sync_up_effect effect{res->head};
+      using actors::sync_up_status;
+      bool sent_is_head =
+        res->status == sync_up_status::fast_forward ||
+        res->status == sync_up_status::up_to_date ||
+        (res->status == sync_up_status::resolved && res->conflict &&
+         res->conflict->chosen == core::branch_choice::client);
+      effect.sender_holds_head =
+        sent_is_head && last_sent && res->head.turn_id == *last_sent;
+      if (!effect.sender_holds_head)
+        effect.head_replaced = res->status == sync_up_status::resolved;
       api_outcome out;
-      out.body = {{"status", res->status},
+      out.body = {{"status", to_string(res->status)},
                   {"head", head_json(res->head)},
                   {"accepted", res->accepted},
-                  {"conflict", report ? std::move(*report) : nullptr}};
+                  {"conflict", std::move(report)}};
       out.etag = res->head.chain_hash;
-      done(std::move(out));
+      done(std::move(out), effect);
     },
     actors::sync_up_atom_v, std::move(req));
 }

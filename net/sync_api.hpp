@@ -14,6 +14,8 @@
 #include <caf/error.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/chain.hpp"
+
 namespace awf::net {
 
 struct api_context;
@@ -61,11 +63,26 @@ void authenticate(api_context& ctx, std::string_view token,
 /// subscriptions get the reply rather than a push. nullptr for REST.
 using origin_id = const void*;
 
+/// What a sync up did to the head, for the connection that sent it (it
+/// gets no push of its own turns).
+struct sync_up_effect {
+  core::chain_head head; ///< the head after the sync up
+  /// The sender holds the head's state: its last sent turn is the head (a
+  /// fast forward, a replay up to the head, or its branch winning a
+  /// conflict as it was sent).
+  bool sender_holds_head = false;
+  /// The head became a state the sender may not hold (a conflict the
+  /// server branch or a merge won): it should read it.
+  bool head_replaced = false;
+};
+
+using sync_up_fn = std::function<void(api_outcome, sync_up_effect)>;
+
 /// Sync up (contract §5). `body` is the parsed request object. On success
 /// the new turns are published to the save's subscribers except `origin`.
 void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
              std::optional<std::string> if_match, origin_id origin,
-             outcome_fn done);
+             sync_up_fn done);
 
 /// Parameters of a sync down.
 struct sync_down_params {

@@ -516,37 +516,35 @@ void websocket_session::handle_sync_up(const json& req_id, json msg) {
   auto save_id = msg.value("save_id", json{}).is_string()
                    ? msg["save_id"].get<std::string>()
                    : std::string{};
-  std::optional<std::int64_t> last_turn;
-  if (auto turns = array_field(msg, "turns"); turns && !turns->empty())
-    if (auto it = turns->back().find("turn_id");
-        turns->back().is_object() && it != turns->back().end())
-      last_turn = whole_number(*it);
   sync_up(ctx_, who_, std::move(msg), std::nullopt, origin(),
-          on_strand([self = shared_from_this(), save_id, last_turn,
-                     req_id](api_outcome out) {
-            self->on_synced(save_id, last_turn, req_id, std::move(out));
-          }));
+          [self = shared_from_this(), save_id, req_id](api_outcome out,
+                                                       sync_up_effect effect) {
+            asio::post(self->ws_.get_executor(),
+                       [self, save_id, req_id, out = std::move(out),
+                        effect = std::move(effect)]() mutable {
+                         self->on_synced(save_id, req_id, std::move(out),
+                                         std::move(effect));
+                       });
+          });
 }
 
 void websocket_session::on_synced(const std::string& save_id,
-                                  std::optional<std::int64_t> last_turn,
-                                  const json& req_id, api_outcome out) {
+                                  const json& req_id, api_outcome out,
+                                  sync_up_effect effect) {
   if (out.status >= 300) {
     send_error_outcome(req_id, std::move(out));
   } else {
     send(message(out.body, "sync_up_result", req_id));
-    note_own_sync(save_id, last_turn, out.body);
+    note_own_sync(save_id, effect);
   }
   finish_request();
 }
 
 void websocket_session::note_own_sync(const std::string& save_id,
-                                      std::optional<std::int64_t> last_turn,
-                                      const json& result) {
+                                      const sync_up_effect& effect) {
   // This connection gets no push for its own change, so its known head
   // moves here. It may only move to a head whose state the client holds:
-  // the turns it sent, when they are the head (fast forward, a replay up to
-  // the head, or its branch winning a conflict). Otherwise the head is
+  // the turns it sent, when they are the head. Otherwise the head is
   // someone else's (server branch, merge) and a sync down delivers it.
   auto it = subs_.find(save_id);
   if (it == subs_.end() || closing_)
@@ -556,26 +554,13 @@ void websocket_session::note_own_sync(const std::string& save_id,
     sub.refetch = true; // that sync down may predate this change
     return;
   }
-  auto head = head_of(result.value("head", json{}));
-  auto status = result.value("status", json{});
-  if (!head || *head == sub.known)
+  if (effect.head == sub.known)
     return;
-  bool client_branch = false;
-  if (auto conflict = result.find("conflict");
-      conflict != result.end() && conflict->is_object()) {
-    auto resolution = conflict->value("resolution", json::object());
-    client_branch = resolution.is_object() &&
-                    resolution.value("chosen_branch", json{}) == "client" &&
-                    conflict->value("strategy", json{}) != "three_way_merge";
-  }
-  bool holds_head = last_turn && head->turn_id == *last_turn &&
-                    (status == "fast_forward" || status == "up_to_date" ||
-                     (status == "resolved" && client_branch));
-  if (holds_head) {
-    sub.known = *head;
+  if (effect.sender_holds_head) {
+    sub.known = effect.head;
     sub.recent.clear();
-    sub.recent.push_back(head->chain_hash);
-  } else if (status == "resolved") {
+    sub.recent.push_back(sub.known.chain_hash);
+  } else if (effect.head_replaced) {
     fetch(save_id, sub);
   }
 }

@@ -128,12 +128,9 @@ private:
   void handle_sync_up(const nlohmann::json& req_id, nlohmann::json msg);
   void on_subscribed(const std::string& save_id, std::uint64_t generation,
                      const nlohmann::json& req_id, api_outcome out);
-  void on_synced(const std::string& save_id,
-                 std::optional<std::int64_t> last_turn,
-                 const nlohmann::json& req_id, api_outcome out);
-  void note_own_sync(const std::string& save_id,
-                     std::optional<std::int64_t> last_turn,
-                     const nlohmann::json& result);
+  void on_synced(const std::string& save_id, const nlohmann::json& req_id,
+                 api_outcome out, sync_up_effect effect);
+  void note_own_sync(const std::string& save_id, const sync_up_effect& effect);
 
   void on_push(std::shared_ptr<const push_event> event);
   void check_waiting(const std::string& save_id);

@@ -88,7 +88,7 @@ void play_device(caf::actor_system& sys, actors::save_registry_actor registry,
                 std::move(req))
       .receive(
         [&](const actors::sync_up_reply& reply) {
-          if (!reply.conflict_json.empty())
+          if (reply.conflict)
             ++log.conflicts;
           std::lock_guard<std::mutex> guard{log.mutex};
           log.sent.insert(log.sent.end(), mine.begin(), mine.end());

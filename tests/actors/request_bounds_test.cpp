@@ -151,7 +151,7 @@ CAF_TEST(a settled conflict stores all or
     });
     auto head = head_of(save_id);
     if (res) {
-      CAF_CHECK_EQUAL(res->status, "resolved");
+      CAF_CHECK_EQUAL(to_string(res->status), "resolved");
       CAF_CHECK_EQUAL(head.turn_id, 4); // the merged turn on the head
       CAF_CHECK_EQUAL(conflicts_of(save_id), 1u);
       finished = true;

@@ -454,6 +454,15 @@ CAF_TEST(client wins makes the client branch the head chain) {
       CAF_CHECK_EQUAL(details["chosen_branch"], "client");
       CAF_CHECK_EQUAL(details["archive_id"], archive_id);
     }
+  // The sync up that settled it is recorded in the same transaction.
+  std::size_t resolved = 0;
+  for (const auto& rec : records)
+    if (rec["operation"] == "sync_up" &&
+        rec["details"]["status"] == "resolved") {
+      ++resolved;
+      CAF_CHECK_EQUAL(rec["device_id"], "tablet");
+    }
+  CAF_CHECK_EQUAL(resolved, 1u);
 }
 
 CAF_TEST(longest chain picks the higher last turn and a tie keeps the server) {

@@ -142,6 +142,20 @@ CAF_TEST(a replay changes nothing and a longer replay fast forwards) {
   auto down = sync_down(phone.token, save.save_id, 3, h.chain_at(3));
   CAF_CHECK(r.apply(down.body));
   CAF_CHECK(r.matches(h));
+  // The engine recorded every replay as a sync up that changed nothing,
+  // beside the fast forwards kept in their turn rows.
+  auto records = audit_until(admin, "save_id=" + save.save_id, [](auto& r) {
+    return count_op(r, "sync_up") >= 5;
+  });
+  std::size_t replays = 0;
+  for (const auto& rec : records)
+    if (rec["operation"] == "sync_up" &&
+        rec["details"]["status"] == "up_to_date") {
+      ++replays;
+      CAF_CHECK_EQUAL(rec["device_id"], "phone");
+      CAF_CHECK_EQUAL(rec["details"]["head_turn"], 5);
+    }
+  CAF_CHECK_EQUAL(replays, 3u);
 }
 
 // -- sync up: refused --------------------------------------------------------
