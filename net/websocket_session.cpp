@@ -26,13 +26,6 @@ constexpr auto close_deadline = std::chrono::seconds{5};
 /// How long writing the 101 answer may take.
 constexpr auto handshake_timeout = std::chrono::seconds{10};
 
-/// Pushes kept per save while a sync down for it runs; past that they are
-/// dropped and one more sync down catches up instead.
-constexpr std::size_t max_waiting_pushes = 32;
-
-/// Chain hashes remembered per save (see subscription::recent).
-constexpr std::size_t max_recent = 64;
-
 /// A read buffer larger than this is given back after its message.
 constexpr std::size_t keep_read_buffer = 64 * 1024;
 
@@ -83,41 +76,6 @@ std::optional<std::int64_t> whole_number(const json& value) {
   if (!n || *n < 0)
     return std::nullopt;
   return n;
-}
-
-std::optional<core::chain_head> head_of(const json& value) {
-  if (!value.is_object())
-    return std::nullopt;
-  auto turn = value.find("turn_id");
-  auto chain = value.find("chain_hash");
-  if (turn == value.end() || chain == value.end() || !chain->is_string())
-    return std::nullopt;
-  auto id = whole_number(*turn);
-  if (!id)
-    return std::nullopt;
-  return core::chain_head{*id, chain->get<std::string>()};
-}
-
-bool flag(const json& body, const char* name) {
-  auto it = body.find(name);
-  return it != body.end() && it->is_boolean() && it->get<bool>();
-}
-
-const json* array_field(const json& body, const char* name) {
-  auto it = body.find(name);
-  return it != body.end() && it->is_array() ? &*it : nullptr;
-}
-
-/// Where a client stands once it has a sync down body: the head when the
-/// body is complete, else the last turn (or the snapshot) it carries.
-std::optional<core::chain_head> position_after(const json& body) {
-  if (!flag(body, "more"))
-    return head_of(body.value("head", json{}));
-  if (auto turns = array_field(body, "turns"); turns && !turns->empty())
-    return head_of(turns->back());
-  if (auto it = body.find("snapshot"); it != body.end())
-    return head_of(*it);
-  return std::nullopt;
 }
 
 std::string to_text(const json& msg) {
@@ -195,7 +153,7 @@ websocket_session::websocket_session(asio::ip::tcp::socket&& socket,
 }
 
 websocket_session::~websocket_session() {
-  for (const auto& [save_id, sub] : subs_)
+  for (const auto& save_id : follower_.saves())
     ctx_.hub.unsubscribe(save_id, this);
   --ctx_.websockets;
 }
@@ -428,21 +386,11 @@ void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
     return;
   // Follow the save before reading it: a push that comes while the sync
   // down runs waits and is checked against its answer, so none is lost.
-  auto [it, fresh] = subs_.try_emplace(params.save_id);
-  auto& sub = it->second;
-  sub.catch_up_if_refused =
-    sub.fetching || sub.refetch || sub.stale || !sub.waiting.empty();
-  sub.generation = ++next_generation_;
-  sub.fetching = true;
-  sub.deferred = false;
-  sub.refetch = false;
-  sub.waiting.clear();
-  if (fresh)
-    ctx_.hub.subscribe(params.save_id, shared_from_this());
   auto save_id = params.save_id;
+  auto generation = follower_.subscribe(save_id);
   sync_down(ctx_, who_, std::move(params),
-            on_strand([self = shared_from_this(), save_id,
-                       generation = sub.generation, req_id](api_outcome out) {
+            on_strand([self = shared_from_this(), save_id, generation,
+                       req_id](api_outcome out) {
               self->on_subscribed(save_id, generation, req_id, std::move(out));
             }));
 }
@@ -450,47 +398,16 @@ void websocket_session::handle_subscribe(const json& req_id, const json& msg) {
 void websocket_session::on_subscribed(const std::string& save_id,
                                       std::uint64_t generation,
                                       const json& req_id, api_outcome out) {
-  auto it = subs_.find(save_id);
-  // Unsubscribed or subscribed again meanwhile: answer, change nothing.
-  bool current = it != subs_.end() && it->second.generation == generation;
   if (out.status >= 300) {
-    bool refused = out.status == 429 || out.status >= 500;
+    auto status = out.status;
     auto retry_after = out.retry_after_s;
     send_error_outcome(req_id, std::move(out));
-    if (current && refused && it->second.answered) {
-      // A refused re-subscribe leaves the working subscription as it was:
-      // pushes that came meanwhile apply; if it dropped work (or pushes
-      // overflowed meanwhile), one sync down later catches up.
-      auto& sub = it->second;
-      sub.fetching = false;
-      if (sub.catch_up_if_refused || sub.refetch) {
-        sub.waiting.clear();
-        sub.refetch = false;
-        sub.stale = true;
-        retry_later(retry_after);
-      } else {
-        check_waiting(save_id);
-      }
-    } else if (current) {
-      drop_subscription(it);
-    }
+    follower_.refused(save_id, generation, status, retry_after);
   } else {
     send(message(out.body, "sync_down", req_id));
-    if (current) {
-      auto& sub = it->second;
-      sub.answered = true;
-      sub.fetching = false;
-      sub.recent.clear();
-      if (!adopt(sub, out.body)) {
-        send_error(req_id, "unavailable",
-                   "the sync down answer has no head; subscribe again");
-        drop_subscription(it);
-      } else if (flag(out.body, "more")) {
-        fetch_next_page(save_id, sub); // the rest follows as turns pushes
-      } else {
-        check_waiting(save_id);
-      }
-    }
+    if (!follower_.answered(save_id, generation, out.body))
+      send_error(req_id, "unavailable",
+                 "the sync down answer has no head; subscribe again");
   }
   finish_request();
 }
@@ -502,8 +419,7 @@ void websocket_session::handle_unsubscribe(const json& req_id,
                                uuid_shape))
     return send_error_outcome(req_id, std::move(*bad));
   auto save_id = save->get<std::string>();
-  if (auto it = subs_.find(save_id); it != subs_.end())
-    drop_subscription(it);
+  follower_.unsubscribe(save_id);
   send(message({{"save_id", save_id}}, "unsubscribed", req_id));
 }
 
@@ -535,192 +451,66 @@ void websocket_session::on_synced(const std::string& save_id,
     send_error_outcome(req_id, std::move(out));
   } else {
     send(message(out.body, "sync_up_result", req_id));
-    note_own_sync(save_id, effect);
+    follower_.own_sync(save_id, effect);
   }
   finish_request();
 }
 
-void websocket_session::note_own_sync(const std::string& save_id,
-                                      const sync_up_effect& effect) {
-  // This connection gets no push for its own change, so its known head
-  // moves here. It may only move to a head whose state the client holds:
-  // the turns it sent, when they are the head. Otherwise the head is
-  // someone else's (server branch, merge) and a sync down delivers it.
-  auto it = subs_.find(save_id);
-  if (it == subs_.end() || closing_)
-    return;
-  auto& sub = it->second;
-  if (sub.fetching) {
-    sub.refetch = true; // that sync down may predate this change
-    return;
-  }
-  if (effect.head == sub.known)
-    return;
-  if (effect.sender_holds_head) {
-    sub.known = effect.head;
-    sub.recent.clear();
-    sub.recent.push_back(sub.known.chain_hash);
-  } else if (effect.head_replaced) {
-    fetch(save_id, sub);
-  }
-}
-
-// -- pushes
+// -- pushes and catch-ups (the rules are push_follower's)
 
 void websocket_session::deliver(std::shared_ptr<const push_event> event) {
   asio::post(ws_.get_executor(),
              [self = shared_from_this(), event = std::move(event)]() mutable {
-               self->on_push(std::move(event));
+               self->follower_.push(std::move(event));
              });
 }
 
-void websocket_session::on_push(std::shared_ptr<const push_event> event) {
-  if (closing_ || !event)
-    return;
-  auto it = subs_.find(event->save_id);
-  if (it == subs_.end())
-    return;
-  auto& sub = it->second;
-  if (sub.fetching) {
-    if (sub.waiting.size() < max_waiting_pushes) {
-      sub.waiting.push_back(std::move(event));
-    } else {
-      sub.waiting.clear();
-      sub.refetch = true;
-    }
-    return;
-  }
-  apply_push(it->first, sub, *event);
+bool websocket_session::closing() const {
+  return closing_;
 }
 
-void websocket_session::check_waiting(const std::string& save_id) {
-  auto it = subs_.find(save_id);
-  if (it == subs_.end())
-    return;
-  auto& sub = it->second;
-  while (!sub.fetching && !sub.waiting.empty() && !closing_) {
-    auto event = std::move(sub.waiting.front());
-    sub.waiting.pop_front();
-    apply_push(save_id, sub, *event);
-  }
+bool websocket_session::can_send() const {
+  return !closing_ && !close_after_drain_ && accepted_;
 }
 
-void websocket_session::apply_push(const std::string& save_id,
-                                   subscription& sub, const push_event& event) {
-  if (event.base == sub.known) {
-    if (closing_ || close_after_drain_ || !accepted_ || !event.frame)
-      return;
-    enqueue(event.frame); // the same bytes every subscriber is sent
-    ++ctx_.metrics.pushes_sent;
-    sub.known = event.head;
-    for (const auto& chain : event.turn_chains)
-      sub.recent.push_back(chain);
-    if (sub.recent.empty() || sub.recent.back() != event.head.chain_hash)
-      sub.recent.push_back(event.head.chain_hash);
-    while (sub.recent.size() > max_recent)
-      sub.recent.pop_front();
-    return;
-  }
-  bool delivered = event.head == sub.known ||
-                   (event.head.turn_id <= sub.known.turn_id &&
-                    std::find(sub.recent.begin(), sub.recent.end(),
-                              event.head.chain_hash) != sub.recent.end());
-  if (!delivered)
-    fetch(save_id, sub); // a gap or another chain: catch up from the store
+void websocket_session::send_push(const shared_frame& frame) {
+  enqueue(frame);
+  ++ctx_.metrics.pushes_sent;
 }
 
-void websocket_session::fetch(const std::string& save_id, subscription& sub) {
+void websocket_session::send_catch_up(const json& msg) {
+  send(msg);
+  ++ctx_.metrics.pushes_sent;
+}
+
+void websocket_session::send_failure(const std::string& save_id,
+                                     api_outcome failure) {
+  send_error_outcome(nullptr, std::move(failure), save_id);
+}
+
+bool websocket_session::fetch(const std::string& save_id,
+                              const core::chain_head& since,
+                              std::uint64_t generation) {
   if (closing_ || stopping_)
-    return;
-  sub.fetching = true;
-  sub.refetch = false;
-  sub.stale = false;
+    return false;
   sync_down_params params;
   params.save_id = save_id;
-  params.since_turn = sub.known.turn_id;
-  params.since_chain = sub.known.chain_hash;
+  params.since_turn = since.turn_id;
+  params.since_chain = since.chain_hash;
   sync_down(ctx_, who_, std::move(params),
             on_strand([self = shared_from_this(), save_id,
-                       generation = sub.generation](api_outcome out) {
-              self->on_fetched(save_id, generation, std::move(out));
+                       generation](api_outcome out) {
+              self->follower_.fetched(save_id, generation, out);
             }));
+  return true;
 }
 
-void websocket_session::on_fetched(const std::string& save_id,
-                                   std::uint64_t generation, api_outcome out) {
-  auto it = subs_.find(save_id);
-  if (it == subs_.end() || it->second.generation != generation || closing_)
-    return;
-  auto& sub = it->second;
-  sub.fetching = false;
-  if (out.status == 429 || out.status >= 500) {
-    // Rate limited (catch-ups count against the device) or overloaded:
-    // keep following and try again later; a push may try sooner.
-    sub.waiting.clear();
-    sub.refetch = false;
-    sub.stale = true;
-    retry_later(out.retry_after_s);
-    return;
-  }
-  if (out.status >= 300) {
-    // Gone, deleted or no longer allowed: the subscription ends.
-    send_error_outcome(nullptr, std::move(out), save_id);
-    drop_subscription(it);
-    return;
-  }
-  auto before = sub.known;
-  auto turns = array_field(out.body, "turns");
-  bool news = out.body.contains("snapshot") || (turns && !turns->empty());
-  if (news) {
-    auto msg = message(out.body, "turns", nullptr);
-    msg["save_id"] = save_id;
-    send(msg);
-    ++ctx_.metrics.pushes_sent;
-    if (out.body.contains("snapshot"))
-      sub.recent.clear(); // the known head left the chain
-  }
-  if (!adopt(sub, out.body)) {
-    send_error(nullptr, "unavailable",
-               "the sync down answer has no head; subscribe again",
-               {{"save_id", save_id}});
-    drop_subscription(it);
-    return;
-  }
-  // Page on while the answer says there is more, unless it did not move
-  // (which would loop).
-  if ((flag(out.body, "more") && sub.known != before) || sub.refetch)
-    fetch_next_page(save_id, sub);
-  else
-    check_waiting(save_id);
-}
-
-bool websocket_session::room_for_page() const noexcept {
+bool websocket_session::room_for_page() const {
   // A page may be as large as a message: the next is read only when it
   // fits below the backpressure mark, or when nothing is queued.
   return queue_.empty() ||
          queued_bytes_.load() + ctx_.limits.max_message_bytes <=
            ctx_.limits.ws_max_queued_bytes / 2;
-}
-
-void websocket_session::fetch_next_page(const std::string& save_id,
-                                        subscription& sub) {
-  if (room_for_page())
-    return fetch(save_id, sub);
-  // Pushes keep waiting meanwhile, as during a fetch.
-  sub.fetching = true;
-  sub.deferred = true;
-  deferred_pages_.push_back(save_id);
-}
-
-void websocket_session::run_deferred_pages() {
-  auto saves = std::move(deferred_pages_);
-  deferred_pages_.clear();
-  for (const auto& save_id : saves)
-    if (auto it = subs_.find(save_id);
-        it != subs_.end() && it->second.deferred) {
-      it->second.deferred = false;
-      fetch(save_id, it->second);
-    }
 }
 
 void websocket_session::retry_later(int seconds) {
@@ -733,10 +523,16 @@ void websocket_session::retry_later(int seconds) {
     if (ec || !self)
       return;
     self->retry_armed_ = false;
-    for (auto& [save_id, sub] : self->subs_)
-      if (sub.stale && !sub.fetching)
-        self->fetch(save_id, sub);
+    self->follower_.retry_stale();
   });
+}
+
+void websocket_session::follow(const std::string& save_id) {
+  ctx_.hub.subscribe(save_id, shared_from_this());
+}
+
+void websocket_session::unfollow(const std::string& save_id) {
+  ctx_.hub.unsubscribe(save_id, this);
 }
 
 void websocket_session::watch_token_expiry() {
@@ -757,28 +553,6 @@ void websocket_session::watch_token_expiry() {
       self->token_ended_ = token_end::expired;
       self->close_for_token(token_end::expired);
     });
-}
-
-bool websocket_session::adopt(subscription& sub, const json& body) {
-  auto position = position_after(body);
-  if (!position)
-    return false;
-  if (auto it = body.find("snapshot"); it != body.end())
-    if (auto h = head_of(*it))
-      sub.recent.push_back(std::move(h->chain_hash));
-  if (auto turns = array_field(body, "turns"))
-    for (const auto& turn : *turns)
-      if (auto h = head_of(turn))
-        sub.recent.push_back(std::move(h->chain_hash));
-  while (sub.recent.size() > max_recent)
-    sub.recent.pop_front();
-  sub.known = std::move(*position);
-  return true;
-}
-
-void websocket_session::drop_subscription(subscription_map::iterator it) {
-  ctx_.hub.unsubscribe(it->first, this);
-  subs_.erase(it);
 }
 
 // -- writing
@@ -870,8 +644,8 @@ void websocket_session::on_write(beast::error_code ec, std::size_t) {
     begin_close(*close_after_drain_);
   if (read_paused_ && !close_after_drain_ && !backlogged())
     read_next();
-  if (!deferred_pages_.empty() && !close_after_drain_ && room_for_page())
-    run_deferred_pages();
+  if (follower_.has_deferred_pages() && !close_after_drain_ && room_for_page())
+    follower_.run_deferred_pages();
 }
 
 void websocket_session::close_when_drained(websocket::close_reason reason) {

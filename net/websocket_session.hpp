@@ -26,6 +26,7 @@
 #include "net/api_context.hpp"
 #include "net/connection_slot.hpp"
 #include "net/http_types.hpp"
+#include "net/push_follower.hpp"
 #include "net/subscription_hub.hpp"
 #include "net/sync_api.hpp"
 
@@ -45,6 +46,7 @@ inline constexpr std::size_t max_req_id_bytes = 128;
 
 class websocket_session
   : public push_subscriber,
+    private follower_port,
     public std::enable_shared_from_this<websocket_session> {
 public:
   /// Takes over an authenticated connection (and its count in
@@ -84,30 +86,6 @@ public:
   const std::string& device_id() const noexcept { return who_.device_id; }
 
 private:
-  /// A save this connection follows.
-  struct subscription {
-    core::chain_head known;       ///< the last head this connection has sent
-    std::uint64_t generation = 0; ///< which (re)subscribe this state is from
-    bool fetching = false;        ///< a sync down for it is running
-    bool refetch = false;         ///< run one more sync down after it
-    bool stale = false;           ///< a sync down failed; retry_later runs it
-    /// A subscribe of it was answered: a later refused subscribe (rate
-    /// limited, overloaded) keeps it rather than dropping it.
-    bool answered = false;
-    /// A re-subscribe dropped work of it (a sync down running, pushes
-    /// waiting): if that re-subscribe is refused, a sync down catches up.
-    bool catch_up_if_refused = false;
-    /// The next catch-up page waits for room in the outgoing queue.
-    bool deferred = false;
-    /// Pushes that came while fetching, checked again once it is done.
-    std::deque<std::shared_ptr<const push_event>> waiting;
-    /// Chain hashes of turns sent on the current chain, newest last: a
-    /// push ending on one of them has been delivered already.
-    std::deque<std::string> recent;
-  };
-
-  using subscription_map = std::map<std::string, subscription, std::less<>>;
-
   void on_accept(boost::beast::error_code ec);
   void do_read();
   /// Reads the next message, unless the outgoing queue is backlogged: then
@@ -130,26 +108,25 @@ private:
                      const nlohmann::json& req_id, api_outcome out);
   void on_synced(const std::string& save_id, const nlohmann::json& req_id,
                  api_outcome out, sync_up_effect effect);
-  void note_own_sync(const std::string& save_id, const sync_up_effect& effect);
 
-  void on_push(std::shared_ptr<const push_event> event);
-  void check_waiting(const std::string& save_id);
-  void apply_push(const std::string& save_id, subscription& sub,
-                  const push_event& event);
-  void fetch(const std::string& save_id, subscription& sub);
-  /// Fetches the next catch-up page now if the outgoing queue has room for
-  /// it, else once writes make room: a catch-up is paced by the reader.
-  void fetch_next_page(const std::string& save_id, subscription& sub);
-  bool room_for_page() const noexcept;
-  void run_deferred_pages();
-  void on_fetched(const std::string& save_id, std::uint64_t generation,
-                  api_outcome out);
-  void retry_later(int seconds);
+  // follower_port: what push_follower asks of this connection.
+  bool closing() const override;
+  bool can_send() const override;
+  void send_push(const shared_frame& frame) override;
+  void send_catch_up(const nlohmann::json& msg) override;
+  void send_failure(const std::string& save_id, api_outcome failure) override;
+  bool fetch(const std::string& save_id, const core::chain_head& since,
+             std::uint64_t generation) override;
+  /// A catch-up is paced by the reader: its next page is fetched when the
+  /// outgoing queue has room for it.
+  bool room_for_page() const override;
+  void retry_later(int seconds) override;
+  void follow(const std::string& save_id) override;
+  void unfollow(const std::string& save_id) override;
+
   /// Closes the connection when its token expires (revocation and rotation
   /// close it through websocket_set::close_device).
   void watch_token_expiry();
-  bool adopt(subscription& sub, const nlohmann::json& body);
-  void drop_subscription(subscription_map::iterator it);
 
   /// Wraps `fn` into a callback that runs it on this session's strand.
   outcome_fn on_strand(std::function<void(api_outcome)> fn);
@@ -179,10 +156,9 @@ private:
   api_context& ctx_;
   caller who_;
   connection_slot slot_;
-  subscription_map subs_;
-  std::uint64_t next_generation_ = 0;
-  /// Saves whose next catch-up page waits for room (see fetch_next_page).
-  std::vector<std::string> deferred_pages_;
+  /// The saves this connection follows (after who_ and ctx_: it calls
+  /// back into them).
+  push_follower follower_{*this};
   std::size_t pending_requests_ = 0;
   /// Outgoing messages; the front one is being written when not empty.
   /// Frames are shared: a push is rendered once for all its subscribers.
