@@ -53,8 +53,8 @@ using save_actor = caf::typed_actor<
 
 /// The actors a save actor works with.
 struct save_peers {
-  storage_actor writer;
-  storage_actor reader;
+  storage_writer_actor writer;
+  storage_reader_actor reader;
   conflict_arbiter arbiter;
 };
 

@@ -36,8 +36,8 @@ struct owner_bound_request {
 
 struct registry_state {
   engine_context_ptr ctx;
-  std::vector<storage_actor> writers;
-  std::vector<storage_actor> readers;
+  std::vector<storage_writer_actor> writers;
+  std::vector<storage_reader_actor> readers;
   conflict_arbiter arbiter;
   std::unordered_map<std::string, resident_save> saves;
   std::unordered_map<caf::actor_addr, std::string> ids_by_address;
@@ -234,8 +234,8 @@ std::chrono::milliseconds tick_interval(const engine_options& opts) {
 
 save_registry_actor::behavior_type
 registry_behavior(registry_pointer self, engine_context_ptr context,
-                  std::vector<storage_actor> writers,
-                  std::vector<storage_actor> readers,
+                  std::vector<storage_writer_actor> writers,
+                  std::vector<storage_reader_actor> readers,
                   conflict_arbiter arbiter) {
   auto& st = self->state;
   st.ctx = std::move(context);
@@ -337,11 +337,11 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
 
 } // namespace
 
-save_registry_actor spawn_save_registry(caf::actor_system& sys,
-                                        engine_context_ptr context,
-                                        std::vector<storage_actor> writers,
-                                        std::vector<storage_actor> readers,
-                                        conflict_arbiter arbiter) {
+save_registry_actor
+spawn_save_registry(caf::actor_system& sys, engine_context_ptr context,
+                    std::vector<storage_writer_actor> writers,
+                    std::vector<storage_reader_actor> readers,
+                    conflict_arbiter arbiter) {
   return sys.spawn(registry_behavior, std::move(context), std::move(writers),
                    std::move(readers), std::move(arbiter));
 }

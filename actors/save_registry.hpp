@@ -51,10 +51,10 @@ using save_registry_actor = caf::typed_actor<
 /// Spawns the registry. Saves are spread over the writers and readers by a
 /// hash of their id, so one save always uses the same connections; all of
 /// them put divergences to `arbiter`.
-save_registry_actor spawn_save_registry(caf::actor_system& sys,
-                                        engine_context_ptr context,
-                                        std::vector<storage_actor> writers,
-                                        std::vector<storage_actor> readers,
-                                        conflict_arbiter arbiter);
+save_registry_actor
+spawn_save_registry(caf::actor_system& sys, engine_context_ptr context,
+                    std::vector<storage_writer_actor> writers,
+                    std::vector<storage_reader_actor> readers,
+                    conflict_arbiter arbiter);
 
 } // namespace awf::actors

@@ -68,9 +68,9 @@ save_service::start(caf::actor_system& sys, engine_context_ptr context,
   auto writers =
     sqlite ? std::size_t{1} : std::max<std::size_t>(1, opts.writers);
   for (std::size_t i = 0; i < writers; ++i)
-    svc->writers_.push_back(spawn_storage_worker(sys, context, opts.detached));
+    svc->writers_.push_back(spawn_storage_writer(sys, context, opts.detached));
   for (std::size_t i = 0; i < std::max<std::size_t>(1, opts.readers); ++i)
-    svc->readers_.push_back(spawn_storage_worker(sys, context, opts.detached));
+    svc->readers_.push_back(spawn_storage_reader(sys, context, opts.detached));
   svc->arbiter_ = spawn_conflict_arbiter(sys);
   svc->registry_ = spawn_save_registry(sys, context, svc->writers_,
                                        svc->readers_, svc->arbiter_);

@@ -90,8 +90,8 @@ private:
   engine_context_ptr context_;
   service_options opts_;
   caf::scoped_actor self_;
-  std::vector<storage_actor> writers_;
-  std::vector<storage_actor> readers_;
+  std::vector<storage_writer_actor> writers_;
+  std::vector<storage_reader_actor> readers_;
   conflict_arbiter arbiter_;
   save_registry_actor registry_;
   verification_actor verifier_;

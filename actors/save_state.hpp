@@ -19,8 +19,8 @@ namespace awf::actors {
 
 struct save_state {
   engine_context_ptr ctx;
-  storage_actor writer;
-  storage_actor reader;
+  storage_writer_actor writer;
+  storage_reader_actor reader;
   conflict_arbiter arbiter;
   std::string save_id;
   persistence::save_record info;

@@ -19,12 +19,12 @@
 
 namespace awf::actors {
 
-using storage_actor = caf::typed_actor<
+/// What a save's writer does: every write of the engine, grouped into
+/// transactions (group commit). A commit cannot be sent to a reader.
+using storage_writer_actor = caf::typed_actor<
   // createOrAttachSave(user_id_hash, session_id, version)
   caf::replies_to<create_atom, std::string, std::string,
                   std::string>::with<attach_reply>,
-  // Loads a save's record and head state for a save actor.
-  caf::replies_to<open_atom, std::string>::with<open_reply>,
   // Appends one turn; answers the new head. Grouped with concurrent commits;
   // one whose not_after passed before its transaction is refused unwritten.
   caf::replies_to<commit_atom,
@@ -32,6 +32,19 @@ using storage_actor = caf::typed_actor<
   // Commits what is queued now; answers once it is durable (also used to
   // drain a worker before shutdown).
   caf::replies_to<flush_atom>::with<bool>,
+  // Changes a head chain other than by appending (a settled conflict, a
+  // restore) in one transaction; answers the new head.
+  caf::replies_to<settle_atom,
+                  persistence::branch_change>::with<core::chain_head>,
+  // Audit records: written with the next group commit.
+  caf::reacts_to<audit_atom, std::vector<persistence::audit_entry>>>;
+
+/// What a reader does: loads, rebuilds, checks and lists, each in one read
+/// snapshot. Verification also records its outcome (the integrity flag and
+/// an audit record of a failure), outside any group commit.
+using storage_reader_actor = caf::typed_actor<
+  // Loads a save's record and head state for a save actor.
+  caf::replies_to<open_atom, std::string>::with<open_reply>,
   // Rebuilds one stored turn (1..head), unless the scope's deadline passed.
   caf::replies_to<materialize_atom, std::string, std::int64_t,
                   request_scope>::with<materialized_turn>,
@@ -58,10 +71,6 @@ using storage_actor = caf::typed_actor<
   // them). Stops at the scope's deadline.
   caf::replies_to<copy_atom, std::string, std::int64_t, std::int64_t, bool,
                   request_scope>::with<branch_copy>,
-  // Changes a head chain other than by appending (a settled conflict, a
-  // restore) in one transaction; answers the new head.
-  caf::replies_to<settle_atom,
-                  persistence::branch_change>::with<core::chain_head>,
   // Rebuilds turn turn_id (-1: the last) of archive archive_id of save_id.
   caf::replies_to<materialize_atom, std::string, std::string, std::int64_t,
                   request_scope>::with<materialized_turn>,
@@ -71,8 +80,6 @@ using storage_actor = caf::typed_actor<
   // Conflict figures for one user or (empty) all.
   caf::replies_to<conflict_atom,
                   std::string>::with<persistence::conflict_totals>,
-  // Audit records: written with the next group commit.
-  caf::reacts_to<audit_atom, std::vector<persistence::audit_entry>>,
   // Audit records matching a filter, newest first.
   caf::replies_to<list_atom, persistence::audit_filter>::with<
     std::vector<persistence::audit_record>>,
@@ -81,11 +88,25 @@ using storage_actor = caf::typed_actor<
   // One save's record.
   caf::replies_to<lookup_atom, std::string>::with<persistence::save_record>>;
 
+/// A storage worker implements both; the engine holds each worker by the
+/// role it gives it.
+using storage_actor = storage_writer_actor::extend_with<storage_reader_actor>;
+
 /// Spawns a storage worker. `detached` gives it its own thread (it blocks on
 /// the database); tests under the deterministic scheduler pass false. The
 /// connection opens when the actor starts (the schema must already be
 /// migrated); if that fails, every request answers storage_failure.
 storage_actor spawn_storage_worker(caf::actor_system& sys,
                                    engine_context_ptr context, bool detached);
+
+/// A worker in the writer role.
+storage_writer_actor spawn_storage_writer(caf::actor_system& sys,
+                                          engine_context_ptr context,
+                                          bool detached);
+
+/// A worker in the reader role.
+storage_reader_actor spawn_storage_reader(caf::actor_system& sys,
+                                          engine_context_ptr context,
+                                          bool detached);
 
 } // namespace awf::actors

@@ -407,4 +407,16 @@ storage_actor spawn_storage_worker(caf::actor_system& sys,
   return sys.spawn(storage_worker, std::move(context));
 }
 
+storage_writer_actor spawn_storage_writer(caf::actor_system& sys,
+                                          engine_context_ptr context,
+                                          bool detached) {
+  return spawn_storage_worker(sys, std::move(context), detached);
+}
+
+storage_reader_actor spawn_storage_reader(caf::actor_system& sys,
+                                          engine_context_ptr context,
+                                          bool detached) {
+  return spawn_storage_worker(sys, std::move(context), detached);
+}
+
 } // namespace awf::actors

@@ -11,7 +11,7 @@ namespace {
 
 struct verification_state {
   engine_context_ptr ctx;
-  std::vector<storage_actor> readers;
+  std::vector<storage_reader_actor> readers;
   bool sweeping = false;
 
   static inline const char* name = "verification_supervisor";
@@ -79,7 +79,8 @@ void start_sweep(verification_pointer self, double percent,
 
 verification_actor::behavior_type
 verification_behavior(verification_pointer self, engine_context_ptr context,
-                      std::vector<storage_actor> readers, bool periodic) {
+                      std::vector<storage_reader_actor> readers,
+                      bool periodic) {
   self->state.ctx = std::move(context);
   self->state.readers = std::move(readers);
   auto interval = self->state.ctx->options.verify_interval;
@@ -110,7 +111,7 @@ verification_behavior(verification_pointer self, engine_context_ptr context,
 
 verification_actor spawn_verification_supervisor(
   caf::actor_system& sys, engine_context_ptr context,
-  std::vector<storage_actor> readers, bool periodic) {
+  std::vector<storage_reader_actor> readers, bool periodic) {
   return sys.spawn(verification_behavior, std::move(context),
                    std::move(readers), periodic);
 }

@@ -25,6 +25,6 @@ using verification_actor = caf::typed_actor<
 /// options.verify_interval on its own.
 verification_actor spawn_verification_supervisor(
   caf::actor_system& sys, engine_context_ptr context,
-  std::vector<storage_actor> readers, bool periodic);
+  std::vector<storage_reader_actor> readers, bool periodic);
 
 } // namespace awf::actors

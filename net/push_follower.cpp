@@ -12,19 +12,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::optional<core::chain_head> head_of(const json& value) {
-  if (!value.is_object())
-    return std::nullopt;
-  auto turn = value.find("turn_id");
-  auto chain = value.find("chain_hash");
-  if (turn == value.end() || chain == value.end() || !chain->is_string())
-    return std::nullopt;
-  auto id = as_integer(*turn);
-  if (!id || *id < 0)
-    return std::nullopt;
-  return core::chain_head{*id, chain->get<std::string>()};
-}
-
 bool flag(const json& body, const char* name) {
   auto it = body.find(name);
   return it != body.end() && it->is_boolean() && it->get<bool>();
@@ -39,11 +26,11 @@ const json* array_field(const json& body, const char* name) {
 /// body is complete, else the last turn (or the snapshot) it carries.
 std::optional<core::chain_head> position_after(const json& body) {
   if (!flag(body, "more"))
-    return head_of(body.value("head", json{}));
+    return head_from_json(body.value("head", json{}));
   if (auto turns = array_field(body, "turns"); turns && !turns->empty())
-    return head_of(turns->back());
+    return head_from_json(turns->back());
   if (auto it = body.find("snapshot"); it != body.end())
-    return head_of(*it);
+    return head_from_json(*it);
   return std::nullopt;
 }
 
@@ -302,11 +289,11 @@ bool push_follower::adopt(subscription& sub, const json& body) {
   if (!position)
     return false;
   if (auto it = body.find("snapshot"); it != body.end())
-    if (auto h = head_of(*it))
+    if (auto h = head_from_json(*it))
       sub.recent.push_back(std::move(h->chain_hash));
   if (auto turns = array_field(body, "turns"))
     for (const auto& turn : *turns)
-      if (auto h = head_of(turn))
+      if (auto h = head_from_json(turn))
         sub.recent.push_back(std::move(h->chain_hash));
   while (sub.recent.size() > max_recent)
     sub.recent.pop_front();

@@ -27,20 +27,6 @@ bool is_hash_value(const nlohmann::json& value) {
   return value.is_string() && is_hex_hash(value.get_ref<const std::string&>());
 }
 
-/// Reads a head object {"turn_id", "chain_hash"}.
-std::optional<core::chain_head> head_field(const nlohmann::json& value) {
-  if (!value.is_object())
-    return std::nullopt;
-  auto turn = value.find("turn_id");
-  auto chain = value.find("chain_hash");
-  if (turn == value.end() || chain == value.end() || !is_hash_value(*chain))
-    return std::nullopt;
-  auto id = as_integer(*turn);
-  if (!id || *id < 0)
-    return std::nullopt;
-  return core::chain_head{*id, chain->get<std::string>()};
-}
-
 bool known_strategy(const std::string& name) {
   return name == "server_wins" || name == "client_wins" ||
          name == "longest_chain" || name == "three_way_merge" ||
@@ -105,7 +91,7 @@ std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
     return error_outcome(403, "forbidden",
                          "device_id must be the device of the sync token");
   auto base = body.find("base");
-  auto parsed_base = base == body.end() ? std::nullopt : head_field(*base);
+  auto parsed_base = base == body.end() ? std::nullopt : head_from_json(*base);
   if (!parsed_base)
     return invalid("base", "\"base\" must be {\"turn_id\": integer >= 0, "
                            "\"chain_hash\": 64 lowercase hex digits}");

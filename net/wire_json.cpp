@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "core/canonical_json.hpp"
+#include "net/client_ids.hpp"
 
 namespace awf::net {
 
@@ -65,6 +66,20 @@ nlohmann::json sync_down_json(const actors::sync_down_reply& reply) {
                         {"chain_hash", snap.chain_hash}};
   }
   return body;
+}
+
+std::optional<core::chain_head> head_from_json(const nlohmann::json& value) {
+  if (!value.is_object())
+    return std::nullopt;
+  auto turn = value.find("turn_id");
+  auto chain = value.find("chain_hash");
+  if (turn == value.end() || chain == value.end() || !chain->is_string() ||
+      !is_hex_hash(chain->get_ref<const std::string&>()))
+    return std::nullopt;
+  auto id = as_integer(*turn);
+  if (!id || *id < 0)
+    return std::nullopt;
+  return core::chain_head{*id, chain->get<std::string>()};
 }
 
 std::optional<std::int64_t> as_integer(const nlohmann::json& value) {

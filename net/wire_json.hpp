@@ -16,6 +16,11 @@ namespace awf::net {
 /// {"turn_id", "chain_hash"}
 nlohmann::json head_json(const core::chain_head& head);
 
+/// Reads head_json's shape: a non-negative whole turn id and a chain hash
+/// of 64 lowercase hex digits; nullopt for anything else. The one head
+/// parser of requests and of answers read back (sync down bodies).
+std::optional<core::chain_head> head_from_json(const nlohmann::json& value);
+
 /// {"turn_id", "patch"|"state", "state_hash", "chain_hash"}
 nlohmann::json turn_json(const actors::sync_turn& turn);
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sha256.hpp"
 #include "net/subscription_hub.hpp"
 
 using namespace awf;
@@ -61,8 +62,9 @@ struct recording_port : follower_port {
   }
 };
 
+/// Turn `turn` of the chain named `chain` (its hash made up from both).
 core::chain_head at(std::int64_t turn, const std::string& chain = "c") {
-  return {turn, chain + std::to_string(turn)};
+  return {turn, core::sha256_hex(chain + std::to_string(turn))};
 }
 
 json head_json_of(const core::chain_head& head) {
@@ -85,7 +87,7 @@ std::shared_ptr<const push_event> push_of(const std::string& save_id,
                                           const std::string& chain = "c") {
   auto e = std::make_shared<push_event>();
   e->save_id = save_id;
-  e->base = base == 0 ? core::chain_head{0, "genesis"} : at(base, chain);
+  e->base = at(base, chain);
   e->head = at(head, chain);
   for (auto t = base + 1; t <= head; ++t)
     e->turn_chains.push_back(at(t, chain).chain_hash);
