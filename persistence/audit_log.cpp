@@ -30,11 +30,12 @@ audit_log::append(const std::optional<std::string>& save_id,
     auto device_ind = entry.device_id ? soci::i_ok : soci::i_null;
     std::string details_param =
       detail::is_postgresql(db_) ? "CAST(:d AS JSONB)" : ":d";
+    auto now = detail::now_text(db_);
     s << "INSERT INTO awf_sync_audit (audit_id, save_id, device_id, "
-         "operation, details) VALUES (:id, :s, :dev, :op, " +
-           details_param + ")",
+         "operation, details, created_at) VALUES (:id, :s, :dev, :op, " +
+           details_param + ", :ca)",
       soci::use(id), soci::use(save, save_ind), soci::use(device, device_ind),
-      soci::use(operation), soci::use(details);
+      soci::use(operation), soci::use(details), soci::use(now);
     return id;
   });
 }

@@ -71,9 +71,14 @@ dialect database::dialect() const noexcept {
   return impl_->kind;
 }
 
+std::chrono::system_clock::time_point database::now() const {
+  return impl_->clock ? impl_->clock() : std::chrono::system_clock::now();
+}
+
 stored<std::unique_ptr<database>> database::open(const database_options& opts) {
   try {
     auto state = std::make_unique<impl>();
+    state->clock = opts.clock;
     if (is_postgresql_url(opts.url)) {
       state->kind = dialect::postgresql;
       state->session.open(soci::postgresql, opts.url);
@@ -162,11 +167,17 @@ std::string utc_text(database& db, std::time_t secs, long long fraction,
 
 std::string now_text(database& db) {
   using namespace std::chrono;
-  auto now = system_clock::now();
+  auto now = db.now();
   auto secs = system_clock::to_time_t(now);
   auto micros =
     duration_cast<microseconds>(now.time_since_epoch()).count() % 1000000;
   return utc_text(db, secs, static_cast<long long>(micros), 6);
+}
+
+std::string now_ms_text(database& db) {
+  using namespace std::chrono;
+  return time_text(
+    db, duration_cast<milliseconds>(db.now().time_since_epoch()).count());
 }
 
 std::string time_text(database& db, std::int64_t epoch_ms) {

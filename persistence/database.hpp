@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "persistence/storage_error.hpp"
+#include "persistence/wall_clock.hpp"
 
 namespace awf::persistence {
 
@@ -34,6 +35,8 @@ struct database_options {
   /// thread instead of inside the commit that fills the log (see
   /// wal_checkpointer.hpp). The connection keeps it alive.
   std::shared_ptr<wal_checkpointer> checkpointer;
+  /// Stamps every row this connection writes; empty: the system clock.
+  wall_clock clock;
 };
 
 class database {
@@ -50,6 +53,9 @@ public:
   ~database();
 
   persistence::dialect dialect() const noexcept;
+
+  /// The time rows are stamped with now (the options' clock).
+  std::chrono::system_clock::time_point now() const;
 
   /// Runs `statement` (no results), for migrations and tests.
   storage_status execute(const std::string& statement);

@@ -8,7 +8,7 @@
 
 namespace awf::persistence::detail {
 
-audit_writes::audit_writes(database& db) : insert_(session_of(db)) {
+audit_writes::audit_writes(database& db) : db_(db), insert_(session_of(db)) {
   // The details are chosen in SQL by whether the save exists, both variants
   // prepared in C++: no JSON functions, which differ between the dialects.
   std::string details = "CASE WHEN EXISTS (SELECT 1 FROM awf_saves WHERE "
@@ -17,14 +17,14 @@ audit_writes::audit_writes(database& db) : insert_(session_of(db)) {
     details = "CAST(" + details + " AS JSONB)";
   auto& s = session_of(db);
   insert_ = (s.prepare << "INSERT INTO awf_sync_audit (audit_id, save_id, "
-                          "device_id, operation, details) VALUES (:id, "
-                          "(SELECT save_id FROM awf_saves WHERE save_id = "
-                          ":s1), :dev, :op, " +
-                            details + ")",
+                          "device_id, operation, details, created_at) VALUES "
+                          "(:id, (SELECT save_id FROM awf_saves WHERE "
+                          "save_id = :s1), :dev, :op, " +
+                            details + ", :ca)",
              soci::use(id_), soci::use(save_key_, save_ind_),
              soci::use(device_, device_ind_), soci::use(operation_),
              soci::use(save_key_, save_ind_), soci::use(details_found_),
-             soci::use(details_missing_));
+             soci::use(details_missing_), soci::use(created_at_));
 }
 
 namespace {
@@ -82,6 +82,7 @@ std::string audit_writes::insert(const audit_entry& original) {
     save_ind_ = soci::i_null;
     details_missing_ = text;
   }
+  created_at_ = now_text(db_);
   insert_.execute(true);
   return id_;
 }

@@ -39,8 +39,9 @@ public:
   std::string insert(const audit_entry& entry);
 
 private:
+  database& db_;
   std::string id_, save_key_, device_, operation_, details_found_,
-    details_missing_;
+    details_missing_, created_at_;
   soci::indicator save_ind_ = soci::i_null, device_ind_ = soci::i_null;
   soci::statement insert_;
 };

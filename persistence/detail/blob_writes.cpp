@@ -10,13 +10,14 @@ blob_writes::blob_writes(database& db)
   auto& s = session_of(db);
   insert_blob_ =
     (s.prepare << "INSERT INTO awf_save_blobs (blob_hash, blob_type, bytes, "
-                  "size, enc, codec, key_id, stored_size) VALUES (:h, :t, " +
+                  "size, enc, codec, key_id, stored_size, created_at) VALUES "
+                  "(:h, :t, " +
                     bytes_in(db, ":b") +
-                    ", :s, 'aesgcm', :c, :k, :ss) ON CONFLICT (blob_hash) "
-                    "DO NOTHING",
+                    ", :s, 'aesgcm', :c, :k, :ss, :ca) ON CONFLICT "
+                    "(blob_hash) DO NOTHING",
      soci::use(blob_hash_), soci::use(blob_type_), soci::use(blob_bytes_),
      soci::use(plain_size_), soci::use(codec_), soci::use(key_id_),
-     soci::use(stored_size_));
+     soci::use(stored_size_), soci::use(created_at_));
   insert_ref_ = (s.prepare << "INSERT INTO awf_blob_refs (save_id, blob_hash) "
                               "VALUES (:s, :h) ON CONFLICT (save_id, "
                               "blob_hash) DO NOTHING",
@@ -38,6 +39,7 @@ void blob_writes::store(const std::string& save_id,
   stored_size_ = static_cast<long long>(blob.bytes.size());
   codec_ = blob.codec;
   key_id_ = core::key_ring::envelope_key_id(blob.bytes);
+  created_at_ = now_ms_text(db_);
   insert_blob_.execute(true);
   insert_ref_.execute(true);
 }

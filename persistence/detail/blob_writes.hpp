@@ -33,7 +33,8 @@ public:
 
 private:
   database& db_;
-  std::string save_id_, blob_hash_, blob_type_, blob_bytes_, codec_, key_id_;
+  std::string save_id_, blob_hash_, blob_type_, blob_bytes_, codec_, key_id_,
+    created_at_;
   long long plain_size_ = 0, stored_size_ = 0, key_count_ = 0;
   soci::statement insert_blob_;
   soci::statement insert_ref_;

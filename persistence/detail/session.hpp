@@ -18,6 +18,7 @@ struct database::impl {
   std::shared_ptr<wal_checkpointer> checkpointer;
   soci::session session;
   persistence::dialect kind;
+  wall_clock clock;
 };
 
 namespace detail {
@@ -74,9 +75,13 @@ std::string bytes_from_column(database& db, std::string text);
 /// Converts raw bytes to what `bytes_in` expects.
 std::string bytes_to_parameter(database& db, const std::string& bytes);
 
-/// The current UTC time as a timestamp parameter with microseconds (SQLite's
-/// own clock has only milliseconds, too coarse to order updates).
+/// The connection's time now as a timestamp parameter with microseconds
+/// (SQLite's own clock has only milliseconds, too coarse to order updates).
 std::string now_text(database& db);
+
+/// The connection's time now in milliseconds, as time_text writes it (the
+/// precision of SQLite's own timestamps, three bytes shorter per row).
+std::string now_ms_text(database& db);
 
 /// Unix milliseconds as a timestamp parameter, to compare with timestamp
 /// columns (text on SQLite, so the format must match what is stored).

@@ -111,8 +111,8 @@ turn_row_writes::turn_row_writes(database& db, const turn_table& table,
              "state_bytes, body, device_id";
   values += ", :t, :d, :c, :h, :k, :b, :sb, " + bytes_in(db, ":body") + ", :dv";
   if (table.has_sync_records) {
-    columns += ", sync_turns";
-    values += ", :st";
+    columns += ", sync_turns, created_at";
+    values += ", :st, :ca";
   }
   insert_.alloc();
   insert_.prepare(std::string{"INSERT INTO "} + table.name + " (" + columns +
@@ -129,8 +129,10 @@ turn_row_writes::turn_row_writes(database& db, const turn_table& table,
   insert_.exchange(soci::use(state_bytes_));
   insert_.exchange(soci::use(body_, body_ind_));
   insert_.exchange(soci::use(device_id_, device_ind_));
-  if (table.has_sync_records)
+  if (table.has_sync_records) {
     insert_.exchange(soci::use(sync_turns_, sync_turns_ind_));
+    insert_.exchange(soci::use(created_at_));
+  }
   insert_.define_and_bind();
 }
 
@@ -163,6 +165,8 @@ void turn_row_writes::insert(const std::string& owner_id,
   device_ind_ = turn.device_id.empty() ? soci::i_null : soci::i_ok;
   sync_turns_ = sync_turns;
   sync_turns_ind_ = sync_turns > 0 ? soci::i_ok : soci::i_null;
+  if (has_sync_records_)
+    created_at_ = now_ms_text(db_);
   insert_.execute(true);
   blob_writes::note_key_use(uses, turn.blob);
 }

@@ -18,7 +18,8 @@ struct turn_table {
   const char* owner_column; ///< the save or archive the turns belong to
   const char* turn_column;  ///< the turn id
   bool has_from_turn;       ///< also stores `from_turn = turn id - 1`
-  /// Keeps sync up audit records in `sync_turns` (see sync_records.hpp).
+  /// Keeps sync up audit records in `sync_turns` (see sync_records.hpp),
+  /// stamped by `created_at` (the connection's clock).
   bool has_sync_records;
 };
 
@@ -57,7 +58,7 @@ private:
   database& db_;
   blob_writes& blobs_;
   std::string owner_id_, diff_hash_, chain_hash_, state_hash_, kind_, body_,
-    device_id_;
+    device_id_, created_at_;
   soci::indicator body_ind_ = soci::i_null, device_ind_ = soci::i_null,
                   sync_turns_ind_ = soci::i_null;
   long long turn_id_ = 0, from_turn_ = 0, base_turn_ = 0, state_bytes_ = 0,

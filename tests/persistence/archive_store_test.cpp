@@ -6,7 +6,6 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/chain_verifier.hpp"
@@ -20,11 +19,6 @@ using namespace awf::test;
 using persistence::archive_record;
 
 namespace {
-
-/// Sleeps long enough that millisecond timestamps differ.
-void let_time_pass() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
 
 std::string state_json(int i, const std::string& who) {
   return R"({"who":")" + who + R"(","turn":)" + std::to_string(i) +

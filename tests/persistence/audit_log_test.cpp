@@ -7,7 +7,6 @@
 #include <chrono>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -20,11 +19,6 @@ using namespace awf;
 using namespace awf::test;
 
 namespace {
-
-/// Sleeps long enough that SQLite's millisecond timestamps differ.
-void let_time_pass() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
 
 struct fixture : database_fixture {
   persistence::audit_log log{*db};

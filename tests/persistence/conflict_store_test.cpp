@@ -7,7 +7,6 @@
 #include <chrono>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/uuid.hpp"
@@ -64,7 +63,7 @@ struct fixture : database_fixture {
     auto applied = persistence::apply_branch_change(*db, change);
     if (!applied)
       CAF_FAIL("apply_branch_change failed: " << applied.error().message);
-    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    clock.advance(std::chrono::milliseconds{3});
     return rec;
   }
 

@@ -8,7 +8,6 @@
 
 #include <chrono>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/sha256.hpp"
@@ -18,11 +17,6 @@ using namespace awf;
 using namespace awf::test;
 
 namespace {
-
-/// Sleeps long enough that millisecond timestamps differ.
-void let_time_pass() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
 
 /// A token hash as the edge computes it: sha256 hex of the token.
 std::string token_hash(const std::string& token) {

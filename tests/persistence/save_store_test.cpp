@@ -9,7 +9,6 @@
 #include <chrono>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/uuid.hpp"
@@ -39,11 +38,6 @@ bool has_nul_and_high_bytes(const core::stored_blob& blob) {
     return static_cast<unsigned char>(c) >= 0x80;
   });
   return high && blob.bytes.find('\0') != std::string::npos;
-}
-
-/// Sleeps long enough that SQLite's millisecond timestamps differ.
-void let_time_pass() {
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
 }
 
 /// Checks every field of a loaded turn against the one committed.

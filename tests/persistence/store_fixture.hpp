@@ -27,6 +27,7 @@
 #include "persistence/migrations.hpp"
 #include "persistence/save_store.hpp"
 #include "persistence/storage_error.hpp"
+#include "tests/support/test_clock.hpp"
 #include "tests/support/test_database.hpp"
 
 namespace awf::test {
@@ -88,10 +89,15 @@ make_conflict(const std::string& save_id, std::int64_t fork_turn,
   return out;
 }
 
-/// Opens the test database without migrating it.
+/// Opens the test database without migrating it, its rows stamped by
+/// `clock` (empty: the system clock).
 inline std::unique_ptr<persistence::database>
-open_database(const test_database& scratch) {
-  auto opened = persistence::database::open({scratch.url()});
+open_database(const test_database& scratch,
+              persistence::wall_clock clock = {}) {
+  persistence::database_options options;
+  options.url = scratch.url();
+  options.clock = std::move(clock);
+  auto opened = persistence::database::open(options);
   if (!opened)
     CAF_FAIL("cannot open the test database: " << opened.error().message);
   return std::move(*opened);
@@ -108,7 +114,12 @@ inline core::key_ring make_key_ring(const std::string& id = "k1") {
 /// A fresh database, unmigrated.
 struct raw_database_fixture {
   test_database scratch;
-  std::unique_ptr<persistence::database> db = open_database(scratch);
+  test_clock clock;
+  std::unique_ptr<persistence::database> db =
+    open_database(scratch, clock.wall_clock());
+
+  /// Moves the clock on far enough that millisecond stamps differ.
+  void let_time_pass() { clock.advance(std::chrono::milliseconds{20}); }
 
   bool is_postgresql() const {
     return db->dialect() == persistence::dialect::postgresql;

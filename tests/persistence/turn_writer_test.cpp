@@ -7,7 +7,6 @@
 #include <chrono>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "core/chain_verifier.hpp"
@@ -318,9 +317,7 @@ CAF_TEST(a sync up record is kept in the last turn row of its entry) {
 CAF_TEST(kept sync up records and other records list together newest first) {
   auto a = create("user-a");
   turn_builder b{keys, "session-1"};
-  auto pause = [] {
-    std::this_thread::sleep_for(std::chrono::milliseconds{3});
-  };
+  auto pause = [this] { clock.advance(std::chrono::milliseconds{3}); };
   // explicit, kept, explicit, kept: each a few milliseconds after the last.
   CAF_REQUIRE(audit.append(a, std::string{"dev-a"}, "device_register", "{}"));
   pause();
