@@ -46,23 +46,47 @@ status_and_code map_engine_error(actors::save_errc code) {
   return {http::status::service_unavailable, "unavailable"};
 }
 
-http_response json_response(const http_request& req, http::status status,
-                            const nlohmann::json& body) {
-  http_response res{status, req.version()};
-  res.set(http::field::content_type, "application/json");
+http_response http_answer(const http_request& req, const api_outcome& out) {
+  http_response res{static_cast<http::status>(out.status), req.version()};
   res.keep_alive(req.keep_alive());
-  res.body() = body.dump();
+  if (out.status != 304) {
+    res.set(http::field::content_type, "application/json");
+    res.body() = out.body.dump();
+  }
+  if (out.retry_after_s > 0)
+    res.set(http::field::retry_after, std::to_string(out.retry_after_s));
+  if (!out.etag.empty())
+    res.set(http::field::etag, "\"" + out.etag + "\"");
   res.prepare_payload();
   return res;
 }
 
-http_response error_response(const http_request& req, http::status status,
-                             const std::string& code,
-                             const std::string& message,
-                             const nlohmann::json& details) {
-  return json_response(
-    req, status,
-    {{"error", {{"code", code}, {"message", message}, {"details", details}}}});
+nlohmann::json ws_answer(const api_outcome& out, std::string_view type,
+                         const nlohmann::json& req_id,
+                         const std::string& save_id) {
+  using json = nlohmann::json;
+  if (out.status < 300) {
+    json msg = out.body.is_object() ? out.body : json::object();
+    msg["type"] = type;
+    if (!req_id.is_null())
+      msg["req_id"] = req_id;
+    if (!save_id.empty())
+      msg["save_id"] = save_id;
+    return msg;
+  }
+  auto error = out.body.is_object() ? out.body.value("error", json::object())
+                                    : json::object();
+  if (!error.is_object() || !error.contains("code"))
+    error = {{"code", "unavailable"}, {"message", "the request failed"}};
+  if (out.retry_after_s > 0) {
+    if (!error.contains("details") || !error["details"].is_object())
+      error["details"] = json::object();
+    error["details"]["retry_after_s"] = out.retry_after_s;
+  }
+  json msg{{"type", "error"}, {"req_id", req_id}, {"error", std::move(error)}};
+  if (!save_id.empty())
+    msg["save_id"] = save_id;
+  return msg;
 }
 
 } // namespace awf::net

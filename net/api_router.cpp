@@ -107,9 +107,9 @@ route find_websocket_route(const api_context& ctx, const http_request& head) {
   if (boost::beast::websocket::is_upgrade(head))
     return {true, true, small, {}};
   return {false, false, small, [](api_context&, const handle_ptr& h) {
-            auto res = error_response(h->req, http::status::upgrade_required,
-                                      "invalid_request",
-                                      "this path takes a WebSocket upgrade");
+            auto res = http_answer(
+              h->req, error_outcome(426, "invalid_request",
+                                    "this path takes a WebSocket upgrade"));
             res.set(http::field::upgrade, "websocket");
             h->reply(std::move(res));
           }};

@@ -58,9 +58,9 @@ private:
   void answer() {
     http_request probe{http::verb::get, "/", parser_.get().version()};
     probe.keep_alive(false);
-    auto res = std::make_shared<http_response>(error_response(
-      probe, http::status::service_unavailable, "unavailable", message_));
-    res->set(http::field::retry_after, "1");
+    auto refusal = error_outcome(503, "unavailable", message_);
+    refusal.retry_after_s = 1;
+    auto res = std::make_shared<http_response>(http_answer(probe, refusal));
     ++ctx_.responses_by_status[503];
     http::async_write(
       stream_, *res,

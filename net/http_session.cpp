@@ -175,11 +175,8 @@ void http_session::refuse(api_outcome out) {
   http_request probe{http::verb::get, "/", 11};
   if (parser_ && parser_->is_header_done())
     probe.version(parser_->get().version());
-  auto res =
-    json_response(probe, static_cast<http::status>(out.status), out.body);
-  if (out.retry_after_s > 0)
-    res.set(http::field::retry_after, std::to_string(out.retry_after_s));
-  res.keep_alive(false);
+  probe.keep_alive(false);
+  auto res = http_answer(probe, out);
   linger_ = true;
   send(std::move(res));
 }

@@ -181,10 +181,7 @@ void push_follower::fetched(const std::string& save_id,
   auto turns = array_field(out.body, "turns");
   bool snapshot = out.body.contains("snapshot");
   if (snapshot || (turns && !turns->empty())) {
-    auto msg = out.body;
-    msg["type"] = "turns";
-    msg["save_id"] = save_id;
-    port_.send_catch_up(msg);
+    port_.send_catch_up(save_id, out);
     if (snapshot)
       sub.recent.clear(); // the known head left the chain
   }

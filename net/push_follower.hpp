@@ -33,8 +33,9 @@ public:
   virtual bool can_send() const = 0;
   /// Queues a push frame (shared with every subscriber of the save).
   virtual void send_push(const shared_frame& frame) = 0;
-  /// Queues a catch-up message (a "turns" message built from a sync down).
-  virtual void send_catch_up(const nlohmann::json& msg) = 0;
+  /// Queues a catch-up: the sync down answer `out` as a "turns" message.
+  virtual void send_catch_up(const std::string& save_id,
+                             const api_outcome& out) = 0;
   /// Tells the client its subscription of `save_id` ended with `failure`.
   virtual void send_failure(const std::string& save_id,
                             api_outcome failure) = 0;

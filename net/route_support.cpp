@@ -5,23 +5,12 @@
 #include <caf/sec.hpp>
 
 #include "core/canonical_json.hpp"
+#include "net/api_response.hpp"
 
 namespace awf::net {
 
 void reply_outcome(request_handle& h, const api_outcome& out) {
-  auto status = static_cast<http::status>(out.status);
-  http_response res{status, h.req.version()};
-  res.keep_alive(h.req.keep_alive());
-  if (out.status != 304) {
-    res.set(http::field::content_type, "application/json");
-    res.body() = out.body.dump();
-  }
-  if (out.retry_after_s > 0)
-    res.set(http::field::retry_after, std::to_string(out.retry_after_s));
-  if (!out.etag.empty())
-    res.set(http::field::etag, "\"" + out.etag + "\"");
-  res.prepare_payload();
-  h.reply(std::move(res));
+  h.reply(http_answer(h.req, out));
 }
 
 void reply_error(request_handle& h, int status, std::string code,

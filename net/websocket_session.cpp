@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/canonical_json.hpp"
+#include "net/api_response.hpp"
 #include "net/bearer_token.hpp"
 #include "net/client_ids.hpp"
 #include "net/wire_json.hpp"
@@ -115,16 +116,6 @@ const char* token_end_message(token_end why) {
   }
   return "the token of this connection has expired; connect again with a "
          "new one";
-}
-
-/// A reply or push: `body` with the message type (and req_id) added.
-json message(json body, std::string_view type, const json& req_id) {
-  if (!body.is_object())
-    body = json::object();
-  body["type"] = type;
-  if (!req_id.is_null())
-    body["req_id"] = req_id;
-  return body;
 }
 
 } // namespace
@@ -404,7 +395,7 @@ void websocket_session::on_subscribed(const std::string& save_id,
     send_error_outcome(req_id, std::move(out));
     follower_.refused(save_id, generation, status, retry_after);
   } else {
-    send(message(out.body, "sync_down", req_id));
+    send(ws_answer(out, "sync_down", req_id));
     if (!follower_.answered(save_id, generation, out.body))
       send_error(req_id, "unavailable",
                  "the sync down answer has no head; subscribe again");
@@ -420,7 +411,7 @@ void websocket_session::handle_unsubscribe(const json& req_id,
     return send_error_outcome(req_id, std::move(*bad));
   auto save_id = save->get<std::string>();
   follower_.unsubscribe(save_id);
-  send(message({{"save_id", save_id}}, "unsubscribed", req_id));
+  send(ws_answer({200, {{"save_id", save_id}}, 0, {}}, "unsubscribed", req_id));
 }
 
 void websocket_session::handle_sync_up(const json& req_id, json msg) {
@@ -450,7 +441,7 @@ void websocket_session::on_synced(const std::string& save_id,
   if (out.status >= 300) {
     send_error_outcome(req_id, std::move(out));
   } else {
-    send(message(out.body, "sync_up_result", req_id));
+    send(ws_answer(out, "sync_up_result", req_id));
     follower_.own_sync(save_id, effect);
   }
   finish_request();
@@ -478,8 +469,9 @@ void websocket_session::send_push(const shared_frame& frame) {
   ++ctx_.metrics.pushes_sent;
 }
 
-void websocket_session::send_catch_up(const json& msg) {
-  send(msg);
+void websocket_session::send_catch_up(const std::string& save_id,
+                                      const api_outcome& out) {
+  send(ws_answer(out, "turns", nullptr, save_id));
   ++ctx_.metrics.pushes_sent;
 }
 
@@ -599,27 +591,13 @@ bool websocket_session::close_too_slow() {
 void websocket_session::send_error(const json& req_id, const std::string& code,
                                    const std::string& message,
                                    const json& details) {
-  json error{{"code", code}, {"message", message}};
-  if (!details.empty())
-    error["details"] = details;
-  send({{"type", "error"}, {"req_id", req_id}, {"error", std::move(error)}});
+  // The status is HTTP's only: a frame carries the code.
+  send(ws_answer(error_outcome(400, code, message, details), "", req_id));
 }
 
 void websocket_session::send_error_outcome(const json& req_id, api_outcome out,
                                            const std::string& save_id) {
-  auto error = out.body.is_object() ? out.body.value("error", json::object())
-                                    : json::object();
-  if (!error.is_object() || !error.contains("code"))
-    error = {{"code", "unavailable"}, {"message", "the request failed"}};
-  if (out.retry_after_s > 0) {
-    if (!error.contains("details") || !error["details"].is_object())
-      error["details"] = json::object();
-    error["details"]["retry_after_s"] = out.retry_after_s;
-  }
-  json msg{{"type", "error"}, {"req_id", req_id}, {"error", std::move(error)}};
-  if (!save_id.empty())
-    msg["save_id"] = save_id;
-  send(msg);
+  send(ws_answer(out, "", req_id, save_id));
 }
 
 void websocket_session::do_write() {

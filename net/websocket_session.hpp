@@ -113,7 +113,8 @@ private:
   bool closing() const override;
   bool can_send() const override;
   void send_push(const shared_frame& frame) override;
-  void send_catch_up(const nlohmann::json& msg) override;
+  void send_catch_up(const std::string& save_id,
+                     const api_outcome& out) override;
   void send_failure(const std::string& save_id, api_outcome failure) override;
   bool fetch(const std::string& save_id, const core::chain_head& since,
              std::uint64_t generation) override;

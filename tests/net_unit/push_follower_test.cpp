@@ -24,8 +24,8 @@ struct recording_port : follower_port {
   bool fetching = true;
   bool room = true;
   std::vector<shared_frame> pushes;
-  std::vector<json> catch_ups;
-  std::vector<std::pair<std::string, int>> failures; ///< save, status
+  std::vector<std::pair<std::string, json>> catch_ups; ///< save, body
+  std::vector<std::pair<std::string, int>> failures;   ///< save, status
   struct fetch_call {
     std::string save_id;
     core::chain_head since;
@@ -41,7 +41,10 @@ struct recording_port : follower_port {
   void send_push(const shared_frame& frame) override {
     pushes.push_back(frame);
   }
-  void send_catch_up(const json& msg) override { catch_ups.push_back(msg); }
+  void send_catch_up(const std::string& save_id,
+                     const api_outcome& out) override {
+    catch_ups.emplace_back(save_id, out.body);
+  }
   void send_failure(const std::string& save_id, api_outcome out) override {
     failures.emplace_back(save_id, out.status);
   }
@@ -141,8 +144,8 @@ CAF_TEST(a gap or another chain catches up from the known head) {
   // Its answer is sent as one turns message and moves the head.
   follower.fetched("s", port.fetches[0].generation, ok(down_body(3, at(5))));
   CAF_REQUIRE_EQUAL(port.catch_ups.size(), 1u);
-  CAF_CHECK_EQUAL(port.catch_ups[0]["type"], "turns");
-  CAF_CHECK_EQUAL(port.catch_ups[0]["save_id"], "s");
+  CAF_CHECK_EQUAL(port.catch_ups[0].first, "s");
+  CAF_CHECK_EQUAL(port.catch_ups[0].second["turns"].size(), 2u);
   CAF_CHECK_EQUAL(follower.known("s"), at(5));
   // A push of turns it got by the catch-up is not sent again.
   follower.push(push_of("s", 3, 5));
