@@ -55,7 +55,7 @@ caf::error prepare_database(const engine_context& ctx) {
 
 save_service::save_service(caf::actor_system& sys, engine_context_ptr context,
                            service_options opts)
-  : sys_(sys), context_(std::move(context)), opts_(opts), self_(sys) {}
+  : context_(std::move(context)), opts_(opts), self_(sys) {}
 
 caf::expected<std::unique_ptr<save_service>>
 save_service::start(caf::actor_system& sys, engine_context_ptr context,

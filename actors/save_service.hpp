@@ -86,7 +86,6 @@ private:
   template<class Reply, class Handle, class... Ts>
   caf::expected<Reply> call(const Handle& dest, Ts&&... xs);
 
-  caf::actor_system& sys_;
   engine_context_ptr context_;
   service_options opts_;
   caf::scoped_actor self_;
