@@ -16,7 +16,8 @@
 # awf-load's --json report plus server_cpu_us_per_turn_proc (from
 # /proc/PID/stat), server_write_bytes_per_turn (/proc/PID/io write_bytes),
 # db_bytes_per_turn (database files after the server stopped) and
-# wal_left (bytes of WAL left after a clean stop; SQLite only). --keep-data
+# wal_left (bytes of WAL left after a clean stop; SQLite only) and
+# server_sync_up_p95_ms (the server's own p95 from /metrics). --keep-data
 # leaves the data directory (named in the report as data_dir), e.g. to see
 # where the bytes went with `sqlite3 DB "SELECT name, SUM(pgsize) FROM dbstat
 # GROUP BY name"`.
@@ -58,6 +59,10 @@ cpu0=$(ticks) io0=$(written)
 report=$(taskset -c "$load_cpu" "${load:-$build/tools/awf-load}" \
   --url "http://127.0.0.1:$port" --data-dir "$data" --json "${load_args[@]}")
 cpu1=$(ticks) io1=$(written)
+# The server's own view of a sync up (from its parse to the engine's answer,
+# before the reply is written): tells a server tail from a load tester's.
+server_p95=$(curl -sf "http://127.0.0.1:$port/metrics" |
+  awk '/^awf_sync_up_p95_ms / {print $2}')
 kill -TERM $server
 wait $server || true
 if [ -n "$keep" ]; then trap - EXIT; else trap 'rm -rf "$data"' EXIT; fi
@@ -70,12 +75,14 @@ if [ -z "$db" ]; then
 fi
 hz=$(getconf CLK_TCK)
 python3 - "$report" "$cpu0" "$cpu1" "$io0" "$io1" "$db_bytes" "$wal" "$hz" \
-  "${keep:+$data}" <<'PY'
+  "${keep:+$data}" "${server_p95:-}" <<'PY'
 import json, sys
 report = json.loads(sys.argv[1])
 cpu0, cpu1, io0, io1, db, wal, hz = map(int, sys.argv[2:9])
 if sys.argv[9]:
     report["data_dir"] = sys.argv[9]
+if sys.argv[10]:
+    report["server_sync_up_p95_ms"] = float(sys.argv[10])
 turns = max(report.get("turns", 0), 1)
 report["server_cpu_us_per_turn_proc"] = round((cpu1 - cpu0) / hz * 1e6 / turns, 1)
 report["server_write_bytes_per_turn"] = round((io1 - io0) / turns, 1)
