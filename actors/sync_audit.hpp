@@ -17,7 +17,8 @@ struct sync_caller {
   std::string device_id; ///< empty for a user token
 };
 
-/// The "sync_up" record of `reply`, whose head is `head_turn`.
+/// The "sync_up" record of a sync up that ended with `status`, accepted
+/// `accepted_turns` turns and left the head at `head_turn`.
 persistence::audit_entry sync_up_audit(const std::string& save_id,
                                        const sync_caller& who,
                                        sync_up_status status,

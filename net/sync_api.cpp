@@ -5,6 +5,7 @@
 #include <caf/sec.hpp>
 
 #include "actors/save_errc.hpp"
+#include "core/conflict_rules.hpp"
 #include "core/sync_token.hpp"
 #include "core/user_token.hpp"
 #include "net/api_context.hpp"
@@ -25,12 +26,6 @@ api_outcome invalid(const std::string& field, const std::string& message) {
 
 bool is_hash_value(const nlohmann::json& value) {
   return value.is_string() && is_hex_hash(value.get_ref<const std::string&>());
-}
-
-bool known_strategy(const std::string& name) {
-  return name == "server_wins" || name == "client_wins" ||
-         name == "longest_chain" || name == "three_way_merge" ||
-         name == "manual";
 }
 
 /// Takes a token of the caller's bucket, or returns the 429.
@@ -97,7 +92,8 @@ std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
                            "\"chain_hash\": 64 lowercase hex digits}");
   req.base = std::move(*parsed_base);
   if (auto strategy = body.find("strategy"); strategy != body.end()) {
-    if (!strategy->is_string() || !known_strategy(strategy->get<std::string>()))
+    if (!strategy->is_string() ||
+        !core::parse_conflict_strategy(strategy->get<std::string>()))
       return invalid("strategy",
                      "\"strategy\" must be one of server_wins, client_wins, "
                      "longest_chain, three_way_merge, manual");
