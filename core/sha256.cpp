@@ -23,6 +23,30 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
+int hex_digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0)
+    return std::nullopt;
+  std::string out(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int high = hex_digit_value(hex[2 * i]);
+    int low = hex_digit_value(hex[2 * i + 1]);
+    if (high < 0 || low < 0)
+      return std::nullopt;
+    out[i] = static_cast<char>(high << 4 | low);
+  }
+  return out;
+}
+
 std::string sha256_hex(std::string_view data) {
   return to_hex(sha256_raw(data));
 }

@@ -5,6 +5,7 @@
 #include <caf/sec.hpp>
 
 #include "core/canonical_json.hpp"
+#include "core/sha256.hpp"
 #include "net/api_response.hpp"
 
 namespace awf::net {
@@ -133,24 +134,15 @@ bool id_param(request_handle& h, std::string_view target, const char* name,
 
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
-}
-
 std::string percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-        hex_value(text[i + 2]) >= 0) {
-      out +=
-        static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+    if (text[i] == '%' && i + 2 < text.size() &&
+        core::hex_digit_value(text[i + 1]) >= 0 &&
+        core::hex_digit_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(core::hex_digit_value(text[i + 1]) * 16 +
+                               core::hex_digit_value(text[i + 2]));
       i += 2;
     } else if (text[i] == '+') {
       out += ' ';

@@ -94,8 +94,9 @@ struct kept_turn {
 };
 
 /// Reads the kept turn `turn_id` of `save_id` (turn 0: chain(0)).
-stored<kept_turn> read_kept_turn(soci::session& s, const std::string& save_id,
+stored<kept_turn> read_kept_turn(database& db, const std::string& save_id,
                                  std::int64_t turn_id) {
+  auto& s = session_of(db);
   kept_turn out;
   if (turn_id == 0) {
     std::string session_id;
@@ -105,8 +106,9 @@ stored<kept_turn> read_kept_turn(soci::session& s, const std::string& save_id,
     return out;
   }
   long long turn = turn_id, base = 0;
-  s << "SELECT chain_hash, base_turn FROM awf_save_diffs WHERE save_id = :id "
-       "AND to_turn = :t",
+  s << "SELECT " + detail::hash_out(db, "chain_hash") +
+         ", base_turn FROM awf_save_diffs WHERE save_key = " +
+         detail::save_key_of(":id") + " AND to_turn = :t",
     soci::use(save_id), soci::use(turn), soci::into(out.chain_hash),
     soci::into(base);
   if (!s.got_data())
@@ -145,8 +147,8 @@ storage_status move_head(database& db, const std::string& save_id,
   auto snapshot_ind = soci::i_null;
   if (head.turn_id > 0) {
     long long base = base_turn;
-    s << "SELECT diff_hash FROM awf_save_diffs WHERE save_id = :id AND "
-         "to_turn = :t",
+    s << "SELECT diff_hash FROM awf_save_diffs WHERE save_key = " +
+           detail::save_key_of(":id") + " AND to_turn = :t",
       soci::use(save_id), soci::use(base), soci::into(snapshot_hash);
     if (!s.got_data())
       return storage_error{storage_errc::corrupt,
@@ -200,7 +202,7 @@ stored<core::chain_head> apply_branch_change(database& db,
                              "save " + save_id + " is no longer at turn " +
                                std::to_string(expected_turn)};
       }
-      auto kept = read_kept_turn(s, save_id, c.keep_through);
+      auto kept = read_kept_turn(db, save_id, c.keep_through);
       if (!kept)
         return kept.error();
       if (auto continues = check_continues(c, *kept); !continues)
@@ -216,8 +218,8 @@ stored<core::chain_head> apply_branch_change(database& db,
         // Sync up records kept in those rows move to the audit table.
         detail::keep_sync_records(db, save_id, c.keep_through);
         long long keep = c.keep_through;
-        s << "DELETE FROM awf_save_diffs WHERE save_id = :id AND to_turn > "
-             ":k",
+        s << "DELETE FROM awf_save_diffs WHERE save_key = " +
+               detail::save_key_of(":id") + " AND to_turn > :k",
           soci::use(save_id), soci::use(keep);
       }
       for (const auto& t : c.new_turns)

@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <stdexcept>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/sha256.hpp"
 #include "persistence/detail/session.hpp"
 #include "persistence/detail/sqlite_busy_wait.hpp"
+#include "persistence/detail/sqlite_functions.hpp"
 #include "persistence/wal_checkpointer.hpp"
 
 namespace awf::persistence {
@@ -95,6 +97,7 @@ stored<std::unique_ptr<database>> database::open(const database_options& opts) {
       auto* backend =
         static_cast<soci::sqlite3_session_backend*>(s.get_backend());
       detail::install_busy_wait(backend->conn_, opts.busy_timeout_ms);
+      detail::install_sqlite_functions(backend->conn_);
       if (opts.checkpointer) {
         state->checkpointer = opts.checkpointer;
         state->checkpointer->attach(backend->conn_);
@@ -133,18 +136,29 @@ std::string bytes_in(database& db, const std::string& parameter) {
 std::string bytes_from_column(database& db, std::string text) {
   if (!is_postgresql(db))
     return text;
-  auto nibble = [](char c) {
-    return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
-  };
-  std::string out(text.size() / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i)
-    out[i] =
-      static_cast<char>(nibble(text[2 * i]) << 4 | nibble(text[2 * i + 1]));
-  return out;
+  // PostgreSQL wrote the hex itself; anything else is a broken column.
+  auto bytes = core::from_hex(text);
+  if (!bytes)
+    throw std::runtime_error("a byte column did not read as hex");
+  return std::move(*bytes);
 }
 
 std::string bytes_to_parameter(database& db, const std::string& bytes) {
   return is_postgresql(db) ? core::to_hex(bytes) : bytes;
+}
+
+std::string hash_out(database& db, const std::string& column) {
+  return is_postgresql(db) ? "encode(" + column + ", 'hex')"
+                           : "lower(hex(" + column + "))";
+}
+
+std::string hash_to_parameter(database& db, const std::string& hex) {
+  if (is_postgresql(db))
+    return hex;
+  auto bytes = core::from_hex(hex);
+  if (!bytes)
+    throw std::invalid_argument("a hash to store is not hex");
+  return std::move(*bytes);
 }
 
 namespace {

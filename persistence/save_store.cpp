@@ -136,8 +136,8 @@ stored<std::int64_t> save_store::base_turn_of(const std::string& save_id,
     long long turn = turn_id;
     long long base = 0;
     soci::indicator ind = soci::i_null;
-    s << "SELECT base_turn FROM awf_save_diffs WHERE save_id = :s AND "
-         "to_turn = :t",
+    s << "SELECT base_turn FROM awf_save_diffs WHERE save_key = " +
+           detail::save_key_of(":s") + " AND to_turn = :t",
       soci::use(save_id), soci::use(turn), soci::into(base, ind);
     if (!s.got_data() || ind != soci::i_ok)
       return storage_error{storage_errc::not_found,

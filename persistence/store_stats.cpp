@@ -15,6 +15,9 @@ struct total_queries {
   explicit total_queries(bool per_user) {
     const std::string user_saves =
       "SELECT save_id FROM awf_saves WHERE user_id_hash = :u";
+    // The same saves as turn rows name them.
+    const std::string user_save_keys =
+      "SELECT save_key FROM awf_saves WHERE user_id_hash = :u";
     auto sum = [](const std::string& column) {
       return "CAST(COALESCE(SUM(" + column + "), 0) AS BIGINT)";
     };
@@ -56,7 +59,7 @@ struct total_queries {
     integrity_failed = "SELECT COUNT(*) FROM awf_saves WHERE user_id_hash = "
                        ":u AND NOT integrity_ok";
     turns = "SELECT COUNT(*), " + sum("state_bytes") +
-            " FROM awf_save_diffs WHERE save_id IN (" + user_saves + ")";
+            " FROM awf_save_diffs WHERE save_key IN (" + user_save_keys + ")";
     devices = "SELECT COUNT(*) FROM awf_devices WHERE user_id_hash = :u";
     archives = "SELECT COUNT(*) FROM awf_save_archives WHERE save_id IN (" +
                user_saves + ")";
@@ -66,22 +69,22 @@ struct total_queries {
             "awf_blob_refs WHERE save_id IN (" +
             user_saves + "))";
     diff_bytes =
-      diffs_of(" WHERE save_id IN (" + user_saves + ")",
+      diffs_of(" WHERE save_key IN (" + user_save_keys + ")",
                " JOIN awf_save_archives a ON a.archive_id = t.archive_id "
                "WHERE a.save_id IN (SELECT save_id FROM awf_saves WHERE "
                "user_id_hash = :u2)");
     blob_refs = "SELECT COUNT(*) FROM awf_blob_refs WHERE save_id IN (" +
                 user_saves + ")";
-    turns_by_kind = "SELECT kind, COUNT(*) FROM awf_save_diffs WHERE save_id "
-                    "IN (" +
-                    user_saves + ") GROUP BY kind";
+    turns_by_kind = "SELECT kind, COUNT(*) FROM awf_save_diffs WHERE "
+                    "save_key IN (" +
+                    user_save_keys + ") GROUP BY kind";
     // Records of the user's saves and of the user's devices.
     audit_by_operation = audit_counts(
       " WHERE save_id IN (" + user_saves +
         ") OR device_id IN (SELECT device_id FROM awf_devices WHERE "
         "user_id_hash = :u2)",
-      " AND save_id IN (SELECT save_id FROM awf_saves WHERE user_id_hash = "
-      ":u3)");
+      " AND save_key IN (SELECT save_key FROM awf_saves WHERE user_id_hash "
+      "= :u3)");
   }
 };
 

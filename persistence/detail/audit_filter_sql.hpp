@@ -13,9 +13,11 @@ namespace awf::persistence::detail {
 class audit_filter_sql {
 public:
   /// `prefix` qualifies the save_id, device_id and created_at columns
-  /// (e.g. "d.").
+  /// (e.g. "d."). `save_condition`, when given, replaces `save_id = :s`
+  /// for a table that names saves otherwise (binding the save id as `:s`).
   audit_filter_sql(database& db, const audit_filter& filter,
-                   const std::string& prefix)
+                   const std::string& prefix,
+                   const std::string& save_condition = {})
     : filter_(filter), save_(filter.save_id.value_or("")),
       device_(filter.device_id.value_or("")),
       since_(filter.since_ms.value_or(0)),
@@ -25,7 +27,8 @@ public:
       since_floor_(time_text(db, since_ - 1)),
       limit_(static_cast<long long>(filter.limit)) {
     if (filter.save_id)
-      conditions_.push_back(prefix + "save_id = :s");
+      conditions_.push_back(save_condition.empty() ? prefix + "save_id = :s"
+                                                   : save_condition);
     if (filter.device_id)
       conditions_.push_back(prefix + "device_id = :d");
     if (filter.since_ms) {

@@ -75,6 +75,16 @@ std::string bytes_from_column(database& db, std::string text);
 /// Converts raw bytes to what `bytes_in` expects.
 std::string bytes_to_parameter(database& db, const std::string& bytes);
 
+// Chain and state hashes of turn rows are stored as their 32 bytes, not as
+// 64 hex characters (migration 8); the code and the wire keep hex.
+
+/// SQL that reads a hash column as lowercase hex.
+std::string hash_out(database& db, const std::string& column);
+
+/// Converts a hex hash to what `bytes_in` expects. Throws
+/// std::invalid_argument if `hex` is not hex.
+std::string hash_to_parameter(database& db, const std::string& hex);
+
 /// The connection's time now as a timestamp parameter with microseconds
 /// (SQLite's own clock has only milliseconds, too coarse to order updates).
 std::string now_text(database& db);

@@ -4,6 +4,7 @@
 
 #include "core/uuid.hpp"
 #include "persistence/detail/audit_filter_sql.hpp"
+#include "persistence/detail/turn_rows.hpp"
 
 namespace awf::persistence::detail {
 
@@ -27,13 +28,14 @@ std::vector<audit_record> list_sync_records(database& db,
   if (filter.save_id && !core::is_uuid(*filter.save_id))
     return {};
   auto& s = session_of(db);
-  audit_filter_sql where{db, filter, "d."};
-  std::string sql = "SELECT d.save_id, COALESCE(d.device_id, ''), d.to_turn, "
-                    "d.chain_hash, CAST(d.created_at AS TEXT), d.sync_turns, "
+  audit_filter_sql where{db, filter, "d.", "d.save_key = " + save_key_of(":s")};
+  std::string sql = "SELECT s.save_id, COALESCE(d.device_id, ''), d.to_turn, " +
+                    hash_out(db, "d.chain_hash") +
+                    ", CAST(d.created_at AS TEXT), d.sync_turns, "
                     "s.user_id_hash, " +
                     epoch_ms_sql(db, "d.created_at") +
-                    " FROM awf_save_diffs d JOIN awf_saves s ON s.save_id = "
-                    "d.save_id WHERE d.sync_turns IS NOT NULL";
+                    " FROM awf_save_diffs d JOIN awf_saves s ON s.save_key = "
+                    "d.save_key WHERE d.sync_turns IS NOT NULL";
   for (const auto& condition : where.conditions())
     sql += " AND " + condition;
   sql += " ORDER BY d.created_at DESC, d.to_turn DESC LIMIT :n";
@@ -84,11 +86,11 @@ void keep_sync_records(database& db, const std::string& save_id,
     kept row;
     row.key.save_id = save_id;
     soci::statement st =
-      (s.prepare << "SELECT d.to_turn, d.chain_hash, CAST(d.created_at AS "
-                    "TEXT), d.sync_turns, s.user_id_hash FROM awf_save_diffs "
-                    "d JOIN awf_saves s ON s.save_id = d.save_id WHERE "
-                    "d.save_id = :s AND d.to_turn > :k AND d.sync_turns IS "
-                    "NOT NULL",
+      (s.prepare << "SELECT d.to_turn, " + hash_out(db, "d.chain_hash") +
+                      ", CAST(d.created_at AS TEXT), d.sync_turns, "
+                      "s.user_id_hash FROM awf_save_diffs d JOIN awf_saves s "
+                      "ON s.save_key = d.save_key WHERE s.save_id = :s AND "
+                      "d.to_turn > :k AND d.sync_turns IS NOT NULL",
        soci::use(save_id), soci::use(after), soci::into(row.turn),
        soci::into(row.key.chain_hash), soci::into(row.key.created_at),
        soci::into(row.turns), soci::into(row.user));
@@ -107,14 +109,16 @@ void keep_sync_records(database& db, const std::string& save_id,
   // (the same turn row contents twice in one clock tick) is not reused.
   soci::statement insert =
     (s.prepare << "INSERT INTO awf_sync_audit (audit_id, save_id, device_id, "
-                  "operation, details, created_at) SELECT :id, save_id, "
+                  "operation, details, created_at) SELECT :id, :s, "
                   "device_id, 'sync_up', " +
                     details_param +
-                    ", created_at FROM awf_save_diffs WHERE save_id = :s AND "
-                    "to_turn = :t AND NOT EXISTS (SELECT 1 FROM "
+                    ", created_at FROM awf_save_diffs WHERE "
+                    "save_key = " +
+                    save_key_of(":s2") +
+                    " AND to_turn = :t AND NOT EXISTS (SELECT 1 FROM "
                     "awf_sync_audit WHERE audit_id = :id2)",
-     soci::use(id), soci::use(details), soci::use(save_id), soci::use(turn),
-     soci::use(id));
+     soci::use(id), soci::use(save_id), soci::use(details), soci::use(save_id),
+     soci::use(turn), soci::use(id));
   for (const auto& r : records) {
     details = sync_record_details(r.turns, r.turn, r.user);
     turn = r.turn;

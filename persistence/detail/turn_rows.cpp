@@ -13,6 +13,10 @@ const char* inline_codec(core::turn_kind kind) {
 
 } // namespace
 
+std::string save_key_of(const std::string& parameter) {
+  return "(SELECT save_key FROM awf_saves WHERE save_id = " + parameter + ")";
+}
+
 stored<std::vector<core::stored_turn>>
 load_turn_rows(database& db, const turn_table& table,
                const std::string& owner_id, std::int64_t from, std::int64_t to,
@@ -20,9 +24,10 @@ load_turn_rows(database& db, const turn_table& table,
   auto& s = session_of(db);
   const std::string turn_col = std::string{"d."} + table.turn_column;
   // A diff lives in its row (`body`); a snapshot in the shared blob table.
-  std::string sql = "SELECT " + turn_col +
-                    ", d.kind, d.base_turn, d.state_hash, d.chain_hash, "
-                    "d.state_bytes, d.diff_hash, COALESCE(d.device_id, '')";
+  std::string sql = "SELECT " + turn_col + ", d.kind, d.base_turn, " +
+                    hash_out(db, "d.state_hash") + ", " +
+                    hash_out(db, "d.chain_hash") +
+                    ", d.state_bytes, d.diff_hash, COALESCE(d.device_id, '')";
   if (with_blobs)
     sql += ", COALESCE(b.codec, ''), COALESCE(b.size, 0), " +
            bytes_out(db, "COALESCE(d.body, b.bytes)") + " FROM " + table.name +
@@ -30,8 +35,9 @@ load_turn_rows(database& db, const turn_table& table,
            "= d.diff_hash";
   else
     sql += std::string{" FROM "} + table.name + " d";
-  sql += std::string{" WHERE d."} + table.owner_column + " = :id AND " +
-         turn_col + " BETWEEN :a AND :b ORDER BY " + turn_col;
+  sql += std::string{" WHERE d."} + table.owner_column + " = " +
+         table.owner_of + " AND " + turn_col + " BETWEEN :a AND :b ORDER BY " +
+         turn_col;
   long long a = from;
   long long b = to;
   long long turn_id = 0, base_turn = 0, state_bytes = 0, plain_size = 0;
@@ -101,7 +107,7 @@ turn_row_writes::turn_row_writes(database& db, const turn_table& table,
   : db_(db), blobs_(blobs), has_sync_records_(table.has_sync_records),
     insert_(session_of(db)) {
   std::string columns = table.owner_column;
-  std::string values = ":o";
+  std::string values = table.owner_of;
   if (table.has_from_turn) {
     columns += ", from_turn";
     values += ", :f";
@@ -109,7 +115,8 @@ turn_row_writes::turn_row_writes(database& db, const turn_table& table,
   columns += std::string{", "} + table.turn_column +
              ", diff_hash, chain_hash, state_hash, kind, base_turn, "
              "state_bytes, body, device_id";
-  values += ", :t, :d, :c, :h, :k, :b, :sb, " + bytes_in(db, ":body") + ", :dv";
+  values += ", :t, :d, " + bytes_in(db, ":c") + ", " + bytes_in(db, ":h") +
+            ", :k, :b, :sb, " + bytes_in(db, ":body") + ", :dv";
   if (table.has_sync_records) {
     columns += ", sync_turns, created_at";
     values += ", :st, :ca";
@@ -156,8 +163,8 @@ void turn_row_writes::insert(const std::string& owner_id,
   turn_id_ = turn.turn_id;
   from_turn_ = turn.turn_id - 1;
   diff_hash_ = turn.blob.content_addressed ? turn.blob.hash : std::string{};
-  chain_hash_ = turn.chain_hash;
-  state_hash_ = turn.state_hash;
+  chain_hash_ = hash_to_parameter(db_, turn.chain_hash);
+  state_hash_ = hash_to_parameter(db_, turn.state_hash);
   kind_ = core::to_string(turn.kind);
   base_turn_ = turn.base_turn;
   state_bytes_ = static_cast<long long>(turn.state_bytes);

@@ -16,17 +16,30 @@ namespace awf::persistence::detail {
 struct turn_table {
   const char* name;         ///< the table
   const char* owner_column; ///< the save or archive the turns belong to
-  const char* turn_column;  ///< the turn id
-  bool has_from_turn;       ///< also stores `from_turn = turn id - 1`
+  /// SQL giving the owner_column value of the save or archive whose id is
+  /// the parameter `:o`.
+  const char* owner_of;
+  const char* turn_column; ///< the turn id
+  bool has_from_turn;      ///< also stores `from_turn = turn id - 1`
   /// Keeps sync up audit records in `sync_turns` (see sync_records.hpp),
   /// stamped by `created_at` (the connection's clock).
   bool has_sync_records;
 };
 
-inline constexpr turn_table save_turn_table{"awf_save_diffs", "save_id",
-                                            "to_turn", true, true};
+/// A save's turn rows name it by its integer `save_key` (migration 8).
+inline constexpr turn_table save_turn_table{
+  "awf_save_diffs",
+  "save_key",
+  "(SELECT save_key FROM awf_saves WHERE save_id = :o)",
+  "to_turn",
+  true,
+  true};
 inline constexpr turn_table archive_turn_table{
-  "awf_archive_turns", "archive_id", "turn_id", false, false};
+  "awf_archive_turns", "archive_id", ":o", "turn_id", false, false};
+
+/// SQL giving the `save_key` of the save whose id is the parameter
+/// `parameter` (e.g. ":s"), for conditions on awf_save_diffs.
+std::string save_key_of(const std::string& parameter);
 
 /// Returns the turns `from`..`to` (inclusive) of `owner_id` in order, with
 /// their blobs when `with_blobs`. `owner_id` must be a UUID. Throws on

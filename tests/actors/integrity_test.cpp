@@ -9,6 +9,7 @@
 #include "core/canonical_json.hpp"
 #include "persistence/audit_log.hpp"
 #include "persistence/detail/session.hpp"
+#include "persistence/detail/turn_rows.hpp"
 #include "tests/actors/engine_fixture.hpp"
 
 using namespace awf;
@@ -46,7 +47,9 @@ struct fixture : test::engine_fixture {
     long long turn = 0;
     soci::statement st =
       (sql().prepare << "SELECT to_turn, kind, diff_hash FROM awf_save_diffs "
-                        "WHERE save_id = :s ORDER BY to_turn",
+                        "WHERE save_key = " +
+                          persistence::detail::save_key_of(":s") +
+                          " ORDER BY to_turn",
        soci::use(save_id), soci::into(turn), soci::into(kind),
        soci::into(hash));
     st.execute(false);
@@ -64,7 +67,8 @@ struct fixture : test::engine_fixture {
     long long turn = use.first_turn;
     if (use.hash.empty())
       sql() << "SELECT " + persistence::detail::bytes_out(*raw, "body") +
-                 " FROM awf_save_diffs WHERE save_id = :s AND to_turn = :t",
+                 " FROM awf_save_diffs WHERE save_key = " +
+                 persistence::detail::save_key_of(":s") + " AND to_turn = :t",
         soci::use(use.save_id), soci::use(turn), soci::into(bytes);
     else
       sql() << "SELECT " + persistence::detail::bytes_out(*raw, "bytes") +
@@ -79,7 +83,8 @@ struct fixture : test::engine_fixture {
     auto value = persistence::detail::bytes_in(*raw, ":b");
     if (use.hash.empty())
       sql() << "UPDATE awf_save_diffs SET body = " + value +
-                 " WHERE save_id = :s AND to_turn = :t",
+                 " WHERE save_key = " + persistence::detail::save_key_of(":s") +
+                 " AND to_turn = :t",
         soci::use(param), soci::use(use.save_id), soci::use(turn);
     else
       sql() << "UPDATE awf_save_blobs SET bytes = " + value +
@@ -196,8 +201,8 @@ CAF_TEST(a quick verify checks the chain and the last segment) {
   CAF_CHECK(service->verify(save_id, false)->ok);
   CAF_CHECK(!service->verify(save_id, true)->ok);
   // A broken chain hash is found even by a quick verify.
-  sql() << "UPDATE awf_save_diffs SET chain_hash = 'x' WHERE save_id = :s AND "
-           "to_turn = 7",
+  sql() << "UPDATE awf_save_diffs SET chain_hash = 'x' WHERE save_key = " +
+             persistence::detail::save_key_of(":s") + " AND to_turn = 7",
     soci::use(save_id);
   auto quick = service->verify(save_id, false);
   CAF_REQUIRE(quick);

@@ -15,6 +15,25 @@ CAF_TEST(sha256 of the empty string is the published vector) {
                                      "b00361a396177a9cb410ff61f20015ad");
 }
 
+CAF_TEST(hex reads back what to_hex wrote in either case) {
+  const std::string raw = sha256_raw("abc");
+  auto back = from_hex(to_hex(raw));
+  CAF_REQUIRE(back);
+  CAF_CHECK_EQUAL(*back, raw);
+  auto upper = from_hex("00FFa0");
+  CAF_REQUIRE(upper);
+  CAF_CHECK_EQUAL(*upper, std::string("\x00\xff\xa0", 3));
+  auto empty = from_hex("");
+  CAF_REQUIRE(empty);
+  CAF_CHECK_EQUAL(*empty, "");
+  CAF_CHECK(!from_hex("abc")); // odd length
+  CAF_CHECK(!from_hex("0g"));  // not a digit
+  CAF_CHECK(!from_hex("x"));
+  CAF_CHECK_EQUAL(hex_digit_value('7'), 7);
+  CAF_CHECK_EQUAL(hex_digit_value('F'), 15);
+  CAF_CHECK_EQUAL(hex_digit_value('/'), -1);
+}
+
 CAF_TEST(genesis hashes the prefixed session id) {
   CAF_CHECK_EQUAL(chain_genesis("s1"), sha256_hex("awf-chain-v1:s1"));
   CAF_CHECK_NOT_EQUAL(chain_genesis("s1"), chain_genesis("s2"));

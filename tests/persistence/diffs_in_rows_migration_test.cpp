@@ -8,6 +8,7 @@
 #include "core/chain_verifier.hpp"
 #include "persistence/archive_store.hpp"
 #include "persistence/audit_log.hpp"
+#include "persistence/detail/sync_records.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/turn_writer.hpp"
 #include "tests/persistence/store_fixture.hpp"
@@ -15,10 +16,13 @@
 using namespace awf;
 using namespace awf::test;
 
-// Migration 6 moves every diff into its turn row. A database written before
-// it (diffs as content-addressed blobs with references, in saves and
-// archives, next to conflicts) is built here in the old layout with real
-// sealed turns, migrated, and read back through today's read path.
+// Migration 6 moves every diff into its turn row; migration 8 makes turn
+// rows compact (an integer save key, binary hashes). A database written
+// before both (diffs as content-addressed blobs with references, in saves
+// and archives, next to conflicts) is built here in the old layout with real
+// sealed turns, migrated to version 7, given a turn in that version's layout
+// (its sync up record kept in the row), migrated to the latest version, and
+// read back through today's read path.
 
 namespace {
 
@@ -139,6 +143,43 @@ struct fixture : raw_database_fixture {
       soci::use(text);
   }
 
+  /// Appends `turn` to the head of `save_id` as version 7 stored a sync up
+  /// of one turn (the diff in the row, the record in `sync_turns`).
+  void insert_v7_sync_up(const std::string& save_id, const core::stored_turn& t,
+                         const std::string& device) {
+    std::string body =
+      persistence::detail::bytes_to_parameter(*db, t.blob.bytes);
+    long long to = t.turn_id, from = t.turn_id - 1, base = t.base_turn,
+              bytes = static_cast<long long>(t.state_bytes);
+    std::string kind = core::to_string(t.kind);
+    std::string created = persistence::detail::now_ms_text(*db);
+    sql() << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, "
+             "diff_hash, chain_hash, state_hash, kind, base_turn, "
+             "state_bytes, body, device_id, sync_turns, created_at) VALUES "
+             "(:s, :f, :t, '', :c, :h, :k, :b, :sb, " +
+               persistence::detail::bytes_in(*db, ":body") + ", :dv, 1, :ca)",
+      soci::use(save_id), soci::use(from), soci::use(to),
+      soci::use(t.chain_hash), soci::use(t.state_hash), soci::use(kind),
+      soci::use(base), soci::use(bytes), soci::use(body), soci::use(device),
+      soci::use(created);
+    sql() << "UPDATE awf_saves SET turn_id = :t, latest_chain_hash = :c "
+             "WHERE save_id = :id",
+      soci::use(to), soci::use(t.chain_hash), soci::use(save_id);
+  }
+
+  /// The id version 7 gave the sync up record kept in turn `turn` of
+  /// `save_id` (read from the row as version 7 read it).
+  std::string v7_record_id(const std::string& save_id, std::int64_t turn) {
+    persistence::detail::sync_record_key key{save_id, turn, {}, {}};
+    long long t = turn;
+    sql() << "SELECT chain_hash, CAST(created_at AS TEXT) FROM "
+             "awf_save_diffs WHERE save_id = :s AND to_turn = :t",
+      soci::use(save_id), soci::use(t), soci::into(key.chain_hash),
+      soci::into(key.created_at);
+    CAF_REQUIRE_EQUAL(key.chain_hash.size(), 64u);
+    return persistence::detail::sync_record_id(key);
+  }
+
   /// Rebuilds every turn of `turns` in order and checks the chain from
   /// `start`; returns the last state.
   std::string rebuild_checked(const core::chain_head& start,
@@ -156,7 +197,7 @@ struct fixture : raw_database_fixture {
 
 CAF_TEST_FIXTURE_SCOPE(diffs_in_rows_migration_tests, fixture)
 
-CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
+CAF_TEST(saves archives conflicts and sync records survive migrations 6 to 8) {
   // Save A: 30 turns (snapshots at 1 and 26). Save B starts with A's first
   // state, so the two share that snapshot blob.
   turn_builder a{keys, "session-a"};
@@ -187,9 +228,22 @@ CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
     count("SELECT COUNT(*) FROM awf_save_blobs WHERE blob_type = 'diff'");
   CAF_CHECK_GREATER(diff_blobs_before, 30);
 
+  auto to_seven = persistence::migrate(*db, 7);
+  CAF_REQUIRE(to_seven);
+  CAF_CHECK_EQUAL(*to_seven, (std::vector<int>{6, 7}));
+  // Turn 31 of save A as version 7 stored it: the diff in its row, hashes
+  // as hex text, the sync up record in the row.
+  a_turns.push_back(a.next(state_json(31, "a")));
+  const auto& v7_turn = a_turns.back();
+  CAF_REQUIRE(v7_turn.kind != core::turn_kind::snapshot);
+  let_time_pass();
+  insert_v7_sync_up(save_a, v7_turn, "dev-7");
+  let_time_pass();
+  auto v7_record = v7_record_id(save_a, 31);
+
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
-  CAF_CHECK_EQUAL(*applied, (std::vector<int>{6, 7}));
+  CAF_CHECK_EQUAL(*applied, (std::vector<int>{8}));
 
   CAF_MESSAGE("only snapshots are left as blobs, each with its references");
   CAF_CHECK_EQUAL(
@@ -214,9 +268,9 @@ CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
 
   CAF_MESSAGE("every save rebuilds byte for byte and its chain verifies");
   persistence::save_store saves{*db};
-  auto a_rows = saves.load_turns(save_a, 1, 30, true);
+  auto a_rows = saves.load_turns(save_a, 1, 31, true);
   CAF_REQUIRE(a_rows);
-  CAF_REQUIRE_EQUAL(a_rows->size(), 30u);
+  CAF_REQUIRE_EQUAL(a_rows->size(), 31u);
   CAF_CHECK_EQUAL(
     rebuild_checked({0, core::chain_genesis("session-a")}, *a_rows),
     a.last_canonical());
@@ -239,29 +293,54 @@ CAF_TEST(saves archives and conflicts survive the move of diffs into rows) {
 
   CAF_MESSAGE("new turns land after the old ones and the whole chain reads");
   persistence::turn_writer writer{*db};
-  auto next = a.next(state_json(31, "a"));
+  auto next = a.next(state_json(32, "a"));
   next.device_id = "dev-1";
   persistence::turn_commit sync_up{
-    save_a, {30, a_turns.back().chain_hash}, {next}};
+    save_a, {31, a_turns.back().chain_hash}, {next}};
   sync_up.sync_turns = 1;
   auto committed = writer.commit({sync_up});
   CAF_REQUIRE_EQUAL(committed.size(), 1u);
   CAF_REQUIRE(committed.front());
-  auto all = saves.load_turns(save_a, 1, 31, true);
+  auto all = saves.load_turns(save_a, 1, 32, true);
   CAF_REQUIRE(all);
   CAF_CHECK_EQUAL(rebuild_checked({0, core::chain_genesis("session-a")}, *all),
                   a.last_canonical());
   CAF_CHECK_EQUAL(all->back().device_id, "dev-1");
+  CAF_CHECK_EQUAL(all->at(30).device_id, "dev-7");
   CAF_CHECK_EQUAL(all->front().device_id, "");
 
-  CAF_MESSAGE("the old sync up record lists beside the one in turn 31's row");
+  CAF_MESSAGE("the sync up records of every layout list, the version 7 one "
+              "under the id it had");
   auto records = audit.list(save_a, 10);
   CAF_REQUIRE(records);
-  CAF_REQUIRE_EQUAL(records->size(), 2u);
-  CAF_CHECK_EQUAL(records->back().audit_id, *old_record);
-  CAF_CHECK_EQUAL(records->front().operation, "sync_up");
-  CAF_CHECK_EQUAL(records->front().device_id.value_or(""), "dev-1");
+  CAF_REQUIRE_EQUAL(records->size(), 3u);
+  CAF_CHECK_EQUAL(records->at(2).audit_id, *old_record);
+  CAF_CHECK_EQUAL(records->at(1).audit_id, v7_record);
+  CAF_CHECK_EQUAL(records->at(1).device_id.value_or(""), "dev-7");
+  CAF_CHECK_EQUAL(records->at(0).operation, "sync_up");
+  CAF_CHECK_EQUAL(records->at(0).device_id.value_or(""), "dev-1");
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_sync_audit"), 1);
+
+  CAF_MESSAGE("every turn row names its save by key and holds 32-byte hashes");
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs WHERE "
+                        "LENGTH(chain_hash) <> 32 OR LENGTH(state_hash) <> 32"),
+                  0);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns WHERE "
+                        "LENGTH(chain_hash) <> 32 OR LENGTH(state_hash) <> 32"),
+                  0);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs d JOIN "
+                        "awf_saves s ON s.save_key = d.save_key WHERE "
+                        "s.save_id = :p",
+                        save_b),
+                  4);
+
+  CAF_MESSAGE("a new save gets a key of its own, and deleting a save takes "
+              "its turn rows");
+  auto created = saves.create_or_attach("user-c", "session-c", "1.0.0");
+  CAF_REQUIRE(created);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(DISTINCT save_key) FROM awf_saves"), 3);
+  sql() << "DELETE FROM awf_saves WHERE save_id = :id", soci::use(save_b);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_save_diffs"), 32);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/sha256.hpp"
 #include "tests/persistence/store_fixture.hpp"
 
 using namespace awf;
@@ -21,7 +22,7 @@ const std::vector<std::string> spec_tables{
 const std::vector<std::string> internal_tables{
   "awf_blob_refs", "awf_key_usage", "awf_archive_turns", "awf_conflicts"};
 
-const std::vector<int> all_versions{1, 2, 3, 4, 5, 6, 7};
+const std::vector<int> all_versions{1, 2, 3, 4, 5, 6, 7, 8};
 
 /// Inserts a save row with only the required columns.
 void insert_save(raw_database_fixture& fx, const std::string& save_id) {
@@ -34,15 +35,16 @@ void insert_save(raw_database_fixture& fx, const std::string& save_id) {
 
 CAF_TEST_FIXTURE_SCOPE(migrations_tests, raw_database_fixture)
 
-CAF_TEST(the latest schema version is 7) {
-  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 7);
+CAF_TEST(the latest schema version is 8) {
+  CAF_CHECK_EQUAL(persistence::latest_schema_version(), 8);
 }
 
 CAF_TEST(a fresh database gets every migration and records them) {
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
   CAF_CHECK_EQUAL(*applied, all_versions);
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 7);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"),
+                  static_cast<long long>(all_versions.size()));
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations "
                         "WHERE version = 1 AND name = 'save store'"),
                   1);
@@ -99,8 +101,9 @@ CAF_TEST(a target version stops the migrations there) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 1);
   auto rest = persistence::migrate(*db);
   CAF_REQUIRE(rest);
-  CAF_CHECK_EQUAL(*rest, (std::vector<int>{2, 3, 4, 5, 6, 7}));
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 7);
+  CAF_CHECK_EQUAL(*rest, (std::vector<int>{2, 3, 4, 5, 6, 7, 8}));
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"),
+                  static_cast<long long>(all_versions.size()));
 }
 
 CAF_TEST(migrating again applies nothing) {
@@ -110,7 +113,8 @@ CAF_TEST(migrating again applies nothing) {
   auto second = persistence::migrate(*db);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 7);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"),
+                  static_cast<long long>(all_versions.size()));
 }
 
 CAF_TEST(another connection to a migrated database applies nothing) {
@@ -121,7 +125,8 @@ CAF_TEST(another connection to a migrated database applies nothing) {
   auto second = persistence::migrate(*other);
   CAF_REQUIRE(second);
   CAF_CHECK_EQUAL(*second, std::vector<int>{});
-  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"), 7);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_schema_migrations"),
+                  static_cast<long long>(all_versions.size()));
 }
 
 CAF_TEST(a fresh database has none of the tables) {
@@ -206,9 +211,11 @@ CAF_TEST(deleting a save cascades to its turns and references) {
   insert_save(*this, id);
   sql() << "INSERT INTO awf_blob_refs (save_id, blob_hash) VALUES (:id, 'h')",
     soci::use(id);
-  sql() << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, "
+  sql() << "INSERT INTO awf_save_diffs (save_key, from_turn, to_turn, "
            "diff_hash, chain_hash, state_hash, kind, base_turn, state_bytes) "
-           "VALUES (:id, 0, 1, 'h', 'c', 's', 'snapshot', 1, 2)",
+           "VALUES (" +
+             persistence::detail::save_key_of(":id") +
+             ", 0, 1, 'h', 'c', 's', 'snapshot', 1, 2)",
     soci::use(id);
   sql() << "DELETE FROM awf_saves WHERE save_id = :id", soci::use(id);
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_blob_refs"), 0);
@@ -243,12 +250,36 @@ CAF_TEST(migration 2 upgrades a version 1 database and keeps its rows) {
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_archive_turns"), 0);
 }
 
+CAF_TEST(migration 8 keeps a damaged hash damaged instead of failing) {
+  CAF_REQUIRE(persistence::migrate(*db, 7));
+  const std::string id = "00000000-0000-4000-8000-000000000008";
+  insert_save(*this, id);
+  const std::string good = core::sha256_hex("state");
+  sql() << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, "
+           "diff_hash, chain_hash, state_hash, kind, base_turn, state_bytes) "
+           "VALUES (:id, 0, 1, 'h', 'not hex', :s, 'snapshot', 1, 2)",
+    soci::use(id), soci::use(good);
+  auto applied = persistence::migrate(*db);
+  CAF_REQUIRE(applied);
+  CAF_CHECK_EQUAL(*applied, (std::vector<int>{8}));
+  std::string chain, state;
+  sql() << "SELECT " + persistence::detail::hash_out(*db, "chain_hash") + ", " +
+             persistence::detail::hash_out(*db, "state_hash") +
+             " FROM awf_save_diffs",
+    soci::into(chain), soci::into(state);
+  CAF_CHECK_EQUAL(chain, core::to_hex("not hex"));
+  CAF_CHECK_EQUAL(state, good);
+  CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_saves WHERE save_key IS "
+                        "NULL"),
+                  0);
+}
+
 CAF_TEST(migration 5 keeps the key usage of a version 4 database) {
   CAF_REQUIRE(persistence::migrate(*db, 4));
   sql() << "INSERT INTO awf_key_usage (key_id, encryptions) VALUES ('k1', 10)";
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
-  CAF_CHECK_EQUAL(*applied, (std::vector<int>{5, 6, 7}));
+  CAF_CHECK_EQUAL(*applied, (std::vector<int>{5, 6, 7, 8}));
   CAF_CHECK_EQUAL(count("SELECT reserved FROM awf_key_usage WHERE key_id = "
                         "'k1'"),
                   0);

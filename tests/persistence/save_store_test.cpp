@@ -424,9 +424,11 @@ CAF_TEST(an entry the database rejects fails alone) {
   auto m = create("user-m", "session-1");
   auto c = create("user-c", "session-1");
   // A stray turn-1 row makes the middle save's insert violate the key.
-  sql() << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, "
+  sql() << "INSERT INTO awf_save_diffs (save_key, from_turn, to_turn, "
            "diff_hash, chain_hash, state_hash, kind, base_turn, state_bytes) "
-           "VALUES (:id, 0, 1, 'x', 'x', 'x', 'snapshot', 1, 1)",
+           "VALUES (" +
+             persistence::detail::save_key_of(":id") +
+             ", 0, 1, 'x', 'x', 'x', 'snapshot', 1, 1)",
     soci::use(m.save_id);
   turn_builder ba{keys, "session-1"};
   turn_builder bm{keys, "session-1"};

@@ -24,6 +24,7 @@
 #include "persistence/conflict_store.hpp"
 #include "persistence/database.hpp"
 #include "persistence/detail/session.hpp"
+#include "persistence/detail/turn_rows.hpp"
 #include "persistence/migrations.hpp"
 #include "persistence/save_store.hpp"
 #include "persistence/storage_error.hpp"
@@ -178,7 +179,8 @@ struct row_counts {
   raw_database_fixture& db;
 
   long long turns_of_save(const std::string& save_id) {
-    return db.count("SELECT COUNT(*) FROM awf_save_diffs WHERE save_id = :p",
+    return db.count("SELECT COUNT(*) FROM awf_save_diffs WHERE save_key = " +
+                      persistence::detail::save_key_of(":p"),
                     save_id);
   }
 
