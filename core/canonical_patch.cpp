@@ -62,37 +62,37 @@ public:
   }
 
   /// Bytes [begin, end) of the document became `replacement`: a whole
-  /// value or entry, so no container overlaps the edit partly.
+  /// value or entry, so no container overlaps the edit partly. Updated in
+  /// place: most edits replace a scalar, and copying the index for each
+  /// operation of a patch cost more than the edits themselves.
   void edited(std::size_t begin, std::size_t end,
               std::string_view replacement) {
-    auto added = pairs_of(replacement, begin);
     auto grown = static_cast<std::ptrdiff_t>(replacement.size()) -
                  static_cast<std::ptrdiff_t>(end - begin);
-    auto shift = [grown](std::size_t at) {
-      return static_cast<std::size_t>(static_cast<std::ptrdiff_t>(at) + grown);
+    auto shift = [grown](std::size_t& at) {
+      at = static_cast<std::size_t>(static_cast<std::ptrdiff_t>(at) + grown);
     };
-    std::vector<span> out;
-    out.reserve(pairs_.size() + added.size());
-    bool placed = false;
-    for (const auto& pair : pairs_) {
-      if (pair.end <= begin) {
-        out.push_back(pair); // before the edit
-        continue;
-      }
-      if (pair.open >= begin && pair.end <= end)
-        continue; // replaced
-      if (!placed && pair.open >= begin) {
-        out.insert(out.end(), added.begin(), added.end());
-        placed = true;
-      }
-      if (pair.open >= end)
-        out.push_back({shift(pair.open), shift(pair.end)}); // after
-      else
-        out.push_back({pair.open, shift(pair.end)}); // around the edit
+    auto opening_from = [this](std::size_t at) {
+      return std::lower_bound(
+        pairs_.begin(), pairs_.end(), at,
+        [](const span& pair, std::size_t pos) { return pair.open < pos; });
+    };
+    auto inside = opening_from(begin);
+    auto after = opening_from(end);
+    // Containers around the edit open before it and end after its start.
+    for (auto it = pairs_.begin(); it != inside; ++it)
+      if (it->end > begin)
+        shift(it->end);
+    for (auto it = after; it != pairs_.end(); ++it) {
+      shift(it->open);
+      shift(it->end);
     }
-    if (!placed)
-      out.insert(out.end(), added.begin(), added.end());
-    pairs_ = std::move(out);
+    auto added = pairs_of(replacement, begin);
+    if (inside == after && added.empty())
+      return;
+    // The replaced containers give way to those of the replacement.
+    auto at = pairs_.erase(inside, after);
+    pairs_.insert(at, added.begin(), added.end());
   }
 
 private:
