@@ -255,20 +255,32 @@ CAF_TEST(migration 8 keeps a damaged hash damaged instead of failing) {
   const std::string id = "00000000-0000-4000-8000-000000000008";
   insert_save(*this, id);
   const std::string good = core::sha256_hex("state");
+  // Turn 1: a chain hash that is not hex; turn 2: an empty state hash.
   sql() << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, "
            "diff_hash, chain_hash, state_hash, kind, base_turn, state_bytes) "
            "VALUES (:id, 0, 1, 'h', 'not hex', :s, 'snapshot', 1, 2)",
     soci::use(id), soci::use(good);
+  sql() << "INSERT INTO awf_save_diffs (save_id, from_turn, to_turn, "
+           "diff_hash, chain_hash, state_hash, kind, base_turn, state_bytes) "
+           "VALUES (:id, 1, 2, 'h', :s, '', 'snapshot', 2, 2)",
+    soci::use(id), soci::use(good);
   auto applied = persistence::migrate(*db);
   CAF_REQUIRE(applied);
   CAF_CHECK_EQUAL(*applied, (std::vector<int>{8}));
-  std::string chain, state;
-  sql() << "SELECT " + persistence::detail::hash_out(*db, "chain_hash") + ", " +
-             persistence::detail::hash_out(*db, "state_hash") +
-             " FROM awf_save_diffs",
-    soci::into(chain), soci::into(state);
-  CAF_CHECK_EQUAL(chain, core::to_hex("not hex"));
-  CAF_CHECK_EQUAL(state, good);
+  auto hashes_of = [this](long long turn) {
+    std::string chain, state;
+    sql() << "SELECT " + persistence::detail::hash_out(*db, "chain_hash") +
+               ", " + persistence::detail::hash_out(*db, "state_hash") +
+               " FROM awf_save_diffs WHERE to_turn = :t",
+      soci::use(turn), soci::into(chain), soci::into(state);
+    return std::make_pair(chain, state);
+  };
+  auto first = hashes_of(1);
+  CAF_CHECK_EQUAL(first.first, core::to_hex("not hex"));
+  CAF_CHECK_EQUAL(first.second, good);
+  auto second = hashes_of(2);
+  CAF_CHECK_EQUAL(second.first, good);
+  CAF_CHECK_EQUAL(second.second, "");
   CAF_CHECK_EQUAL(count("SELECT COUNT(*) FROM awf_saves WHERE save_key IS "
                         "NULL"),
                   0);
