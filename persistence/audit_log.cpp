@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include <nlohmann/json.hpp>
+
 #include "core/uuid.hpp"
 #include "persistence/detail/audit_filter_sql.hpp"
 #include "persistence/detail/audit_writes.hpp"
@@ -10,6 +12,16 @@
 #include "persistence/detail/sync_records.hpp"
 
 namespace awf::persistence {
+
+std::string sync_up_details(std::string_view status, std::int64_t turns,
+                            std::int64_t head_turn,
+                            const std::string& user_id_hash) {
+  return nlohmann::json{{"status", status},
+                        {"turns", turns},
+                        {"head_turn", head_turn},
+                        {"user_id_hash", user_id_hash}}
+    .dump();
+}
 
 stored<std::string>
 audit_log::append(const std::optional<std::string>& save_id,

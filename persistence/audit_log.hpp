@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "persistence/database.hpp"
@@ -26,6 +27,13 @@ struct audit_entry {
   std::string operation;
   std::string details_json; ///< a JSON object; never secrets
 };
+
+/// The details of a "sync_up" record, the same wherever it is kept: how the
+/// sync up ended (contract §5 status), the turns it accepted, the head turn
+/// it left and the user who made it.
+std::string sync_up_details(std::string_view status, std::int64_t turns,
+                            std::int64_t head_turn,
+                            const std::string& user_id_hash);
 
 /// Which records `list` returns, newest first.
 struct audit_filter {

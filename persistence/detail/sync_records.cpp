@@ -1,7 +1,5 @@
 #include "persistence/detail/sync_records.hpp"
 
-#include <nlohmann/json.hpp>
-
 #include "core/uuid.hpp"
 #include "persistence/detail/audit_filter_sql.hpp"
 #include "persistence/detail/turn_rows.hpp"
@@ -12,15 +10,6 @@ std::string sync_record_id(const sync_record_key& key) {
   return core::name_based_uuid("awf-sync-up:" + key.save_id + ":" +
                                std::to_string(key.turn_id) + ":" +
                                key.chain_hash + ":" + key.created_at);
-}
-
-std::string sync_record_details(std::int64_t turns, std::int64_t head_turn,
-                                const std::string& user_id_hash) {
-  return nlohmann::json{{"status", "fast_forward"},
-                        {"turns", turns},
-                        {"head_turn", head_turn},
-                        {"user_id_hash", user_id_hash}}
-    .dump();
 }
 
 std::vector<audit_record> list_sync_records(database& db,
@@ -65,7 +54,7 @@ std::vector<audit_record> list_sync_records(database& db,
     if (!device_id.empty())
       record.device_id = device_id;
     record.operation = "sync_up";
-    record.details_json = sync_record_details(turns, turn, user);
+    record.details_json = sync_up_details("fast_forward", turns, turn, user);
     record.created_at_ms = created;
     out.push_back(std::move(record));
   }
@@ -120,7 +109,7 @@ void keep_sync_records(database& db, const std::string& save_id,
      soci::use(id), soci::use(save_id), soci::use(details), soci::use(save_id),
      soci::use(turn), soci::use(id));
   for (const auto& r : records) {
-    details = sync_record_details(r.turns, r.turn, r.user);
+    details = sync_up_details("fast_forward", r.turns, r.turn, r.user);
     turn = r.turn;
     id = sync_record_id(r.key);
     insert.execute(true);

@@ -27,11 +27,6 @@ struct sync_record_key {
 /// The id of the record kept in the turn row `key` names.
 std::string sync_record_id(const sync_record_key& key);
 
-/// The details of a sync up that accepted `turns` turns and left the head at
-/// `head_turn` (what the record said when it was a row of its own).
-std::string sync_record_details(std::int64_t turns, std::int64_t head_turn,
-                                const std::string& user_id_hash);
-
 /// The records kept in turn rows that match `filter`, newest first, at most
 /// `filter.limit`. Throws on database errors (callers guard).
 std::vector<audit_record> list_sync_records(database& db,
