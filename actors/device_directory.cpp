@@ -4,6 +4,7 @@
 #include <optional>
 #include <regex>
 #include <unordered_map>
+#include <utility>
 
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -32,8 +33,13 @@ struct directory_state {
   caf::error open_error;
   /// Valid tokens seen recently, by token hash; dropped on rotate/revoke.
   std::unordered_map<std::string, device_identity> by_token_hash;
-  /// Last turns seen since the last write, by device.
+  /// Writes the last turns seen.
+  storage_writer_actor notes_writer;
+  /// Last turns seen since the last hand-off to the writer, by device.
   std::map<std::string, std::int64_t> seen_pending;
+  /// Notes with the writer, not yet durable; nothing else is sent meanwhile.
+  std::map<std::string, std::int64_t> seen_sending;
+  bool sending = false;
 
   static inline const char* name = "device_directory";
 
@@ -164,11 +170,44 @@ caf::result<device_identity> authenticate(directory_pointer self,
   return identity;
 }
 
+/// Hands the gathered last-turn notes to the writer, one batch at a time.
+/// Informational: a failed write is retried with the next notes.
+void hand_off_seen(directory_pointer self) {
+  auto& st = self->state;
+  if (st.seen_pending.empty())
+    return;
+  if (st.sending) {
+    self->delayed_send(self, st.opts.seen_flush, tick_atom_v);
+    return;
+  }
+  st.sending = true;
+  st.seen_sending = std::exchange(st.seen_pending, {});
+  self->request(st.notes_writer, caf::infinite, seen_atom_v, st.seen_sending)
+    .then(
+      [self](bool) {
+        auto& s = self->state;
+        s.sending = false;
+        s.seen_sending.clear();
+      },
+      [self](caf::error&) {
+        auto& s = self->state;
+        s.sending = false;
+        for (const auto& [device_id, turn_id] : s.seen_sending) {
+          auto& turn = s.seen_pending[device_id];
+          turn = std::max(turn, turn_id);
+        }
+        s.seen_sending.clear();
+        self->delayed_send(self, s.opts.seen_flush, tick_atom_v);
+      });
+}
+
 device_directory_actor::behavior_type
 directory_behavior(directory_pointer self, engine_context_ptr context,
-                   device_directory_options opts) {
+                   device_directory_options opts,
+                   storage_writer_actor notes_writer) {
   auto& st = self->state;
   st.opts = opts;
+  st.notes_writer = std::move(notes_writer);
   auto db = persistence::database::open(context->options.database);
   if (db) {
     st.db = std::move(*db);
@@ -211,9 +250,9 @@ directory_behavior(directory_pointer self, engine_context_ptr context,
       auto found = st.devices->find_device(device_id);
       if (!found)
         return from_storage_error(found.error());
-      if (auto it = st.seen_pending.find(device_id);
-          it != st.seen_pending.end())
-        found->last_turn_seen = std::max(found->last_turn_seen, it->second);
+      for (const auto* notes : {&st.seen_pending, &st.seen_sending})
+        if (auto it = notes->find(device_id); it != notes->end())
+          found->last_turn_seen = std::max(found->last_turn_seen, it->second);
       return std::move(*found);
     },
     [=](seen_atom, const std::string& device_id, std::int64_t turn_id) {
@@ -225,26 +264,21 @@ directory_behavior(directory_pointer self, engine_context_ptr context,
       auto& turn = pending[device_id];
       turn = std::max(turn, turn_id);
     },
-    [=](tick_atom) {
-      auto& st = self->state;
-      // Informational: a failed write is retried with the next notes.
-      if (st.devices->note_turns_seen(st.seen_pending))
-        st.seen_pending.clear();
-      else
-        self->delayed_send(self, st.opts.seen_flush, tick_atom_v);
-    },
+    [=](tick_atom) { hand_off_seen(self); },
   };
 }
 
 } // namespace
 
-device_directory_actor spawn_device_directory(caf::actor_system& sys,
-                                              engine_context_ptr context,
-                                              device_directory_options opts) {
+device_directory_actor
+spawn_device_directory(caf::actor_system& sys, engine_context_ptr context,
+                       device_directory_options opts,
+                       storage_writer_actor notes_writer) {
   if (opts.detached)
     return sys.spawn<caf::detached>(directory_behavior, std::move(context),
-                                    opts);
-  return sys.spawn(directory_behavior, std::move(context), opts);
+                                    opts, std::move(notes_writer));
+  return sys.spawn(directory_behavior, std::move(context), opts,
+                   std::move(notes_writer));
 }
 
 } // namespace awf::actors

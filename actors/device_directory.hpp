@@ -1,6 +1,8 @@
 // The device directory: registers devices, issues, rotates and revokes their
 // sync tokens, and authenticates a token by its hash. Owns one database
-// connection on its own thread and caches recent authentications.
+// connection on its own thread and caches recent authentications. The last
+// turn each device synced is gathered here and written by the engine's
+// storage writer, so those frequent writes never contend with commits.
 #pragma once
 
 #include <chrono>
@@ -12,6 +14,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/engine_context.hpp"
+#include "actors/storage_actor.hpp"
 #include "actors/type_ids.hpp"
 #include "persistence/device_store.hpp"
 
@@ -30,7 +33,8 @@ using device_directory_actor = caf::typed_actor<
   // One device for an admin, or not_found.
   caf::replies_to<lookup_atom, std::string>::with<persistence::device_record>,
   // seen(device_id, turn_id): the last turn a device synced. Batched: the
-  // directory writes what it gathered once `seen_flush` has passed.
+  // directory hands what it gathered to the storage writer once
+  // `seen_flush` has passed.
   caf::reacts_to<seen_atom, std::string, std::int64_t>,
   caf::reacts_to<tick_atom>>;
 
@@ -42,9 +46,11 @@ struct device_directory_options {
   std::chrono::milliseconds seen_flush{1000};
 };
 
-/// Spawns the directory on its own database connection.
-device_directory_actor spawn_device_directory(caf::actor_system& sys,
-                                              engine_context_ptr context,
-                                              device_directory_options opts);
+/// Spawns the directory on its own database connection; `notes_writer`
+/// writes the last turns seen.
+device_directory_actor
+spawn_device_directory(caf::actor_system& sys, engine_context_ptr context,
+                       device_directory_options opts,
+                       storage_writer_actor notes_writer);
 
 } // namespace awf::actors

@@ -77,7 +77,8 @@ save_service::start(caf::actor_system& sys, engine_context_ptr context,
   svc->verifier_ = spawn_verification_supervisor(sys, context, svc->readers_,
                                                  opts.periodic_verification);
   svc->devices_ = spawn_device_directory(
-    sys, context, {opts.device_token_ttl, 100000, opts.detached});
+    sys, context, {opts.device_token_ttl, 100000, opts.detached},
+    svc->writers_.front());
   return svc;
 }
 

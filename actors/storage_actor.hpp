@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,12 @@ using storage_writer_actor = caf::typed_actor<
   caf::replies_to<settle_atom,
                   persistence::branch_change>::with<core::chain_head>,
   // Audit records: written with the next group commit.
-  caf::reacts_to<audit_atom, std::vector<persistence::audit_entry>>>;
+  caf::reacts_to<audit_atom, std::vector<persistence::audit_entry>>,
+  // The last turn each device synced (never moving back), in one
+  // transaction of its own; answers once it is durable. On SQLite the
+  // writer is the only connection that writes turns, so these notes wait
+  // their turn instead of holding the write lock while commits wait.
+  caf::replies_to<seen_atom, std::map<std::string, std::int64_t>>::with<bool>>;
 
 /// What a reader does: loads, rebuilds, checks and lists, each in one read
 /// snapshot. Verification also records its outcome (the integrity flag and

@@ -16,6 +16,7 @@
 #include "persistence/audit_log.hpp"
 #include "persistence/branch_writer.hpp"
 #include "persistence/conflict_store.hpp"
+#include "persistence/device_store.hpp"
 #include "persistence/store_stats.hpp"
 
 namespace awf::actors {
@@ -35,6 +36,7 @@ struct storage_state {
   std::optional<persistence::audit_log> audit;
   std::optional<persistence::archive_store> archives;
   std::optional<persistence::conflict_store> conflicts;
+  std::optional<persistence::device_store> devices;
   caf::error open_error;
   std::vector<pending_commit> pending;
   std::vector<persistence::audit_entry> pending_audit;
@@ -224,6 +226,7 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
     st.audit.emplace(*st.db);
     st.archives.emplace(*st.db);
     st.conflicts.emplace(*st.db);
+    st.devices.emplace(*st.db);
   } else {
     st.open_error = from_storage_error(db.error());
   }
@@ -376,6 +379,14 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
       auto& pending = self->state.pending_audit;
       pending.insert(pending.end(), std::make_move_iterator(entries.begin()),
                      std::make_move_iterator(entries.end()));
+    },
+    [=](seen_atom,
+        const std::map<std::string, std::int64_t>& turns) -> caf::result<bool> {
+      if (auto err = guard())
+        return err;
+      if (auto done = self->state.devices->note_turns_seen(turns); !done)
+        return from_storage_error(done.error());
+      return true;
     },
     [=](list_atom, const persistence::audit_filter& filter)
       -> caf::result<std::vector<persistence::audit_record>> {

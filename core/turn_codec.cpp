@@ -155,13 +155,17 @@ result<stored_turn> encode_turn(const previous_turn& previous,
       // A diff is small: a fast level loses a few bytes against level 10
       // and saves most of the work (indexing the previous state).
       int level = std::min(opts.zstd_level, opts.diff_zstd_level);
-      auto patch_frame = zstd_compress(patch_bytes, level);
       auto delta =
         zstd_delta_compress(next.canonical, previous.state->canonical, level);
+      // zstd seldom shrinks a patch's text below a quarter: when the delta
+      // is smaller than that, compressing the patch would be wasted work.
+      std::string patch_frame;
+      if (delta.size() * 4 > patch_bytes.size())
+        patch_frame = zstd_compress(patch_bytes, level);
       // A diff is unique to its turn: sealed under the turn's state hash
       // and checked by it on rebuild, not content-addressed.
       result<stored_blob> blob = error{errc::corrupt_data, "unset"};
-      if (delta.size() < patch_frame.size()) {
+      if (patch_frame.empty() || delta.size() < patch_frame.size()) {
         turn.kind = turn_kind::zstd_delta;
         blob = seal_payload(turn.state_hash, delta, "diff", codec_raw,
                             delta.size(), keys, false);

@@ -98,7 +98,9 @@ struct previous_turn {
 /// Encodes the step from `previous` to `next` as turn previous.turn_id + 1:
 /// a snapshot every `snapshot_every` turns (and at turn 1), or when the patch
 /// exceeds `max_diff_bytes`; otherwise the smaller of the compressed JSON
-/// Patch and the zstd delta against the previous canonical bytes.
+/// Patch and the zstd delta against the previous canonical bytes (the patch
+/// is not compressed when the delta is under a quarter of its text: zstd
+/// seldom shrinks a patch that far).
 /// `known_patch`, when given, is the canonical bytes of a JSON Patch already
 /// checked to turn the previous state into `next` (a device's patch): it is
 /// used instead of computing a diff, so the previous value is not needed.
