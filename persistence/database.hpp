@@ -21,6 +21,9 @@ enum class sqlite_sync {
 
 class wal_checkpointer;
 
+/// The page size of a new SQLite database (an existing one keeps its own).
+inline constexpr int sqlite_page_bytes = 2048;
+
 struct database_options {
   /// A SQLite file path (or `sqlite:PATH`) or a `postgresql://` URL.
   std::string url;

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <thread>
 
+#include <soci/sqlite3/soci-sqlite3.h>
+
 #include "persistence/detail/sqlite_busy_wait.hpp"
 #include "persistence/save_store.hpp"
 #include "persistence/turn_writer.hpp"
@@ -104,6 +106,34 @@ CAF_TEST(sqlite connections apply the chosen options) {
   auto found = other.find_save(made->save.save_id);
   CAF_CHECK_EQUAL(code_of(found), "ok");
   CAF_CHECK(std::filesystem::exists(path));
+}
+
+CAF_TEST(a new sqlite database takes small pages and an old one keeps its own) {
+  auto page_size = [](persistence::database& db) {
+    int bytes = 0;
+    persistence::detail::session_of(db) << "PRAGMA page_size",
+      soci::into(bytes);
+    return bytes;
+  };
+  auto fresh_path = scratch.scratch_dir() / "fresh.db";
+  auto fresh = persistence::database::open({fresh_path.string()});
+  CAF_REQUIRE(fresh);
+  CAF_REQUIRE(persistence::migrate(**fresh));
+  CAF_CHECK_EQUAL(page_size(**fresh), persistence::sqlite_page_bytes);
+  // A database made with 4 KiB pages (as before) keeps them and works.
+  auto old_path = scratch.scratch_dir() / "old.db";
+  {
+    soci::session raw{soci::sqlite3, old_path.string()};
+    raw << "PRAGMA page_size=4096";
+    raw << "CREATE TABLE t (x INTEGER)";
+  }
+  auto old = persistence::database::open({old_path.string()});
+  CAF_REQUIRE(old);
+  CAF_CHECK_EQUAL(page_size(**old), 4096);
+  CAF_REQUIRE(persistence::migrate(**old));
+  persistence::save_store store{**old};
+  CAF_CHECK_EQUAL(code_of(store.create_or_attach("user-a", "s-1", "1.0.0")),
+                  "ok");
 }
 
 CAF_TEST(a sqlite writer waits for the write lock of another connection) {
