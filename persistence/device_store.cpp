@@ -191,9 +191,8 @@ storage_status device_store::note_turns_seen(
   return guarded("note device turns", [&]() -> storage_status {
     auto& s = session_of(db_);
     soci::transaction tx{s};
-    // One statement for all: preparing it per device cost more than the
-    // update (a thousand devices took 10-40 ms, holding SQLite's write
-    // lock all along).
+    // One statement prepared for the whole batch, not one per device: the
+    // batch holds SQLite's write lock while it runs.
     auto now = detail::now_text(db_);
     std::string device_id;
     long long turn = 0;
