@@ -38,6 +38,22 @@ bool replays(json& state, const played_turns& played) {
 
 } // namespace
 
+CAF_TEST(whole states follow the phase of the timeline) {
+  auto settings = small(); // a whole state every 5 turns
+  settings.full_phase = 2;
+  save_timeline timeline{"phase", 3, settings};
+  auto played = timeline.play(12);
+  auto entries = json::parse(played.entries);
+  std::vector<std::int64_t> whole;
+  for (const auto& entry : entries)
+    if (entry.contains("state"))
+      whole.push_back(entry["turn_id"].get<std::int64_t>());
+  // Turn 1 always, then every turn with (id + 2) divisible by 5.
+  CAF_CHECK_EQUAL(whole, (std::vector<std::int64_t>{1, 3, 8}));
+  json state;
+  CAF_CHECK(replays(state, played));
+}
+
 CAF_TEST(a fork plays its own edits on the head it forked from) {
   save_timeline main{"s", 1, small()};
   json replica;

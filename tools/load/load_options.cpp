@@ -43,7 +43,8 @@ void add_options(CLI::App& app, load_options& o, std::string& mode) {
   app
     .add_option("--full-every", o.full_every,
                 "send a whole state every F turns, otherwise a JSON Patch "
-                "with state_hash (default 20)")
+                "with state_hash (default 20; saves take turns, so they do "
+                "not all send whole states at once)")
     ->check(CLI::Range(1, 1000000));
   app
     .add_option("--rate", o.rate,

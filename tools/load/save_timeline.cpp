@@ -14,6 +14,7 @@ save_timeline::save_timeline(std::string session_id, unsigned seed,
     model_(seed, settings.state_bytes),
     chain_(chain_tracker::genesis(session_id_)) {
   settings_.full_every = std::max(1, settings_.full_every);
+  settings_.full_phase = std::max(0, settings_.full_phase);
   genesis_.turn_id = 0;
   genesis_.chain_hash = chain_.head().chain_hash;
 }
@@ -38,7 +39,8 @@ played_turns save_timeline::play(int count) {
       out += ',';
     out += "{\"turn_id\":";
     out += std::to_string(turn_id);
-    if (turn_id == 1 || turn_id % settings_.full_every == 0) {
+    if (turn_id == 1 ||
+        (turn_id + settings_.full_phase) % settings_.full_every == 0) {
       // Now and then, the model's piecewise bytes against a whole walk.
       if (!adopted_ && canonical != core::canonicalize(model_.state()))
         throw std::logic_error{"the game state model's canonical bytes "

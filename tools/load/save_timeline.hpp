@@ -45,6 +45,10 @@ struct timeline_settings {
   std::size_t state_bytes = 16 * 1024; ///< Canonical size of a state.
   double change_fraction = 0.01;       ///< Part of the state a turn edits.
   int full_every = 20; ///< Every this many turns a whole state, not a patch.
+  /// Shifts the turns that carry a whole state (turn_id + full_phase
+  /// divisible by full_every), so saves that start together do not all
+  /// send theirs in the same second.
+  int full_phase = 0;
 };
 
 class save_timeline {
@@ -64,11 +68,11 @@ public:
   }
 
   /// Plays `count` turns and returns their sync-up entries (contract §5):
-  /// `{"turn_id", "state"}` on turn 1 and on every turn divisible by
-  /// `full_every`, otherwise `{"turn_id", "patch", "state_hash"}` with the
-  /// JSON Patch of the model's edits. The head moves to the last one. Each
-  /// state is hashed once from the model's canonical bytes; a whole state
-  /// is sent as those bytes, after checking them against
+  /// `{"turn_id", "state"}` on turn 1 and on every turn whose id plus
+  /// `full_phase` is divisible by `full_every`, otherwise `{"turn_id", "patch",
+  /// "state_hash"}` with the JSON Patch of the model's edits. The head moves to
+  /// the last one. Each state is hashed once from the model's canonical bytes;
+  /// a whole state is sent as those bytes, after checking them against
   /// core::canonicalize (throws std::logic_error if they differ). When the
   /// head's state is not the model's own (a fork, or a state a conflict
   /// put there), the model's edits that fit are applied to that state.

@@ -83,7 +83,9 @@ task<bool> simulated_save::set_up() {
   timeline_.emplace(
     session_id, static_cast<unsigned>(index_ + 1),
     timeline_settings{static_cast<std::size_t>(opts.state_kb) * 1024,
-                      opts.change_pct / 100.0, opts.full_every});
+                      opts.change_pct / 100.0, opts.full_every,
+                      // Spread over the saves: real devices are not in step.
+                      index_ % std::max(1, opts.full_every)});
   auto user_hash = core::sha256_hex("awf-load:" + ctx_.run_id +
                                     ":user:" + std::to_string(index_));
   auto ttl_s = static_cast<std::int64_t>(opts.duration_s) + 86400;
