@@ -1,5 +1,6 @@
 #include "actors/device_directory.hpp"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <regex>
@@ -37,9 +38,15 @@ struct directory_state {
   storage_writer_actor notes_writer;
   /// Last turns seen since the last hand-off to the writer, by device.
   std::map<std::string, std::int64_t> seen_pending;
-  /// Notes with the writer, not yet durable; nothing else is sent meanwhile.
+  /// Notes with the writer, not yet durable (empty: none); nothing else is
+  /// sent meanwhile.
   std::map<std::string, std::int64_t> seen_sending;
-  bool sending = false;
+
+  /// Notes that `device_id` synced `turn_id`, keeping the later turn.
+  void note_seen(const std::string& device_id, std::int64_t turn_id) {
+    auto& turn = seen_pending[device_id];
+    turn = std::max(turn, turn_id);
+  }
 
   static inline const char* name = "device_directory";
 
@@ -176,29 +183,20 @@ void hand_off_seen(directory_pointer self) {
   auto& st = self->state;
   if (st.seen_pending.empty())
     return;
-  if (st.sending) {
+  if (!st.seen_sending.empty()) {
     self->delayed_send(self, st.opts.seen_flush, tick_atom_v);
     return;
   }
-  st.sending = true;
   st.seen_sending = std::exchange(st.seen_pending, {});
   self->request(st.notes_writer, caf::infinite, seen_atom_v, st.seen_sending)
-    .then(
-      [self](bool) {
-        auto& s = self->state;
-        s.sending = false;
-        s.seen_sending.clear();
-      },
-      [self](caf::error&) {
-        auto& s = self->state;
-        s.sending = false;
-        for (const auto& [device_id, turn_id] : s.seen_sending) {
-          auto& turn = s.seen_pending[device_id];
-          turn = std::max(turn, turn_id);
-        }
-        s.seen_sending.clear();
-        self->delayed_send(self, s.opts.seen_flush, tick_atom_v);
-      });
+    .then([self](bool) { self->state.seen_sending.clear(); },
+          [self](caf::error&) {
+            auto& s = self->state;
+            for (const auto& [device_id, turn_id] : s.seen_sending)
+              s.note_seen(device_id, turn_id);
+            s.seen_sending.clear();
+            self->delayed_send(self, s.opts.seen_flush, tick_atom_v);
+          });
 }
 
 device_directory_actor::behavior_type
@@ -256,13 +254,11 @@ directory_behavior(directory_pointer self, engine_context_ptr context,
       return std::move(*found);
     },
     [=](seen_atom, const std::string& device_id, std::int64_t turn_id) {
-      auto& pending = self->state.seen_pending;
       if (self->state.open_error)
         return;
-      if (pending.empty())
+      if (self->state.seen_pending.empty())
         self->delayed_send(self, self->state.opts.seen_flush, tick_atom_v);
-      auto& turn = pending[device_id];
-      turn = std::max(turn, turn_id);
+      self->state.note_seen(device_id, turn_id);
     },
     [=](tick_atom) { hand_off_seen(self); },
   };
