@@ -43,9 +43,39 @@ void commit_turns(save_pointer self, std::vector<core::stored_turn> turns,
         // Someone else moved the stored head: our memory is stale, so leave
         // and let the next request load the truth.
         if (error_code(err) == save_errc::head_moved)
-          self->quit();
+          leave(self);
         done(std::move(err));
       });
+}
+
+void append_turns(save_pointer self, std::vector<core::stored_turn> turns,
+                  std::int64_t sync_turns, core::state_image new_state,
+                  std::string new_state_hash, sync_up_reply reply,
+                  sync_up_promise rp,
+                  request_scope::clock_type::time_point not_after) {
+  auto& st = self->state;
+  if (auto late = check_deadline(st.ctx->now(), not_after, "the sync up")) {
+    rp.deliver(std::move(late));
+    return;
+  }
+  const auto& last = turns.back();
+  core::chain_head new_head{last.turn_id, last.chain_hash};
+  auto base_turn = last.base_turn;
+  persistence::turn_commit commit{st.save_id, st.info.head, std::move(turns),
+                                  {},         sync_turns,   not_after};
+  // The head moves now, ahead of the store, so the save's next sync up
+  // builds on it. The writer's conditional head update fences: if this
+  // commit does not land, every later one fails too, and the actor learns
+  // it from `progress` and leaves.
+  st.info.head = new_head;
+  st.info.updated_at_ms = st.ctx->wall_clock_ms();
+  st.head_state = std::move(new_state);
+  st.head_state_hash = std::move(new_state_hash);
+  st.base_turn = base_turn;
+  reply.served_by = caf::actor_cast<caf::strong_actor_ptr>(self);
+  st.progress->sent();
+  rp.delegate(st.writer, append_atom_v,
+              append_request{std::move(commit), std::move(reply), st.progress});
 }
 
 void settle_head(save_pointer self, persistence::branch_change change,
@@ -76,9 +106,74 @@ void settle_head(save_pointer self, persistence::branch_change change,
       },
       [=](caf::error& err) mutable {
         if (error_code(err) == save_errc::head_moved)
-          self->quit();
+          leave(self);
         done(std::move(err));
       });
+}
+
+namespace {
+
+// What an actor that left memory does: hands every request to the front
+// door (the registry), which finds the save's current actor.
+save_actor::behavior_type forwarding_behavior(save_pointer self) {
+  auto next = self->state.front_door;
+  return {
+    [=](persist_atom atom, persist_request& req) {
+      return self->delegate(next, atom, std::move(req));
+    },
+    [=](materialize_atom atom, const std::string& save_id, std::int64_t turn_id,
+        const std::string& owner, const request_scope& scope) {
+      return self->delegate(next, atom, save_id, turn_id, owner, scope);
+    },
+    [=](materialize_atom atom, const std::string& save_id,
+        const std::string& archive_id, std::int64_t turn_id,
+        const std::string& owner, const request_scope& scope) {
+      return self->delegate(next, atom, save_id, archive_id, turn_id, owner,
+                            scope);
+    },
+    [=](restore_atom atom, restore_request& req) {
+      return self->delegate(next, atom, std::move(req));
+    },
+    [=](verify_atom atom, const std::string& save_id, bool full,
+        const std::string& owner, const request_scope& scope) {
+      return self->delegate(next, atom, save_id, full, owner, scope);
+    },
+    [=](sync_up_atom atom, sync_up_request& req) {
+      return self->delegate(next, atom, std::move(req));
+    },
+    [=](sync_down_atom atom, sync_down_request& req) {
+      return self->delegate(next, atom, std::move(req));
+    },
+    [=](lookup_atom atom, const std::string& save_id,
+        const std::string& owner) {
+      return self->delegate(next, atom, save_id, owner);
+    },
+    [=](passivate_atom) {},
+  };
+}
+
+} // namespace
+
+void leave(save_pointer self) {
+  auto& st = self->state;
+  if (st.leaving)
+    return;
+  st.leaving = true;
+  auto depart = [self] {
+    auto& s = self->state;
+    self->send(s.departures, left_atom_v, s.save_id);
+    s.head_state.reset();
+    s.head_state_hash.clear();
+    self->become(forwarding_behavior(self));
+  };
+  if (st.progress->all_settled()) {
+    depart();
+    return;
+  }
+  // The next actor of this save loads the store: it must hold every turn
+  // this one sent first.
+  self->request(st.writer, caf::infinite, flush_atom_v)
+    .await([depart](bool) { depart(); }, [depart](caf::error&) { depart(); });
 }
 
 namespace {
@@ -219,6 +314,9 @@ save_actor::behavior_type save_behavior(save_pointer self,
   st.writer = std::move(peers.writer);
   st.reader = std::move(peers.reader);
   st.arbiter = std::move(peers.arbiter);
+  st.departures = std::move(peers.departures);
+  st.front_door = std::move(peers.front_door);
+  st.last_use = std::move(peers.last_use);
   // Nothing else is handled until the head is loaded.
   self->request(st.reader, caf::infinite, open_atom_v, st.save_id)
     .await([=](open_reply& reply) { adopt(self->state, reply); },
@@ -243,24 +341,38 @@ save_actor::behavior_type save_behavior(save_pointer self,
                      self->state.load_error = std::move(lookup_err);
                    });
            });
-  // Answers the load error or a foreign owner's not_found, if either
-  // applies; a damaged save stays readable for its owner.
-  auto gate = [self](const std::string& owner) -> caf::error {
+  // Every request notes its use here, for the registry's order.
+  auto serve = [self] {
     auto& st = self->state;
+    st.last_use->store(st.ctx->now().time_since_epoch().count(),
+                       std::memory_order_relaxed);
+  };
+  // serve(), then the load error or a foreign owner's not_found, if either
+  // applies; a damaged save stays readable for its owner.
+  auto gate = [self, serve](const std::string& owner) -> caf::error {
+    auto& st = self->state;
+    serve();
     if (st.load_error && !readable_despite_load_error(st))
       return st.load_error;
     return st.check_owner(owner);
   };
+  // Each request first checks that it is ready_for this actor's memory, and
+  // otherwise runs later (run_later).
   return {
-    [=](persist_atom, persist_request& req) -> caf::result<persist_ack> {
+    [=](persist_atom atom, persist_request& req) -> caf::result<persist_ack> {
+      if (!ready_for(self->state))
+        return run_later(self, atom, std::move(req));
+      serve();
       if (self->state.load_error)
         return self->state.load_error;
       return persist(self, req);
     },
-    [=](materialize_atom, const std::string&, std::int64_t turn_id,
+    [=](materialize_atom atom, const std::string& save_id, std::int64_t turn_id,
         const std::string& owner,
         const request_scope& scope) -> caf::result<materialized_turn> {
       auto& st = self->state;
+      if (!ready_for(st))
+        return run_later(self, atom, save_id, turn_id, owner, scope);
       if (auto err = gate(owner))
         return err;
       // A head that fails its checks must not hide the intact turns.
@@ -271,10 +383,14 @@ save_actor::behavior_type save_behavior(save_pointer self,
         return st.load_error;
       return materialize(self, turn_id, scope);
     },
-    [=](materialize_atom, const std::string&, const std::string& archive_id,
-        std::int64_t turn_id, const std::string& owner,
+    [=](materialize_atom atom, const std::string& save_id,
+        const std::string& archive_id, std::int64_t turn_id,
+        const std::string& owner,
         const request_scope& scope) -> caf::result<materialized_turn> {
       auto& st = self->state;
+      if (!ready_for(st))
+        return run_later(self, atom, save_id, archive_id, turn_id, owner,
+                         scope);
       if (auto err = gate(owner))
         return err;
       if (!core::is_uuid(archive_id))
@@ -282,7 +398,9 @@ save_actor::behavior_type save_behavior(save_pointer self,
       return self->delegate(st.reader, materialize_atom_v, st.save_id,
                             archive_id, turn_id, scope);
     },
-    [=](restore_atom, restore_request& req) -> caf::result<restore_reply> {
+    [=](restore_atom atom, restore_request& req) -> caf::result<restore_reply> {
+      if (!ready_for(self->state))
+        return run_later(self, atom, std::move(req));
       if (auto err = gate(req.user_id_hash))
         return err;
       if (self->state.load_error)
@@ -300,28 +418,36 @@ save_actor::behavior_type save_behavior(save_pointer self,
       // admission stays taken until the reader has dropped the work.
       return self->delegate(st.reader, verify_atom_v, st.save_id, full, scope);
     },
-    [=](sync_up_atom, sync_up_request& req) -> caf::result<sync_up_reply> {
+    [=](sync_up_atom atom, sync_up_request& req) -> caf::result<sync_up_reply> {
+      auto& st = self->state;
+      // Only a sync up at the head may run ahead of the commits in flight.
+      if (!ready_for(st, req.base == st.info.head))
+        return run_later(self, atom, std::move(req));
       if (auto err = gate(req.user_id_hash))
         return err;
-      if (self->state.load_error)
-        return self->state.load_error;
+      if (st.load_error)
+        return st.load_error;
       return sync_up(self, req);
     },
-    [=](sync_down_atom,
+    [=](sync_down_atom atom,
         sync_down_request& req) -> caf::result<sync_down_reply> {
+      if (!ready_for(self->state))
+        return run_later(self, atom, std::move(req));
       if (auto err = gate(req.user_id_hash))
         return err;
       if (self->state.load_error)
         return self->state.load_error;
       return sync_down(self, req);
     },
-    [=](lookup_atom, const std::string&,
+    [=](lookup_atom atom, const std::string& save_id,
         const std::string& owner) -> caf::result<persistence::save_record> {
+      if (!ready_for(self->state))
+        return run_later(self, atom, save_id, owner);
       if (auto err = gate(owner))
         return err;
       return self->state.info;
     },
-    [=](passivate_atom) { self->quit(); },
+    [=](passivate_atom) { leave(self); },
   };
 }
 

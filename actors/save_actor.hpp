@@ -3,7 +3,9 @@
 // storage reader.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <caf/actor_system.hpp>
@@ -48,19 +50,38 @@ using save_actor = caf::typed_actor<
   // The save's record, for the owner (or anyone with "").
   caf::replies_to<lookup_atom, std::string,
                   std::string>::with<persistence::save_record>,
-  // Leave memory after finishing what is queued.
+  // Leave memory once the commits in flight have landed.
   caf::reacts_to<passivate_atom>>;
+
+/// Where a save actor says it left memory (passivated, or its memory went
+/// stale): the registry, which then sends the save's requests to a new
+/// actor. The sender's address tells which actor left.
+using save_departures =
+  caf::typed_actor<caf::reacts_to<left_atom, std::string>>;
+
+/// When a save actor last served a request, in ticks of the engine clock
+/// (engine_context::now). Requests that go to the actor directly bypass the
+/// registry, which reads this to keep its least-recently-used order true.
+using last_use_ticks = std::shared_ptr<std::atomic<std::int64_t>>;
 
 /// The actors a save actor works with.
 struct save_peers {
   storage_writer_actor writer;
   storage_reader_actor reader;
   conflict_arbiter arbiter;
+  /// Hears when the actor leaves.
+  save_departures departures;
+  /// Takes every request a save actor takes (the registry): an actor that
+  /// left forwards what still reaches it there.
+  save_actor front_door;
+  last_use_ticks last_use;
 };
 
 /// Spawns the actor of `save_id`. It loads the save's head through the
 /// reader before it handles anything else, commits through the writer and
-/// puts divergences to the arbiter.
+/// puts divergences to the arbiter. Once it leaves memory it stays a
+/// forwarder to the front door for as long as anyone holds its handle, so
+/// a stale handle costs a hop, never a wrong answer.
 save_actor spawn_save_actor(caf::actor_system& sys, engine_context_ptr context,
                             std::string save_id, save_peers peers);
 

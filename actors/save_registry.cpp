@@ -1,5 +1,6 @@
 #include "actors/save_registry.hpp"
 
+#include <atomic>
 #include <functional>
 #include <list>
 #include <unordered_map>
@@ -19,7 +20,10 @@ using clock_type = std::chrono::steady_clock;
 struct resident_save {
   save_actor actor;
   std::list<std::string>::iterator lru_position;
+  /// The last request the registry routed to the actor; requests that go
+  /// to the actor directly show in `actor_use` only.
   clock_type::time_point last_use;
+  last_use_ticks actor_use;
   bool passivating = false;
   /// Requests that arrived while the old actor was leaving; they go to the
   /// next actor once the old one is gone, so its last write lands first.
@@ -70,24 +74,57 @@ void passivate(registry_pointer self, const std::string& save_id) {
 
 resident_save& spawn_entry(registry_pointer self, const std::string& save_id) {
   auto& st = self->state;
-  auto actor = spawn_save_actor(
-    self->system(), st.ctx, save_id,
-    {st.pick(st.writers, save_id), st.pick(st.readers, save_id), st.arbiter});
+  auto now = st.ctx->now();
+  auto use =
+    std::make_shared<std::atomic<std::int64_t>>(now.time_since_epoch().count());
+  auto actor = spawn_save_actor(self->system(), st.ctx, save_id,
+                                {st.pick(st.writers, save_id),
+                                 st.pick(st.readers, save_id), st.arbiter,
+                                 caf::actor_cast<save_departures>(self),
+                                 caf::actor_cast<save_actor>(self), use});
   self->monitor(actor);
   st.ids_by_address.emplace(actor.address(), save_id);
   st.lru.push_front(save_id);
   auto& entry = st.saves[save_id];
   entry.actor = std::move(actor);
   entry.lru_position = st.lru.begin();
+  entry.last_use = now;
+  entry.actor_use = std::move(use);
   ++st.stats.resident;
   ++st.stats.spawned;
   return entry;
 }
 
+// If the least recently used save (by the registry's record) served a
+// request directly since, moves it to its place in the order with that
+// time and answers true.
+bool refresh_lru_tail(registry_state& st) {
+  auto& entry = st.saves.at(st.lru.back());
+  clock_type::time_point used{
+    clock_type::duration{entry.actor_use->load(std::memory_order_relaxed)}};
+  if (used <= entry.last_use)
+    return false;
+  entry.last_use = used;
+  // Recent uses belong near the front: walk from there.
+  auto place = st.lru.begin();
+  while (place != entry.lru_position && st.saves.at(*place).last_use > used)
+    ++place;
+  st.lru.splice(place, st.lru, entry.lru_position);
+  return true;
+}
+
 void evict_over_capacity(registry_pointer self) {
   auto& st = self->state;
-  while (st.lru.size() > st.ctx->options.max_resident_saves)
+  // One pass puts the saves used directly back in order; then the tail
+  // goes, whatever its use.
+  std::size_t refreshed = 0;
+  while (st.lru.size() > st.ctx->options.max_resident_saves) {
+    if (refreshed < st.lru.size() && refresh_lru_tail(st)) {
+      ++refreshed;
+      continue;
+    }
     passivate(self, st.lru.back());
+  }
 }
 
 // Runs `deliver` with the save's actor now, or once its predecessor is gone.
@@ -96,9 +133,7 @@ void with_save_actor(registry_pointer self, const std::string& save_id,
   auto& st = self->state;
   auto it = st.saves.find(save_id);
   if (it == st.saves.end()) {
-    auto& entry = spawn_entry(self, save_id);
-    entry.last_use = st.ctx->now();
-    deliver(entry.actor);
+    deliver(spawn_entry(self, save_id).actor);
     evict_over_capacity(self);
     return;
   }
@@ -193,9 +228,11 @@ caf::result<Reply> route(registry_pointer self, const std::string& save_id,
   return rp;
 }
 
-void on_save_actor_down(registry_pointer self, const caf::down_msg& msg) {
+// The actor at `address` left memory (it said so, or it stopped): the
+// save's waiting requests go to a new actor.
+void forget_save_actor(registry_pointer self, const caf::actor_addr& address) {
   auto& st = self->state;
-  auto id_it = st.ids_by_address.find(msg.source);
+  auto id_it = st.ids_by_address.find(address);
   if (id_it == st.ids_by_address.end())
     return;
   auto save_id = std::move(id_it->second);
@@ -214,7 +251,6 @@ void on_save_actor_down(registry_pointer self, const caf::down_msg& msg) {
   if (waiting.empty())
     return;
   auto& next = spawn_entry(self, save_id);
-  next.last_use = st.ctx->now();
   for (auto& deliver : waiting)
     deliver(next.actor);
   evict_over_capacity(self);
@@ -224,8 +260,11 @@ void passivate_idle(registry_pointer self) {
   auto& st = self->state;
   // The engine's clock: tests move it instead of waiting.
   auto cutoff = st.ctx->now() - st.ctx->options.save_idle;
+  // A save used directly since moves to the front with its true last use,
+  // once: then the tail's record is at or after the cutoff, and we stop.
   while (!st.lru.empty() && st.saves.at(st.lru.back()).last_use < cutoff)
-    passivate(self, st.lru.back());
+    if (!refresh_lru_tail(st))
+      passivate(self, st.lru.back());
 }
 
 std::chrono::milliseconds tick_interval(const engine_options& opts) {
@@ -242,8 +281,9 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
   st.writers = std::move(writers);
   st.readers = std::move(readers);
   st.arbiter = std::move(arbiter);
+  // A save actor that stopped without saying it left (it failed).
   self->set_down_handler(
-    [self](caf::down_msg& msg) { on_save_actor_down(self, msg); });
+    [self](caf::down_msg& msg) { forget_save_actor(self, msg.source); });
   self->delayed_send(self, tick_interval(st.ctx->options), tick_atom_v);
   return {
     [=](create_atom, const std::string& user, const std::string& session,
@@ -326,6 +366,13 @@ registry_behavior(registry_pointer self, engine_context_ptr context,
     [=](conflict_atom, const std::string& user) {
       auto& s = self->state;
       return self->delegate(s.readers.front(), conflict_atom_v, user);
+    },
+    [=](left_atom, const std::string&) {
+      // The actor stays a forwarder while anyone holds its handle; its stop
+      // later means nothing to the registry.
+      auto address = self->current_sender()->address();
+      self->demonitor(address);
+      forget_save_actor(self, address);
     },
     [=](tick_atom) {
       passivate_idle(self);

@@ -46,7 +46,9 @@ using save_registry_actor = caf::typed_actor<
   caf::replies_to<conflict_atom,
                   std::string>::with<persistence::conflict_totals>,
   // Passivates save actors idle for longer than options.save_idle.
-  caf::reacts_to<tick_atom>>;
+  caf::reacts_to<tick_atom>,
+  // A save actor left memory (save_departures).
+  caf::reacts_to<left_atom, std::string>>;
 
 /// Spawns the registry. Saves are spread over the writers and readers by a
 /// hash of their id, so one save always uses the same connections; all of

@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/commit_progress.hpp"
 #include "actors/conflict_arbiter.hpp"
 #include "actors/request_scope.hpp"
 #include "actors/save_actor.hpp"
@@ -22,6 +23,13 @@ struct save_state {
   storage_writer_actor writer;
   storage_reader_actor reader;
   conflict_arbiter arbiter;
+  save_departures departures;
+  save_actor front_door;
+  last_use_ticks last_use;
+  /// The sync ups' commits sent and not waited for.
+  std::shared_ptr<commit_progress> progress =
+    std::make_shared<commit_progress>();
+  bool leaving = false;
   std::string save_id;
   persistence::save_record info;
   std::optional<core::state_image> head_state; ///< empty at turn 0
@@ -40,6 +48,34 @@ struct save_state {
 };
 
 using save_pointer = save_actor::stateful_pointer<save_state>;
+
+/// Leaves memory: once the commits in flight have settled, tells the
+/// registry and becomes a forwarder of everything to the front door. Called
+/// on passivation and whenever the actor's memory is no longer the store's.
+void leave(save_pointer self);
+
+/// True when the request at hand may run on this actor's memory now: the
+/// store holds everything the actor sent (a sync up at the head may run
+/// ahead of that: pass `ahead_ok`) and no commit of it failed.
+inline bool ready_for(const save_state& st, bool ahead_ok = false) {
+  return !st.progress->failed() && (ahead_ok || st.progress->all_settled());
+}
+
+/// Runs the current request (`xs...`, as received) again later, when it was
+/// not ready_for: behind the writer's next flush (the actor handles nothing
+/// else until the flush answers), or, when the actor's memory is stale, at
+/// the save's next actor once this one has left.
+template<class... Ts>
+auto run_later(save_pointer self, Ts&&... xs) {
+  auto& st = self->state;
+  if (st.progress->failed())
+    leave(self);
+  else
+    self->request(st.writer, caf::infinite, flush_atom_v)
+      .await([](bool) {}, [self](caf::error&) { leave(self); });
+  return self->delegate(caf::actor_cast<save_actor>(self),
+                        std::forward<Ts>(xs)...);
+}
 
 /// The head a settled change leaves behind, for the actor's memory.
 struct head_adoption {
@@ -135,6 +171,17 @@ caf::result<sync_up_reply> sync_up(save_pointer self, sync_up_request& req);
 /// Sync down (save_sync_down.cpp).
 caf::result<sync_down_reply> sync_down(save_pointer self,
                                        sync_down_request& req);
+
+/// Appends a sync up's `turns` (consecutive after the head) without waiting
+/// for them: the actor adopts `new_state` as its head at once, and the
+/// writer answers `rp` with `reply` (its head filled in) once the turns are
+/// durable. The sync up's audit record commits with them. Past `not_after`
+/// nothing is sent (deadline_exceeded).
+void append_turns(save_pointer self, std::vector<core::stored_turn> turns,
+                  std::int64_t sync_turns, core::state_image new_state,
+                  std::string new_state_hash, sync_up_reply reply,
+                  sync_up_promise rp,
+                  request_scope::clock_type::time_point not_after);
 
 /// Commits `turns` (consecutive after the head) and, once durable, adopts
 /// `new_state` as the head; calls `done` with the new head or the error.

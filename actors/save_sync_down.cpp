@@ -12,6 +12,7 @@ caf::result<sync_down_reply> sync_down(save_pointer self,
   sync_down_reply reply;
   reply.save_id = st.save_id;
   reply.head = head;
+  reply.served_by = caf::actor_cast<caf::strong_actor_ptr>(self);
   if (!req.if_none_match.empty() && req.if_none_match == head.chain_hash) {
     reply.not_modified = true;
     return reply;

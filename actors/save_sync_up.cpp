@@ -93,9 +93,9 @@ void fast_forward(save_pointer self, const sync_up_request& req,
   // into them, and anything that needs the parsed value parses it then. A
   // parsed 16 KiB state takes about 170 KiB per resident save.
   branch->state->value.reset();
-  commit_turns(self, std::move(branch->stored), sync_turns,
+  append_turns(self, std::move(branch->stored), sync_turns,
                std::move(*branch->state), std::move(branch->state_hash),
-               answer_with_head(rp, std::move(reply)), work.deadline);
+               std::move(reply), rp, work.deadline);
 }
 
 /// The base is behind the head: compares the sent turns with the stored
@@ -152,6 +152,7 @@ void settle_behind_head(save_pointer self, sync_up_request& req,
     reply.base = head;
     reply.head = head;
     reply.accepted = std::move(matched);
+    reply.served_by = caf::actor_cast<caf::strong_actor_ptr>(self);
     // Nothing is stored, so the record goes alone, behind any turns of the
     // save the writer holds.
     self->send(st.writer, audit_atom_v,

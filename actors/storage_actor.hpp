@@ -12,6 +12,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/commit_progress.hpp"
 #include "actors/conflict_messages.hpp"
 #include "actors/engine_context.hpp"
 #include "actors/request_scope.hpp"
@@ -30,8 +31,13 @@ using storage_writer_actor = caf::typed_actor<
   // one whose not_after passed before its transaction is refused unwritten.
   caf::replies_to<commit_atom,
                   persistence::turn_commit>::with<core::chain_head>,
+  // A sync up's turns: grouped like the commits above; the writer answers
+  // the sync up's sender itself (the reply with its head filled in) once
+  // they are durable, and counts the outcome for the save actor.
+  caf::replies_to<append_atom, append_request>::with<sync_up_reply>,
   // Commits what is queued now; answers once it is durable (also used to
-  // drain a worker before shutdown).
+  // drain a worker before shutdown, and by a save actor that must read
+  // what it sent).
   caf::replies_to<flush_atom>::with<bool>,
   // Changes a head chain other than by appending (a settled conflict, a
   // restore) in one transaction; answers the new head.

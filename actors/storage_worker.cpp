@@ -1,6 +1,7 @@
 #include "actors/storage_actor.hpp"
 
 #include <optional>
+#include <variant>
 
 #include <caf/actor_cast.hpp>
 #include <caf/expected.hpp>
@@ -23,9 +24,43 @@ namespace awf::actors {
 
 namespace {
 
+/// A sync up the writer answers itself (append_request).
+struct direct_answer {
+  caf::typed_response_promise<sync_up_reply> promise;
+  sync_up_reply reply;
+  std::shared_ptr<commit_progress> progress;
+};
+
 struct pending_commit {
   persistence::turn_commit commit;
-  caf::typed_response_promise<core::chain_head> promise;
+  /// The save actor waiting for the new head, or a sync up's sender.
+  std::variant<caf::typed_response_promise<core::chain_head>, direct_answer>
+    answer;
+
+  /// Answers with the new head (the commit's last turn) or `err`.
+  void settle(caf::error err = {}) {
+    if (auto* head = std::get_if<0>(&answer)) {
+      if (err)
+        head->deliver(std::move(err));
+      else
+        head->deliver(new_head());
+      return;
+    }
+    auto& direct = std::get<1>(answer);
+    // Counted first: once the device has its answer, the save actor must
+    // find the commit settled.
+    direct.progress->settled(!err);
+    if (err) {
+      direct.promise.deliver(std::move(err));
+      return;
+    }
+    direct.reply.head = new_head();
+    direct.promise.deliver(std::move(direct.reply));
+  }
+
+  core::chain_head new_head() const {
+    return {commit.turns.back().turn_id, commit.turns.back().chain_hash};
+  }
 };
 
 struct storage_state {
@@ -162,7 +197,7 @@ void flush_commits(storage_state& st) {
   auto now = st.ctx->now();
   for (auto& entry : queued) {
     if (now >= entry.commit.not_after)
-      entry.promise.deliver(deadline_error("the commit"));
+      entry.settle(deadline_error("the commit"));
     else
       batch.push_back(std::move(entry));
   }
@@ -174,23 +209,13 @@ void flush_commits(storage_state& st) {
     commits.push_back(std::move(entry.commit));
   auto outcomes = st.writer->commit(commits, audits);
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (outcomes[i])
-      batch[i].promise.deliver(core::chain_head{
-        commits[i].turns.back().turn_id, commits[i].turns.back().chain_hash});
-    else
-      batch[i].promise.deliver(from_storage_error(outcomes[i].error()));
+    batch[i].commit = std::move(commits[i]);
+    batch[i].settle(outcomes[i] ? caf::error{}
+                                : from_storage_error(outcomes[i].error()));
   }
 }
 
 using storage_pointer = storage_actor::stateful_pointer<storage_state>;
-
-/// A storage call's value, or its error in the engine's terms.
-template<class T>
-caf::result<T> answer(persistence::stored<T> x) {
-  if (!x)
-    return from_storage_error(x.error());
-  return std::move(*x);
-}
 
 // Queues one flush behind what is in the mailbox now, unless one is queued.
 void schedule_flush(storage_pointer self) {
@@ -199,6 +224,26 @@ void schedule_flush(storage_pointer self) {
     return;
   st.flush_queued = true;
   caf::anon_send(caf::actor_cast<storage_actor>(self), flush_atom_v);
+}
+
+// Queues `entry` for the next group commit; past the batch limit, commits
+// at once.
+void queue_commit(storage_pointer self, pending_commit entry) {
+  auto& st = self->state;
+  // The flush message queues behind every commit already in the mailbox,
+  // so all of them share the next transaction.
+  schedule_flush(self);
+  st.pending.push_back(std::move(entry));
+  if (st.pending.size() >= st.ctx->options.max_commit_batch)
+    flush_commits(st);
+}
+
+/// A storage call's value, or its error in the engine's terms.
+template<class T>
+caf::result<T> answer(persistence::stored<T> x) {
+  if (!x)
+    return from_storage_error(x.error());
+  return std::move(*x);
 }
 
 caf::expected<std::vector<materialized_turn>>
@@ -253,14 +298,23 @@ storage_actor::behavior_type storage_worker(storage_pointer self,
         return err;
       if (commit.turns.empty())
         return make_save_error(save_errc::invalid_request, "no turns");
-      auto& pending = self->state.pending;
-      // The flush message queues behind every commit already in the
-      // mailbox, so all of them share the next transaction.
-      schedule_flush(self);
       auto promise = self->make_response_promise<core::chain_head>();
-      pending.push_back({std::move(commit), promise});
-      if (pending.size() >= self->state.ctx->options.max_commit_batch)
-        flush_commits(self->state);
+      queue_commit(self, {std::move(commit), promise});
+      return promise;
+    },
+    [=](append_atom, append_request& req) -> caf::result<sync_up_reply> {
+      auto refuse = [&req](caf::error err) {
+        req.progress->settled(false);
+        return err;
+      };
+      if (auto err = guard())
+        return refuse(std::move(err));
+      if (req.commit.turns.empty())
+        return refuse(make_save_error(save_errc::invalid_request, "no turns"));
+      auto promise = self->make_response_promise<sync_up_reply>();
+      queue_commit(self, {std::move(req.commit),
+                          direct_answer{promise, std::move(req.reply),
+                                        std::move(req.progress)}});
       return promise;
     },
     [=](flush_atom) {

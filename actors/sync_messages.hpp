@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include <caf/actor_control_block.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/meta/type_name.hpp>
 
@@ -72,6 +73,9 @@ struct sync_up_reply {
   std::vector<std::int64_t> accepted;
   std::vector<sync_turn> appended; ///< the new turns, for pushes
   std::optional<core::conflict_report> conflict;
+  /// The save actor that answered, when it did: the save's next requests
+  /// may go to it directly (save_actor.hpp).
+  caf::strong_actor_ptr served_by;
 };
 
 /// A sync down query (contract §5).
@@ -96,6 +100,8 @@ struct sync_down_reply {
   materialized_turn snapshot;
   std::vector<sync_turn> turns;
   bool more = false;
+  /// As sync_up_reply::served_by; local only, so not inspected.
+  caf::strong_actor_ptr served_by;
 };
 
 template<class Inspector>

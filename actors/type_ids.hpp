@@ -5,6 +5,7 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/type_id.hpp>
 
+#include "actors/commit_progress.hpp"
 #include "actors/conflict_messages.hpp"
 #include "actors/device_messages.hpp"
 #include "actors/messages.hpp"
@@ -60,6 +61,8 @@ CAF_ADD_ATOM(awf, awf::actors, conflict_atom, "conflict")
 CAF_ADD_ATOM(awf, awf::actors, arbitrate_atom, "arbitrate")
 CAF_ADD_ATOM(awf, awf::actors, restore_atom, "restore")
 CAF_ADD_ATOM(awf, awf::actors, seen_atom, "seen")
+CAF_ADD_ATOM(awf, awf::actors, append_atom, "append")
+CAF_ADD_ATOM(awf, awf::actors, left_atom, "left")
 
 CAF_END_TYPE_ID_BLOCK(awf)
 

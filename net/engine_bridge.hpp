@@ -19,6 +19,7 @@
 #include <caf/mailbox_element.hpp>
 #include <caf/message_id.hpp>
 #include <caf/response_type.hpp>
+#include <caf/sec.hpp>
 #include <caf/send.hpp>
 
 #include "actors/device_directory.hpp"
@@ -26,6 +27,7 @@
 #include "actors/save_errc.hpp"
 #include "actors/save_registry.hpp"
 #include "net/reply_sink.hpp"
+#include "net/save_routes.hpp"
 
 namespace awf::net {
 
@@ -42,6 +44,7 @@ public:
   }
 
   ~engine_bridge() {
+    routes_->close();
     caf::anon_send_exit(expiry_, caf::exit_reason::user_shutdown);
   }
 
@@ -57,6 +60,31 @@ public:
   void ask(std::function<void(caf::expected<Reply>)> done, Ts... xs) {
     ask_actor<Reply>(registry_, std::move(done), std::move(xs)...);
   }
+
+  /// The same for a request about `save_id` that the save's actor answers
+  /// (sync up, sync down): it goes to that actor directly once a reply
+  /// named it (`served_by`), and through the registry until then.
+  template<class Reply, class... Ts>
+  void ask_save(const std::string& save_id,
+                std::function<void(caf::expected<Reply>)> done, Ts... xs) {
+    auto learn = [routes = routes_, save_id,
+                  done = std::move(done)](caf::expected<Reply> answer) {
+      if (answer && answer->served_by)
+        routes->remember(save_id, answer->served_by);
+      else if (!answer && answer.error() == caf::sec::request_receiver_down)
+        routes->forget(save_id); // stopped (the engine is stopping)
+      done(std::move(answer));
+    };
+    if (auto actor = routes_->find(save_id))
+      ask_actor<Reply>(caf::actor_cast<actors::save_actor>(std::move(actor)),
+                       std::move(learn), std::move(xs)...);
+    else
+      ask<Reply>(std::move(learn), std::move(xs)...);
+  }
+
+  /// Stops routing to save actors directly and lets go of their handles,
+  /// so the engine can stop.
+  void close_routes() { routes_->close(); }
 
   /// The same, to the device directory.
   template<class Reply, class... Ts>
@@ -144,6 +172,7 @@ private:
   std::shared_ptr<std::atomic<std::int64_t>> in_flight_ =
     std::make_shared<std::atomic<std::int64_t>>(0);
   std::shared_ptr<pending_asks> pending_;
+  std::shared_ptr<save_routes> routes_ = std::make_shared<save_routes>(100000);
   caf::actor expiry_;
 };
 

@@ -37,6 +37,7 @@ engine_runtime::~engine_runtime() {
 void engine_runtime::stop() {
   if (!service_)
     return;
+  bridge_->close_routes();
   service_->stop();
   service_.reset(); // its blocking helper actor must go too
   sys_.await_all_actors_done();

@@ -330,7 +330,8 @@ void run_sync_up(api_context& ctx, const caller& who,
   // The engine stops at this deadline, before the edge stops waiting, and
   // never commits after it: the answer the device gets is the truth.
   req.scope = ctx.bridge->scope();
-  ctx.bridge->ask<actors::sync_up_reply>(
+  ctx.bridge->ask_save<actors::sync_up_reply>(
+    save_id,
     [&ctx, who, save_id, origin, start, last_sent,
      done = std::move(done)](caf::expected<actors::sync_up_reply> res) {
       ctx.metrics.sync_up_latency.record(micros_since(start));
@@ -419,7 +420,8 @@ void sync_down(api_context& ctx, const caller& who, sync_down_params params,
   req.page_bytes = ctx.limits.max_message_bytes;
   req.max_behind = ctx.limits.sync_down_max_behind;
   auto save_id = params.save_id;
-  ctx.bridge->ask<actors::sync_down_reply>(
+  ctx.bridge->ask_save<actors::sync_down_reply>(
+    save_id,
     [&ctx, who, save_id, start,
      done = std::move(done)](caf::expected<actors::sync_down_reply> res) {
       ctx.metrics.sync_down_latency.record(micros_since(start));
