@@ -464,6 +464,8 @@ CAF_TEST(another users save is answered like a missing one) {
   auto phone = add_device(alice, "phone");
   auto bobs = add_device(bob, "bobs-phone");
   auto save = add_save(alice, "private");
+  // Alice's sync ups made the save's actor known to the edge: Bob's
+  // requests go to that actor directly and are refused there.
   auto h = play(phone, save, 2);
   h.add(game_state(3));
   auto body = up_body(save.save_id, bobs, h, 2, 3);
