@@ -36,7 +36,12 @@ struct directory_state {
   std::unordered_map<std::string, device_identity> by_token_hash;
   /// Writes the last turns seen.
   storage_writer_actor notes_writer;
-  /// Last turns seen since the last hand-off to the writer, by device.
+  /// Where the edge notes the last turns seen.
+  std::shared_ptr<seen_board> board;
+  /// A tick is due: the board's notes are taken then.
+  bool tick_due = false;
+  /// Last turns seen taken from the board and not handed to the writer yet
+  /// (a batch that failed, or that waits for the one in flight).
   std::map<std::string, std::int64_t> seen_pending;
   /// Notes with the writer, not yet durable (empty: none); nothing else is
   /// sent meanwhile.
@@ -177,14 +182,26 @@ caf::result<device_identity> authenticate(directory_pointer self,
   return identity;
 }
 
+// Takes the board's notes after seen_flush, unless a tick is due already.
+void schedule_tick(directory_pointer self) {
+  auto& st = self->state;
+  if (st.tick_due)
+    return;
+  st.tick_due = true;
+  self->delayed_send(self, st.opts.seen_flush, tick_atom_v);
+}
+
 /// Hands the gathered last-turn notes to the writer, one batch at a time.
 /// Informational: a failed write is retried with the next notes.
 void hand_off_seen(directory_pointer self) {
   auto& st = self->state;
+  st.tick_due = false;
+  for (const auto& [device_id, turn_id] : st.board->take())
+    st.note_seen(device_id, turn_id);
   if (st.seen_pending.empty())
     return;
   if (!st.seen_sending.empty()) {
-    self->delayed_send(self, st.opts.seen_flush, tick_atom_v);
+    schedule_tick(self);
     return;
   }
   st.seen_sending = std::exchange(st.seen_pending, {});
@@ -195,17 +212,19 @@ void hand_off_seen(directory_pointer self) {
             for (const auto& [device_id, turn_id] : s.seen_sending)
               s.note_seen(device_id, turn_id);
             s.seen_sending.clear();
-            self->delayed_send(self, s.opts.seen_flush, tick_atom_v);
+            schedule_tick(self);
           });
 }
 
 device_directory_actor::behavior_type
 directory_behavior(directory_pointer self, engine_context_ptr context,
                    device_directory_options opts,
-                   storage_writer_actor notes_writer) {
+                   storage_writer_actor notes_writer,
+                   std::shared_ptr<seen_board> board) {
   auto& st = self->state;
   st.opts = opts;
   st.notes_writer = std::move(notes_writer);
+  st.board = std::move(board);
   auto db = persistence::database::open(context->options.database);
   if (db) {
     st.db = std::move(*db);
@@ -248,17 +267,16 @@ directory_behavior(directory_pointer self, engine_context_ptr context,
       auto found = st.devices->find_device(device_id);
       if (!found)
         return from_storage_error(found.error());
+      auto& seen = found->last_turn_seen;
       for (const auto* notes : {&st.seen_pending, &st.seen_sending})
         if (auto it = notes->find(device_id); it != notes->end())
-          found->last_turn_seen = std::max(found->last_turn_seen, it->second);
+          seen = std::max(seen, it->second);
+      seen = std::max(seen, st.board->find(device_id).value_or(seen));
       return std::move(*found);
     },
-    [=](seen_atom, const std::string& device_id, std::int64_t turn_id) {
-      if (self->state.open_error)
-        return;
-      if (self->state.seen_pending.empty())
-        self->delayed_send(self, self->state.opts.seen_flush, tick_atom_v);
-      self->state.note_seen(device_id, turn_id);
+    [=](seen_atom) {
+      if (!self->state.open_error)
+        schedule_tick(self);
     },
     [=](tick_atom) { hand_off_seen(self); },
   };
@@ -269,12 +287,14 @@ directory_behavior(directory_pointer self, engine_context_ptr context,
 device_directory_actor
 spawn_device_directory(caf::actor_system& sys, engine_context_ptr context,
                        device_directory_options opts,
-                       storage_writer_actor notes_writer) {
+                       storage_writer_actor notes_writer,
+                       std::shared_ptr<seen_board> seen) {
   if (opts.detached)
     return sys.spawn<caf::detached>(directory_behavior, std::move(context),
-                                    opts, std::move(notes_writer));
+                                    opts, std::move(notes_writer),
+                                    std::move(seen));
   return sys.spawn(directory_behavior, std::move(context), opts,
-                   std::move(notes_writer));
+                   std::move(notes_writer), std::move(seen));
 }
 
 } // namespace awf::actors

@@ -14,6 +14,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/engine_context.hpp"
+#include "actors/seen_board.hpp"
 #include "actors/storage_actor.hpp"
 #include "actors/type_ids.hpp"
 #include "persistence/device_store.hpp"
@@ -32,11 +33,10 @@ using device_directory_actor = caf::typed_actor<
   caf::replies_to<authenticate_atom, std::string>::with<device_identity>,
   // One device for an admin, or not_found.
   caf::replies_to<lookup_atom, std::string>::with<persistence::device_record>,
-  // seen(device_id, turn_id): the last turn a device synced. Batched: the
-  // directory hands what it gathered to the storage writer once
-  // `seen_flush` has passed.
-  caf::reacts_to<seen_atom, std::string, std::int64_t>,
-  caf::reacts_to<tick_atom>>;
+  // Notes are waiting on the seen board (sent when the board was empty):
+  // once `seen_flush` has passed, the directory takes them and hands them
+  // to the storage writer.
+  caf::reacts_to<seen_atom>, caf::reacts_to<tick_atom>>;
 
 struct device_directory_options {
   std::chrono::seconds token_ttl{std::chrono::hours{24 * 90}};
@@ -46,11 +46,12 @@ struct device_directory_options {
   std::chrono::milliseconds seen_flush{1000};
 };
 
-/// Spawns the directory on its own database connection; `notes_writer`
-/// writes the last turns seen.
-device_directory_actor
-spawn_device_directory(caf::actor_system& sys, engine_context_ptr context,
-                       device_directory_options opts,
-                       storage_writer_actor notes_writer);
+/// Spawns the directory on its own database connection; it takes the last
+/// turns seen from `seen` and `notes_writer` writes them.
+device_directory_actor spawn_device_directory(caf::actor_system& sys,
+                                              engine_context_ptr context,
+                                              device_directory_options opts,
+                                              storage_writer_actor notes_writer,
+                                              std::shared_ptr<seen_board> seen);
 
 } // namespace awf::actors

@@ -78,7 +78,7 @@ save_service::start(caf::actor_system& sys, engine_context_ptr context,
                                                  opts.periodic_verification);
   svc->devices_ = spawn_device_directory(
     sys, context, {opts.device_token_ttl, 100000, opts.detached},
-    svc->writers_.front());
+    svc->writers_.front(), svc->seen_);
   return svc;
 }
 

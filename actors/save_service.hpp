@@ -52,6 +52,9 @@ public:
 
   device_directory_actor devices() const { return devices_; }
 
+  /// Where callers note the last turn each device synced (device_directory).
+  const std::shared_ptr<seen_board>& seen() const { return seen_; }
+
   // -- blocking calls (never from an actor or Asio thread) -------------------
 
   caf::expected<attach_reply>
@@ -95,6 +98,7 @@ private:
   save_registry_actor registry_;
   verification_actor verifier_;
   device_directory_actor devices_;
+  std::shared_ptr<seen_board> seen_ = std::make_shared<seen_board>();
   bool stopped_ = false;
 };
 

@@ -36,10 +36,11 @@ public:
   engine_bridge(caf::actor_system& sys, actors::save_registry_actor registry,
                 actors::device_directory_actor devices,
                 std::chrono::milliseconds timeout,
-                std::int64_t max_in_flight = 20000)
+                std::int64_t max_in_flight = 20000,
+                std::shared_ptr<actors::seen_board> seen = nullptr)
     : sys_(sys), registry_(std::move(registry)), devices_(std::move(devices)),
       timeout_(timeout), max_in_flight_(max_in_flight),
-      pending_(std::make_shared<pending_asks>()) {
+      pending_(std::make_shared<pending_asks>()), seen_(std::move(seen)) {
     start_expiry();
   }
 
@@ -98,10 +99,11 @@ public:
     caf::anon_send(registry_, std::move(xs)...);
   }
 
-  /// The same, to the device directory.
-  template<class... Ts>
-  void tell_devices(Ts... xs) {
-    caf::anon_send(devices_, std::move(xs)...);
+  /// Notes that `device_id` synced up to `turn_id` (its last turn seen):
+  /// no message per sync; the directory hears once that notes wait.
+  void note_seen(const std::string& device_id, std::int64_t turn_id) {
+    if (seen_ && seen_->note(device_id, turn_id))
+      caf::anon_send(devices_, actors::seen_atom_v);
   }
 
   /// The scope of a request asked now: the engine's deadline comes a tenth
@@ -173,6 +175,7 @@ private:
     std::make_shared<std::atomic<std::int64_t>>(0);
   std::shared_ptr<pending_asks> pending_;
   std::shared_ptr<save_routes> routes_ = std::make_shared<save_routes>(100000);
+  std::shared_ptr<actors::seen_board> seen_;
   caf::actor expiry_;
 };
 

@@ -21,7 +21,7 @@ engine_runtime::start(const actors::engine_setup& setup,
   const auto& s = setup.settings;
   runtime->bridge_ = std::make_unique<engine_bridge>(
     runtime->sys_, runtime->service_->registry(), runtime->service_->devices(),
-    ask_timeout, s.max_pending);
+    ask_timeout, s.max_pending, runtime->service_->seen());
   auto& ctx = runtime->ctx_;
   ctx.bridge = runtime->bridge_.get();
   ctx.hmac_secret = std::move(hmac_secret);

@@ -368,8 +368,7 @@ void run_sync_up(api_context& ctx, const caller& who,
                         origin);
       }
       if (!who.device_id.empty() && !res->accepted.empty())
-        ctx.bridge->tell_devices(actors::seen_atom_v, who.device_id,
-                                 res->accepted.back());
+        ctx.bridge->note_seen(who.device_id, res->accepted.back());
       sync_up_effect effect{res->head};
       using actors::sync_up_status;
       bool sent_is_head =
@@ -444,8 +443,7 @@ void sync_down(api_context& ctx, const caller& who, sync_down_params params,
         return;
       }
       if (!who.device_id.empty())
-        ctx.bridge->tell_devices(actors::seen_atom_v, who.device_id,
-                                 last_turn_delivered(*res));
+        ctx.bridge->note_seen(who.device_id, last_turn_delivered(*res));
       audit_request(ctx, save_id, who, "sync_down",
                     {{"turns", res->turns.size()},
                      {"snapshot", res->has_snapshot},
