@@ -7,13 +7,52 @@
 // (apply_patch_in_place), which gives the exact answer and error.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 namespace awf::core {
+
+/// Where each container of a canonical document opens and ends, so that
+/// stepping over a container is a lookup rather than a scan of its bytes.
+/// Built in one pass; kept with a state, it follows the state's edits, so
+/// the next patch needs no pass at all.
+class canonical_brackets {
+public:
+  /// Indexes the canonical bytes `text`.
+  explicit canonical_brackets(std::string_view text);
+
+  /// The end of the container opening at `open`, or npos.
+  std::size_t end_of(std::size_t open) const;
+
+  /// Bytes [begin, end) of the document became `replacement`: a whole
+  /// value or entry, so no container overlaps the edit partly.
+  void edited(std::size_t begin, std::size_t end, std::string_view replacement);
+
+  /// The size of the document indexed, as edited.
+  std::size_t text_size() const noexcept { return text_size_; }
+
+private:
+  struct span {
+    std::size_t open;
+    std::size_t end;
+  };
+
+  static std::vector<span> pairs_of(std::string_view text, std::size_t offset);
+
+  std::vector<span> pairs_;
+  std::size_t text_size_ = 0;
+};
+
+/// A state's canonical bytes after a patch, with their index.
+struct spliced_state {
+  std::string canonical;
+  canonical_brackets brackets;
+};
 
 /// The canonical bytes of `canonical_state` (the canonical bytes of a state
 /// nested within max_json_depth) patched by `patch` (a normalized RFC 6902
@@ -23,7 +62,10 @@ namespace awf::core {
 /// pointer it does not resolve, a test
 /// that does not hold, a value that could pass the depth limit. Nothing is
 /// never wrong: the caller applies the patch to the parsed state instead.
-std::optional<std::string> patch_canonical(std::string_view canonical_state,
-                                           const nlohmann::json& patch);
+/// `brackets`, when given, is the index of `canonical_state` (one of another
+/// size is not used); the answer carries the index of the patched bytes.
+std::optional<spliced_state>
+patch_canonical(std::string_view canonical_state, const nlohmann::json& patch,
+                std::optional<canonical_brackets> brackets = std::nullopt);
 
 } // namespace awf::core

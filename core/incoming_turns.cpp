@@ -40,6 +40,8 @@ result<nlohmann::json> turn_resolver::patched_or_whole(incoming_turn& turn) {
     return value;
   }
   if (turn.state) {
+    if (turn.normalized)
+      return std::move(*turn.state);
     auto normalized = normalize_json(std::move(*turn.state));
     if (!normalized)
       return normalized.error();
@@ -51,17 +53,25 @@ result<nlohmann::json> turn_resolver::patched_or_whole(incoming_turn& turn) {
 
 result<std::monostate> turn_resolver::advance(incoming_turn turn) {
   state_image next;
-  if (turn.patch) {
+  if (turn.patch && !turn.normalized) {
     auto patch = normalize_json(std::move(*turn.patch));
     if (!patch)
       return patch.error();
     *turn.patch = std::move(*patch);
+  }
+  if (turn.patch) {
     // The fast path: the patch spliced into the canonical bytes, with no
     // parsed state and no whole canonicalization. It decides only what it
     // can decide exactly; the rest goes to the parsed state.
+    // The state before hands its index on (a failed splice loses it; the
+    // next patch then indexes the bytes again).
     if (current_ != nullptr)
-      if (auto spliced = patch_canonical(current_->canonical, *turn.patch))
-        next.canonical = std::move(*spliced);
+      if (auto spliced =
+            patch_canonical(current_->canonical, *turn.patch,
+                            std::exchange(current_->brackets, std::nullopt))) {
+        next.canonical = std::move(spliced->canonical);
+        next.brackets = std::move(spliced->brackets);
+      }
   }
   if (next.canonical.empty()) {
     auto value = patched_or_whole(turn);

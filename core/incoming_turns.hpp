@@ -25,6 +25,9 @@ struct incoming_turn {
   std::optional<nlohmann::json> state; ///< a whole state, or
   std::optional<nlohmann::json> patch; ///< a patch against the turn before
   std::string state_hash; ///< required with a patch; checked when present
+  /// `state` or `patch` came from parse_json, which applies normalize_json's
+  /// rules while it builds: no second walk.
+  bool normalized = false;
 };
 
 /// Rebuilds consecutive incoming turns on top of a known position. Only the

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/canonical_patch.hpp"
 #include "core/key_ring.hpp"
 #include "core/result.hpp"
 
@@ -18,6 +19,9 @@ namespace awf::core {
 struct state_image {
   std::string canonical;
   std::optional<nlohmann::json> value;
+  /// The index of `canonical`'s containers, when a patch made it: the next
+  /// patch starts from it instead of a pass over the bytes.
+  std::optional<canonical_brackets> brackets;
 
   /// Parses `canonical` on first use.
   result<const nlohmann::json*> parsed();

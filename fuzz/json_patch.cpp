@@ -30,8 +30,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   fuzz::require(core::canonicalize(*document) == before,
                 "apply_patch leaves its input alone");
   auto fast = core::patch_canonical(before, *patch);
-  fuzz::require(!fast || (applied && core::canonicalize(*applied) == *fast),
+  fuzz::require(!fast ||
+                  (applied && core::canonicalize(*applied) == fast->canonical),
                 "the canonical fast path agrees with the parsed-value path");
+  if (fast) {
+    // The index the edits left behind serves the next patch like a fresh one.
+    auto carried =
+      core::patch_canonical(fast->canonical, *patch, fast->brackets);
+    auto fresh = core::patch_canonical(fast->canonical, *patch);
+    fuzz::require(carried.has_value() == fresh.has_value() &&
+                    (!fresh || carried->canonical == fresh->canonical),
+                  "a carried index agrees with a fresh one");
+  }
   if (!applied) {
     auto code = applied.error().code;
     fuzz::require(code == core::errc::invalid_patch ||

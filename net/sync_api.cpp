@@ -121,6 +121,7 @@ std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
     if (!turn.is_object())
       return invalid(field, field + " must be an object");
     core::incoming_turn in;
+    in.normalized = true; // the body came from core::parse_json
     auto id = turn.find("turn_id");
     auto id_value = id == turn.end() ? std::nullopt : as_integer(*id);
     if (!id_value)

@@ -155,7 +155,7 @@ CAF_TEST(simple edits land where the canonical form puts them) {
     auto exact = by_value(state, patch);
     CAF_REQUIRE(fast);
     CAF_REQUIRE(exact);
-    CAF_CHECK_EQUAL(*fast, *exact);
+    CAF_CHECK_EQUAL(fast->canonical, *exact);
   };
   check(R"([{"op":"replace","path":"/hp","value":9}])");
   check(R"([{"op":"add","path":"/a","value":{"z":1,"y":[true]}}])");
@@ -204,13 +204,64 @@ CAF_TEST(the fast path agrees with the parsed state on random patches) {
       continue;
     ++decided;
     auto exact = by_value(state, patch);
-    if (!exact || *exact != *fast) {
+    if (!exact || *exact != fast->canonical) {
       CAF_FAIL("state " << state << " patch " << patch.dump() << ": fast "
-                        << *fast << ", exact "
+                        << fast->canonical << ", exact "
                         << (exact ? *exact : std::string{"(error)"}));
     }
   }
   // The generator is tuned so that a good share takes the fast path.
   CAF_MESSAGE(decided << " of " << runs << " patches took the fast path");
   CAF_CHECK_GREATER(decided, runs / 10);
+}
+
+CAF_TEST(an index carried from patch to patch agrees with a fresh one) {
+  generator gen{7};
+  int carried_steps = 0;
+  for (int run = 0; run < 200; ++run) {
+    json doc = json::object();
+    for (int i = 0; i < 6; ++i)
+      doc[names[static_cast<std::size_t>(run + i) % names.size()]] =
+        gen.value(3);
+    auto state = canonicalize(doc);
+    std::optional<canonical_brackets> carried;
+    for (int step = 0; step < 40; ++step) {
+      auto patch = gen.patch(parse(state));
+      bool had_index = carried.has_value();
+      auto with_index = patch_canonical(state, patch, std::move(carried));
+      auto fresh = patch_canonical(state, patch);
+      carried.reset();
+      CAF_REQUIRE_EQUAL(with_index.has_value(), fresh.has_value());
+      if (!fresh) {
+        auto exact = by_value(state, patch);
+        if (exact)
+          state = *exact; // the parsed path moved on; no index now
+        continue;
+      }
+      CAF_REQUIRE_EQUAL(with_index->canonical, fresh->canonical);
+      // The index that followed the edits is the index of the new bytes.
+      const auto& text = fresh->canonical;
+      canonical_brackets rebuilt{text};
+      CAF_CHECK_EQUAL(with_index->brackets.text_size(), text.size());
+      for (std::size_t at = 0; at < text.size(); ++at)
+        if (with_index->brackets.end_of(at) != rebuilt.end_of(at))
+          CAF_FAIL("index differs at " << at << " of " << text);
+      carried_steps += had_index ? 1 : 0;
+      state = text;
+      carried = std::move(with_index->brackets);
+    }
+  }
+  CAF_MESSAGE(carried_steps << " patches started from a carried index");
+  CAF_CHECK_GREATER(carried_steps, 100); // 119 with this seed
+}
+
+CAF_TEST(an index of other bytes is not used) {
+  auto state = canonicalize(parse(R"({"a":{"b":[1,2]},"c":3})"));
+  canonical_brackets other{R"({"x":[1]})"};
+  auto patch = parse(R"([{"op":"add","path":"/a/b/-","value":3}])");
+  auto fast = patch_canonical(state, patch, other);
+  auto exact = by_value(state, patch);
+  CAF_REQUIRE(fast);
+  CAF_REQUIRE(exact);
+  CAF_CHECK_EQUAL(fast->canonical, *exact);
 }
