@@ -356,8 +356,9 @@ save_actor::behavior_type save_behavior(save_pointer self,
       return st.load_error;
     return st.check_owner(owner);
   };
-  // Each request first checks that it is ready_for this actor's memory, and
-  // otherwise runs later (run_later).
+  // Each request passes the gate (a foreign owner's is refused at once),
+  // then checks that it is ready_for this actor's memory, and otherwise
+  // runs later (run_later).
   return {
     [=](persist_atom atom, persist_request& req) -> caf::result<persist_ack> {
       if (!ready_for(self->state))
@@ -371,10 +372,10 @@ save_actor::behavior_type save_behavior(save_pointer self,
         const std::string& owner,
         const request_scope& scope) -> caf::result<materialized_turn> {
       auto& st = self->state;
-      if (!ready_for(st))
-        return run_later(self, atom, save_id, turn_id, owner, scope);
       if (auto err = gate(owner))
         return err;
+      if (!ready_for(st))
+        return run_later(self, atom, save_id, turn_id, owner, scope);
       // A head that fails its checks must not hide the intact turns.
       if (readable_despite_load_error(st) && turn_id != head_turn)
         return self->delegate(st.reader, materialize_atom_v, st.save_id,
@@ -388,21 +389,21 @@ save_actor::behavior_type save_behavior(save_pointer self,
         const std::string& owner,
         const request_scope& scope) -> caf::result<materialized_turn> {
       auto& st = self->state;
+      if (auto err = gate(owner))
+        return err;
       if (!ready_for(st))
         return run_later(self, atom, save_id, archive_id, turn_id, owner,
                          scope);
-      if (auto err = gate(owner))
-        return err;
       if (!core::is_uuid(archive_id))
         return make_save_error(save_errc::not_found, "no such archive");
       return self->delegate(st.reader, materialize_atom_v, st.save_id,
                             archive_id, turn_id, scope);
     },
     [=](restore_atom atom, restore_request& req) -> caf::result<restore_reply> {
-      if (!ready_for(self->state))
-        return run_later(self, atom, std::move(req));
       if (auto err = gate(req.user_id_hash))
         return err;
+      if (!ready_for(self->state))
+        return run_later(self, atom, std::move(req));
       if (self->state.load_error)
         return self->state.load_error;
       return restore(self, req);
@@ -420,31 +421,31 @@ save_actor::behavior_type save_behavior(save_pointer self,
     },
     [=](sync_up_atom atom, sync_up_request& req) -> caf::result<sync_up_reply> {
       auto& st = self->state;
+      if (auto err = gate(req.user_id_hash))
+        return err;
       // Only a sync up at the head may run ahead of the commits in flight.
       if (!ready_for(st, req.base == st.info.head))
         return run_later(self, atom, std::move(req));
-      if (auto err = gate(req.user_id_hash))
-        return err;
       if (st.load_error)
         return st.load_error;
       return sync_up(self, req);
     },
     [=](sync_down_atom atom,
         sync_down_request& req) -> caf::result<sync_down_reply> {
-      if (!ready_for(self->state))
-        return run_later(self, atom, std::move(req));
       if (auto err = gate(req.user_id_hash))
         return err;
+      if (!ready_for(self->state))
+        return run_later(self, atom, std::move(req));
       if (self->state.load_error)
         return self->state.load_error;
       return sync_down(self, req);
     },
     [=](lookup_atom atom, const std::string& save_id,
         const std::string& owner) -> caf::result<persistence::save_record> {
-      if (!ready_for(self->state))
-        return run_later(self, atom, save_id, owner);
       if (auto err = gate(owner))
         return err;
+      if (!ready_for(self->state))
+        return run_later(self, atom, save_id, owner);
       return self->state.info;
     },
     [=](passivate_atom) { leave(self); },
