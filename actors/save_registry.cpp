@@ -1,5 +1,6 @@
 #include "actors/save_registry.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <list>
@@ -95,33 +96,42 @@ resident_save& spawn_entry(registry_pointer self, const std::string& save_id) {
   return entry;
 }
 
-// If the least recently used save (by the registry's record) served a
-// request directly since, moves it to its place in the order with that
-// time and answers true.
-bool refresh_lru_tail(registry_state& st) {
-  auto& entry = st.saves.at(st.lru.back());
-  clock_type::time_point used{
+// The later of the registry's record of the save's last use and the
+// actor's own (requests that go to the actor directly show only there).
+clock_type::time_point effective_use(const resident_save& entry) {
+  clock_type::time_point own{
     clock_type::duration{entry.actor_use->load(std::memory_order_relaxed)}};
-  if (used <= entry.last_use)
-    return false;
-  entry.last_use = used;
-  // Recent uses belong near the front: walk from there.
-  auto place = st.lru.begin();
-  while (place != entry.lru_position && st.saves.at(*place).last_use > used)
-    ++place;
-  st.lru.splice(place, st.lru, entry.lru_position);
-  return true;
+  return std::max(entry.last_use, own);
+}
+
+// True when the least recently used save (by the registry's record) was
+// used directly since: the order is stale.
+bool tail_used_directly(const registry_state& st) {
+  const auto& entry = st.saves.at(st.lru.back());
+  return effective_use(entry) > entry.last_use;
+}
+
+// Brings every record up to its actor's own and sorts the order by it:
+// O(n log n), needed only when the tail was used directly since the last
+// time (after a sort the tail is the save truly used least recently).
+void resync_lru(registry_state& st) {
+  for (const auto& id : st.lru) {
+    auto& entry = st.saves.at(id);
+    entry.last_use = effective_use(entry);
+  }
+  // Relinks the nodes: every entry's lru_position stays valid.
+  st.lru.sort([&st](const std::string& a, const std::string& b) {
+    return st.saves.at(a).last_use > st.saves.at(b).last_use;
+  });
 }
 
 void evict_over_capacity(registry_pointer self) {
   auto& st = self->state;
-  // One pass puts the saves used directly back in order; then the tail
-  // goes, whatever its use.
-  std::size_t refreshed = 0;
+  bool synced = false;
   while (st.lru.size() > st.ctx->options.max_resident_saves) {
-    if (refreshed < st.lru.size() && refresh_lru_tail(st)) {
-      ++refreshed;
-      continue;
+    if (!synced && tail_used_directly(st)) {
+      resync_lru(st);
+      synced = true;
     }
     passivate(self, st.lru.back());
   }
@@ -260,11 +270,15 @@ void passivate_idle(registry_pointer self) {
   auto& st = self->state;
   // The engine's clock: tests move it instead of waiting.
   auto cutoff = st.ctx->now() - st.ctx->options.save_idle;
-  // A save used directly since moves to the front with its true last use,
-  // once: then the tail's record is at or after the cutoff, and we stop.
-  while (!st.lru.empty() && st.saves.at(st.lru.back()).last_use < cutoff)
-    if (!refresh_lru_tail(st))
-      passivate(self, st.lru.back());
+  bool synced = false;
+  while (!st.lru.empty() && st.saves.at(st.lru.back()).last_use < cutoff) {
+    if (!synced && tail_used_directly(st)) {
+      resync_lru(st);
+      synced = true;
+      continue;
+    }
+    passivate(self, st.lru.back());
+  }
 }
 
 std::chrono::milliseconds tick_interval(const engine_options& opts) {
