@@ -121,9 +121,9 @@ bool should_resync(const registry_state& st) {
 }
 
 // Brings every record up to its actor's own and sorts the order by it:
-// O(n log n) on a vector of times (about 10 ms for 100,000 saves), needed
-// only when the tail was used directly since the last time (after a sort
-// the tail is the save truly used least recently).
+// O(n log n) on a vector of times, needed only when the tail was used
+// directly since the last time (after a sort the tail is the save truly
+// used least recently).
 void resync_lru(registry_state& st) {
   st.last_resync = st.ctx->now();
   using position = std::list<std::string>::iterator;
