@@ -18,8 +18,8 @@ namespace awf::net {
 /// `req` (turns and patches moved out of `body`) and returns nullopt, or
 /// returns the 4xx outcome. `body` comes from core::parse_json, so its
 /// values already follow the contract's rules: the turns are marked
-/// normalized and not walked again. Ids are checked before `req` keeps them, so on
-/// a refusal `req.save_id` is empty or a well-formed id.
+/// normalized and not walked again. Ids are checked before `req` keeps them, so
+/// on a refusal `req.save_id` is empty or a well-formed id.
 std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
                                          const caller& who,
                                          nlohmann::json& body,
