@@ -37,29 +37,25 @@ struct pending_commit {
   std::variant<caf::typed_response_promise<core::chain_head>, direct_answer>
     answer;
 
-  /// Answers with the new head (the commit's last turn) or `err`.
-  void settle(caf::error err = {}) {
+  /// Answers with the commit's outcome: the new head, or the error.
+  void settle(caf::expected<core::chain_head> outcome) {
     if (auto* head = std::get_if<0>(&answer)) {
-      if (err)
-        head->deliver(std::move(err));
+      if (outcome)
+        head->deliver(std::move(*outcome));
       else
-        head->deliver(new_head());
+        head->deliver(std::move(outcome.error()));
       return;
     }
     auto& direct = std::get<1>(answer);
     // Counted first: once the device has its answer, the save actor must
     // find the commit settled.
-    direct.progress->settled(!err);
-    if (err) {
-      direct.promise.deliver(std::move(err));
+    direct.progress->settled(static_cast<bool>(outcome));
+    if (!outcome) {
+      direct.promise.deliver(std::move(outcome.error()));
       return;
     }
-    direct.reply.head = new_head();
+    direct.reply.head = std::move(*outcome);
     direct.promise.deliver(std::move(direct.reply));
-  }
-
-  core::chain_head new_head() const {
-    return {commit.turns.back().turn_id, commit.turns.back().chain_hash};
   }
 };
 
@@ -209,9 +205,11 @@ void flush_commits(storage_state& st) {
     commits.push_back(std::move(entry.commit));
   auto outcomes = st.writer->commit(commits, audits);
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    batch[i].commit = std::move(commits[i]);
-    batch[i].settle(outcomes[i] ? caf::error{}
-                                : from_storage_error(outcomes[i].error()));
+    const auto& last = commits[i].turns.back();
+    if (outcomes[i])
+      batch[i].settle(core::chain_head{last.turn_id, last.chain_hash});
+    else
+      batch[i].settle(from_storage_error(outcomes[i].error()));
   }
 }
 
