@@ -100,14 +100,15 @@ struct previous_turn {
 };
 
 /// Encodes the step from `previous` to `next` as turn previous.turn_id + 1:
-/// a snapshot every `snapshot_every` turns (and at turn 1), or when the patch
-/// exceeds `max_diff_bytes`; otherwise the smaller of the compressed JSON
-/// Patch and the zstd delta against the previous canonical bytes (the patch
-/// is not compressed when the delta is under a quarter of its text: zstd
-/// seldom shrinks a patch that far).
+/// a snapshot every `snapshot_every` turns (and at turn 1), or when the diff
+/// exceeds `max_diff_bytes`; otherwise a diff.
 /// `known_patch`, when given, is the canonical bytes of a JSON Patch already
-/// checked to turn the previous state into `next` (a device's patch): it is
-/// used instead of computing a diff, so the previous value is not needed.
+/// checked to turn the previous state into `next` (a device's patch): the
+/// diff is the smaller of that patch compressed and the zstd delta against
+/// the previous canonical bytes (the patch is not compressed when the delta
+/// is under a quarter of its text: zstd seldom shrinks a patch that far).
+/// Without it (a whole state) the diff is the zstd delta: no JSON diff is
+/// computed, so neither state needs its parsed value.
 /// `known_state_hash`, when given, is the state hash of `next`, already
 /// computed by the caller.
 result<stored_turn> encode_turn(const previous_turn& previous,

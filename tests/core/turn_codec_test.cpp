@@ -37,14 +37,16 @@ struct fixture {
   std::vector<std::string> canonicals;
   std::optional<state_image> head;
 
-  /// Encodes `value` as the next turn and keeps it.
-  const stored_turn& push(const nlohmann::json& value) {
+  /// Encodes `value` as the next turn and keeps it; `patch`, when given, is
+  /// the canonical bytes of the device's patch that led to it.
+  const stored_turn& push(const nlohmann::json& value,
+                          const std::string* patch = nullptr) {
     previous_turn prev{
       head ? &*head : nullptr, static_cast<std::int64_t>(turns.size()),
       turns.empty() ? 0 : turns.back().base_turn,
       turns.empty() ? chain_genesis("s") : turns.back().chain_hash};
     auto next = image_of(value);
-    auto encoded = encode_turn(prev, next, opts, ring);
+    auto encoded = encode_turn(prev, next, opts, ring, patch);
     if (!encoded)
       throw std::runtime_error(encoded.error().message);
     turns.push_back(std::move(*encoded));
@@ -94,12 +96,54 @@ CAF_TEST(snapshots return every snapshot_every turns) {
   CAF_CHECK_EQUAL(turns[6].base_turn, 5);
 }
 
-CAF_TEST(a patch larger than the limit becomes a snapshot) {
+CAF_TEST(a whole state is stored as its zstd delta) {
+  push(inventory(300, -1));
+  for (int i = 0; i < 5; ++i)
+    CAF_CHECK_EQUAL(std::string{to_string(push(inventory(300, i * 7)).kind)},
+                    std::string{"zstd_delta"});
+  auto rebuilt = rebuild_state(turns, ring, 1 << 20);
+  CAF_REQUIRE(rebuilt);
+  CAF_CHECK_EQUAL(rebuilt->canonical, canonicals.back());
+}
+
+CAF_TEST(a delta larger than the limit becomes a snapshot) {
+  // Hex digits do not compress below half their size: the delta of a new
+  // 512-digit text is larger than 100 bytes.
+  auto digits = [](const std::string& seed) {
+    std::string text;
+    for (int i = 0; i < 8; ++i)
+      text += state_hash(seed + std::to_string(i));
+    return text;
+  };
   opts.max_diff_bytes = 100;
-  push({{"text", std::string(500, 'a')}});
-  auto& t = push({{"text", std::string(500, 'b')}});
+  push({{"text", digits("a")}});
+  auto& t = push({{"text", digits("b")}});
   CAF_CHECK_EQUAL(std::string{to_string(t.kind)}, std::string{"snapshot"});
   CAF_CHECK_EQUAL(t.base_turn, 2);
+}
+
+CAF_TEST(a device patch larger than the limit becomes a snapshot) {
+  // The patch's text decides, although its delta would be tiny.
+  opts.max_diff_bytes = 100;
+  push({{"text", std::string(500, 'a')}});
+  auto text_of = [](char c) {
+    return nlohmann::json{{"text", std::string(500, c)}};
+  };
+  auto patch_to = [&](char c) {
+    return canonicalize(nlohmann::json::array(
+      {{{"op", "replace"}, {"path", "/text"}, {"value", text_of(c)["text"]}}}));
+  };
+  auto to_b = patch_to('b');
+  auto& t = push(text_of('b'), &to_b);
+  CAF_CHECK_EQUAL(std::string{to_string(t.kind)}, std::string{"snapshot"});
+  // Under the limit the same kind of step is a diff.
+  opts.max_diff_bytes = 1024;
+  auto to_a = patch_to('a');
+  auto& d = push(text_of('a'), &to_a);
+  CAF_CHECK_NOT_EQUAL(std::string{to_string(d.kind)}, std::string{"snapshot"});
+  auto rebuilt = rebuild_state(turns, ring, 1 << 20);
+  CAF_REQUIRE(rebuilt);
+  CAF_CHECK_EQUAL(rebuilt->canonical, canonicalize(text_of('a')));
 }
 
 CAF_TEST(decoding checks blob and state hashes) {
