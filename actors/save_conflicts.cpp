@@ -91,7 +91,7 @@ merged_turn(save_state& st, const std::string& merged, const sync_work& work) {
       patch = core::canonicalize(core::diff(**before, value));
   core::incoming_turn turn;
   turn.turn_id = st.info.head.turn_id + 1;
-  turn.state = std::move(value);
+  turn.state = merged;
   std::vector<core::incoming_turn> turns;
   turns.push_back(std::move(turn));
   auto base = st.head_state;

@@ -23,12 +23,7 @@ void commit_restore(save_pointer self, const restore_request& req,
   const auto head = st.info.head;
   core::incoming_turn turn;
   turn.turn_id = head.turn_id + 1;
-  turn.state = nlohmann::json::parse(chosen.canonical, nullptr, false);
-  if (turn.state->is_discarded()) {
-    rp.deliver(make_save_error(save_errc::integrity_failure,
-                               "the chosen state does not parse"));
-    return;
-  }
+  turn.state = chosen.canonical;
   std::vector<core::incoming_turn> turns;
   turns.push_back(std::move(turn));
   auto base = st.head_state;

@@ -28,7 +28,7 @@ encode_branch(const save_state& st, const core::chain_head& start,
       return late;
     sync_turn wire{turn.turn_id, !turn.patch.has_value(), {}, {}, {}};
     if (turn.patch)
-      wire.body = core::canonicalize(*turn.patch);
+      wire.body = *turn.patch;
     auto before = resolver.head();
     if (auto ok = resolver.advance(std::move(turn)); !ok)
       return from_core_error(ok.error());

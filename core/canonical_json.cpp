@@ -517,65 +517,6 @@ private:
 
 // -- canonical output ---------------------------------------------------------
 
-/// Appends the ECMAScript text of `value` (see `format_es_number`).
-void append_es_number(double value, std::string& out) {
-  if (value == 0) { // Also -0, which ES prints as "0".
-    out += '0';
-    return;
-  }
-  if (!std::isfinite(value)) { // Unreachable for normalized values.
-    out += "null";
-    return;
-  }
-  // Shortest round-trip digits, e.g. "-1.2345e+02" or "5e-324".
-  char buf[32];
-  auto* end =
-    std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific)
-      .ptr;
-  const char* p = buf;
-  if (*p == '-') {
-    out += '-';
-    ++p;
-  }
-  const char* e = std::find(p, static_cast<const char*>(end), 'e');
-  char digits[24];
-  int k = 0;
-  for (const char* q = p; q != e; ++q)
-    if (*q != '.')
-      digits[k++] = *q;
-  int exponent = 0;
-  const char* exp_text = e + 1;
-  if (*exp_text == '+')
-    ++exp_text;
-  std::from_chars(exp_text, end, exponent);
-  // ES Number::toString, with value = 0.d1...dk × 10^n.
-  int n = exponent + 1;
-  if (k <= n && n <= 21) {
-    out.append(digits, k);
-    out.append(n - k, '0');
-  } else if (0 < n && n <= 21) {
-    out.append(digits, n);
-    out += '.';
-    out.append(digits + n, k - n);
-  } else if (-6 < n && n <= 0) {
-    out += "0.";
-    out.append(-n, '0');
-    out.append(digits, k);
-  } else {
-    out += digits[0];
-    if (k > 1) {
-      out += '.';
-      out.append(digits + 1, k - 1);
-    }
-    out += 'e';
-    out += n - 1 >= 0 ? '+' : '-';
-    char exp_buf[8];
-    auto* exp_end =
-      std::to_chars(exp_buf, exp_buf + sizeof(exp_buf), std::abs(n - 1)).ptr;
-    out.append(exp_buf, exp_end);
-  }
-}
-
 /// Appends `text` as a JSON string with RFC 8785's minimal escapes: `"`, `\`
 /// and control characters; everything else is copied as is.
 void append_string(std::string_view text, std::string& out) {
@@ -781,6 +722,74 @@ bool utf16_less(std::string_view a, std::string_view b) {
     return byte == 0xEE || byte == 0xEF ? byte + 0x100u : unsigned{byte};
   };
   return rank(*pa) < rank(*pb);
+}
+
+void append_es_number(double value, std::string& out) {
+  if (value == 0) { // Also -0, which ES prints as "0".
+    out += '0';
+    return;
+  }
+  if (!std::isfinite(value)) { // Unreachable for normalized values.
+    out += "null";
+    return;
+  }
+  // Integers within 2^53 (most numbers of a game state) are their own
+  // decimal digits in ES, with no exponent: no shortest-digits search.
+  if (std::abs(value) <= 0x1p53 && std::trunc(value) == value) {
+    char buf[24];
+    auto* end =
+      std::to_chars(buf, buf + sizeof(buf), static_cast<std::int64_t>(value))
+        .ptr;
+    out.append(buf, end);
+    return;
+  }
+  // Shortest round-trip digits, e.g. "-1.2345e+02" or "5e-324".
+  char buf[32];
+  auto* end =
+    std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific)
+      .ptr;
+  const char* p = buf;
+  if (*p == '-') {
+    out += '-';
+    ++p;
+  }
+  const char* e = std::find(p, static_cast<const char*>(end), 'e');
+  char digits[24];
+  int k = 0;
+  for (const char* q = p; q != e; ++q)
+    if (*q != '.')
+      digits[k++] = *q;
+  int exponent = 0;
+  const char* exp_text = e + 1;
+  if (*exp_text == '+')
+    ++exp_text;
+  std::from_chars(exp_text, end, exponent);
+  // ES Number::toString, with value = 0.d1...dk × 10^n.
+  int n = exponent + 1;
+  if (k <= n && n <= 21) {
+    out.append(digits, k);
+    out.append(n - k, '0');
+  } else if (0 < n && n <= 21) {
+    out.append(digits, n);
+    out += '.';
+    out.append(digits + n, k - n);
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(-n, '0');
+    out.append(digits, k);
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out.append(digits + 1, k - 1);
+    }
+    out += 'e';
+    out += n - 1 >= 0 ? '+' : '-';
+    char exp_buf[8];
+    auto* exp_end =
+      std::to_chars(exp_buf, exp_buf + sizeof(exp_buf), std::abs(n - 1)).ptr;
+    out.append(exp_buf, exp_end);
+  }
 }
 
 std::string format_es_number(double value) {

@@ -66,6 +66,9 @@ bool canonicalize_within_depth(
 /// does (shortest round-trip digits, ES exponent rules, -0 as "0").
 std::string format_es_number(double value);
 
+/// Appends format_es_number(value) to `out`.
+void append_es_number(double value, std::string& out);
+
 /// Orders member names by UTF-16 code units (RFC 8785 §3.2.3), the order of
 /// the canonical bytes. UTF-8 byte order is code point order, which agrees
 /// with UTF-16 order except that U+E000..U+FFFF (lead bytes EE, EF) sort

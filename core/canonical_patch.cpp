@@ -12,8 +12,6 @@ namespace awf::core {
 
 namespace {
 
-using json = nlohmann::json;
-
 constexpr std::size_t none = std::string_view::npos;
 
 /// Where the string starting at text[pos] (a '"') closes, or text.size().
@@ -398,67 +396,133 @@ private:
   canonical_brackets brackets_;
 };
 
-/// The pointer in `op[key]`, or nothing.
-std::optional<std::vector<std::string>> pointer_at(const json& op,
-                                                   const char* key) {
-  auto it = op.find(key);
-  if (it == op.end() || !it->is_string())
+/// The members of one operation of a canonical patch that the fast path
+/// reads, as canonical bytes; empty when absent.
+struct op_members {
+  std::string_view op;
+  std::string_view path;
+  std::string_view value;
+};
+
+/// The operations of `patch`, canonical bytes; nothing when they are not an
+/// array of objects.
+std::optional<std::vector<op_members>> operations_of(std::string_view patch) {
+  if (patch.size() < 2 || patch.front() != '[')
     return std::nullopt;
-  auto tokens = parse_json_pointer(it->get_ref<const std::string&>());
-  if (!tokens)
-    return std::nullopt;
-  return std::move(*tokens);
+  canonical_brackets index{patch};
+  std::vector<op_members> ops;
+  std::size_t pos = 1;
+  while (pos < patch.size() && patch[pos] != ']') {
+    auto end = patch[pos] == '{' ? index.end_of(pos) : none;
+    if (end == none)
+      return std::nullopt;
+    op_members op;
+    // Members are "name":value, separated by commas, up to the '}'.
+    for (auto at = pos + 1; at + 1 < end;) {
+      auto name_end = skip_string(patch, at);
+      if (name_end == none || name_end >= end || patch[name_end] != ':')
+        return std::nullopt;
+      auto name = patch.substr(at, name_end - at);
+      auto value_begin = name_end + 1;
+      auto value_stop = value_end(patch, value_begin, index);
+      if (value_stop == none || value_stop >= end)
+        return std::nullopt;
+      auto value = patch.substr(value_begin, value_stop - value_begin);
+      if (name == R"("op")")
+        op.op = value;
+      else if (name == R"("path")")
+        op.path = value;
+      else if (name == R"("value")")
+        op.value = value;
+      at = patch[value_stop] == ',' ? value_stop + 1 : value_stop;
+    }
+    ops.push_back(op);
+    pos = patch[end] == ',' ? end + 1 : end;
+  }
+  return ops;
 }
 
-/// The canonical bytes of `op["value"]`, when it fits at `path` well within
-/// the depth limit (a value near the limit goes to the exact path).
-std::optional<std::string> value_at(const json& op,
-                                    const std::vector<std::string>& path) {
-  auto it = op.find("value");
-  if (it == op.end())
+/// The text of the canonical string literal `literal`, or nothing when it
+/// is not one. Canonical bytes escape only '"', '\\' and control characters.
+std::optional<std::string> string_text(std::string_view literal) {
+  if (literal.size() < 2 || literal.front() != '"' || literal.back() != '"')
     return std::nullopt;
-  std::string bytes;
-  if (!canonicalize_within_depth(*it, bytes, SIZE_MAX))
-    return std::nullopt;
-  if (path.size() + nesting(bytes) + 2 > max_json_depth)
-    return std::nullopt;
-  return bytes;
+  literal = literal.substr(1, literal.size() - 2);
+  std::string out;
+  out.reserve(literal.size());
+  for (std::size_t i = 0; i < literal.size(); ++i) {
+    if (literal[i] != '\\') {
+      out += literal[i];
+      continue;
+    }
+    if (++i == literal.size())
+      return std::nullopt;
+    switch (literal[i]) {
+      case '"': out += '"'; break;
+      case '\\': out += '\\'; break;
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        // \u00XX: a control character.
+        if (i + 4 >= literal.size() || literal.substr(i + 1, 2) != "00")
+          return std::nullopt;
+        unsigned code = 0;
+        for (char c : literal.substr(i + 3, 2)) {
+          auto digit = c >= '0' && c <= '9'   ? c - '0'
+                       : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                              : -1;
+          if (digit < 0)
+            return std::nullopt;
+          code = code * 16 + static_cast<unsigned>(digit);
+        }
+        out += static_cast<char>(code);
+        i += 4;
+        break;
+      }
+      default: return std::nullopt;
+    }
+  }
+  return out;
 }
 
-bool apply(canonical_document& doc, const json& op) {
-  if (!op.is_object())
+bool apply(canonical_document& doc, const op_members& op) {
+  auto pointer = string_text(op.path);
+  if (!pointer)
     return false;
-  auto name = op.find("op");
-  if (name == op.end() || !name->is_string())
-    return false;
-  const auto& kind = name->get_ref<const std::string&>();
-  auto path = pointer_at(op, "path");
+  auto path = parse_json_pointer(*pointer);
   if (!path)
     return false;
-  if (kind == "remove")
+  if (op.op == R"("remove")")
     return doc.remove(*path);
-  if ((kind != "add" && kind != "replace" && kind != "test") ||
-      (path->empty() && kind != "test"))
+  bool test = op.op == R"("test")";
+  if ((op.op != R"("add")" && op.op != R"("replace")" && !test) ||
+      (path->empty() && !test) || op.value.empty())
     return false;
-  auto value = value_at(op, *path);
-  if (!value)
+  // A value near the depth limit goes to the exact path.
+  if (path->size() + nesting(op.value) + 2 > max_json_depth)
     return false;
-  if (kind == "add")
-    return doc.add(*path, *value);
-  if (kind == "replace")
-    return doc.replace(*path, *value);
-  return doc.holds(*path, *value);
+  if (op.op == R"("add")")
+    return doc.add(*path, op.value);
+  if (op.op == R"("replace")")
+    return doc.replace(*path, op.value);
+  return doc.holds(*path, op.value);
 }
 
 } // namespace
 
 std::optional<spliced_state>
-patch_canonical(std::string_view canonical_state, const nlohmann::json& patch,
+patch_canonical(std::string_view canonical_state, std::string_view patch,
                 std::optional<canonical_brackets> brackets) {
-  if (!patch.is_array() || canonical_state.empty())
+  if (canonical_state.empty())
+    return std::nullopt;
+  auto ops = operations_of(patch);
+  if (!ops)
     return std::nullopt;
   canonical_document doc{canonical_state, std::move(brackets)};
-  for (const auto& op : patch)
+  for (const auto& op : *ops)
     if (!apply(doc, op))
       return std::nullopt;
   return doc.take();

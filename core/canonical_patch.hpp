@@ -13,8 +13,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 namespace awf::core {
 
 /// Where each container of a canonical document opens and ends, so that
@@ -55,17 +53,18 @@ struct spliced_state {
 };
 
 /// The canonical bytes of `canonical_state` (the canonical bytes of a state
-/// nested within max_json_depth) patched by `patch` (a normalized RFC 6902
-/// patch), exactly as canonicalize(apply_patch(parse(state), patch)) would
-/// write them; or nothing when the fast path does not decide: an operation
-/// it does not take (move, copy, or replacing the whole document), a
-/// pointer it does not resolve, a test
-/// that does not hold, a value that could pass the depth limit. Nothing is
-/// never wrong: the caller applies the patch to the parsed state instead.
+/// nested within max_json_depth) patched by `patch` (the canonical bytes of
+/// an RFC 6902 patch), exactly as canonicalize(apply_patch(parse(state),
+/// parse(patch))) would write them; or nothing when the fast path does not
+/// decide: an operation it does not take (move, copy, or replacing the
+/// whole document), a pointer it does not resolve, a test that does not
+/// hold, a value that could pass the depth limit. Nothing is never wrong:
+/// the caller applies the patch to the parsed state instead. The patch is
+/// read in place: each value is spliced as the bytes it already is.
 /// `brackets`, when given, is the index of `canonical_state` (one of another
 /// size is not used); the answer carries the index of the patched bytes.
 std::optional<spliced_state>
-patch_canonical(std::string_view canonical_state, const nlohmann::json& patch,
+patch_canonical(std::string_view canonical_state, std::string_view patch,
                 std::optional<canonical_brackets> brackets = std::nullopt);
 
 } // namespace awf::core

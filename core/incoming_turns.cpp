@@ -13,53 +13,43 @@ turn_resolver::turn_resolver(chain_head base, state_image* base_state,
     patch_budget_(json_budget::for_state(max_state_bytes)),
     rebuild_budget_(budget), current_(base_state) {}
 
-result<nlohmann::json> turn_resolver::patched_or_whole(incoming_turn& turn) {
-  // The value is normalized (the same number and text rules as a directly
-  // persisted state) either way: a whole state here, and a normalized patch
-  // (advance normalized it) on a normalized state leaves every leaf valid.
-  // The patch applier keeps the nesting depth within the limit and charges
-  // what it copies to the request's budget; writing the canonical bytes
-  // checks the depth again.
+result<nlohmann::json> turn_resolver::patched(std::string_view patch) {
+  // The patch text is parsed under parse_json's own budget; the applier
+  // keeps the nesting depth within the limit and charges what it copies to
+  // the request's budget; writing the canonical bytes checks the depth
+  // again. A normalized patch on a normalized state leaves every leaf valid.
+  auto ops = parse_json(patch);
+  if (!ops)
+    return ops.error();
+  // The state before is moved, not copied: its canonical bytes stay, and
+  // its value is parsed again from them if anyone asks later.
   nlohmann::json value;
-  if (turn.patch) {
-    // The state before is moved, not copied: its canonical bytes stay, and
-    // its value is parsed again from them if anyone asks later.
-    if (current_ != nullptr) {
-      auto parsed = current_->parsed();
-      if (!parsed)
-        return parsed.error();
-      value = std::move(*current_->value);
-      current_->value.reset();
-    }
-    if (auto applied = apply_patch_in_place(value, std::move(*turn.patch),
-                                            max_state_bytes_, patch_budget_);
-        !applied)
-      return error{applied.error().code, "turn " +
-                                           std::to_string(turn.turn_id) + ": " +
-                                           applied.error().message};
-    return value;
+  if (current_ != nullptr) {
+    auto parsed = current_->parsed();
+    if (!parsed)
+      return parsed.error();
+    value = std::move(*current_->value);
+    current_->value.reset();
   }
-  if (turn.state) {
-    if (turn.normalized)
-      return std::move(*turn.state);
-    auto normalized = normalize_json(std::move(*turn.state));
-    if (!normalized)
-      return normalized.error();
-    return std::move(*normalized);
-  }
-  return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
-                                      " carries neither state nor patch"};
+  if (auto applied = apply_patch_in_place(value, std::move(*ops),
+                                          max_state_bytes_, patch_budget_);
+      !applied)
+    return applied.error();
+  return value;
 }
 
 result<std::monostate> turn_resolver::advance(incoming_turn turn) {
+  auto failed = [&turn](const error& err) {
+    return error{err.code,
+                 "turn " + std::to_string(turn.turn_id) + ": " + err.message};
+  };
   state_image next;
-  if (turn.patch && !turn.normalized) {
-    auto patch = normalize_json(std::move(*turn.patch));
-    if (!patch)
-      return patch.error();
-    *turn.patch = std::move(*patch);
-  }
-  if (turn.patch) {
+  if (turn.state) {
+    next.canonical = std::move(*turn.state);
+  } else if (!turn.patch) {
+    return error{errc::invalid_patch, "turn " + std::to_string(turn.turn_id) +
+                                        " carries neither state nor patch"};
+  } else {
     // The fast path: the patch spliced into the canonical bytes, with no
     // parsed state and no whole canonicalization. It decides only what it
     // can decide exactly; the rest goes to the parsed state.
@@ -72,21 +62,21 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
         next.canonical = std::move(spliced->canonical);
         next.brackets = std::move(spliced->brackets);
       }
-  }
-  if (next.canonical.empty()) {
-    auto value = patched_or_whole(turn);
-    if (!value)
-      return value.error();
-    // Writing stops as soon as the bytes pass the limit.
-    bool written =
-      canonicalize_within_depth(*value, next.canonical, max_state_bytes_);
-    if (written && next.canonical.size() <= max_state_bytes_)
-      next.value = std::move(*value);
-    else if (next.canonical.size() <= max_state_bytes_)
-      return error{errc::invalid_json,
-                   "turn " + std::to_string(turn.turn_id) +
-                     ": the patched state is nested deeper than " +
-                     std::to_string(max_json_depth) + " levels"};
+    if (next.canonical.empty()) {
+      auto value = patched(*turn.patch);
+      if (!value)
+        return failed(value.error());
+      // Writing stops as soon as the bytes pass the limit.
+      bool written =
+        canonicalize_within_depth(*value, next.canonical, max_state_bytes_);
+      if (written && next.canonical.size() <= max_state_bytes_)
+        next.value = std::move(*value);
+      else if (next.canonical.size() <= max_state_bytes_)
+        return error{errc::invalid_json,
+                     "turn " + std::to_string(turn.turn_id) +
+                       ": the patched state is nested deeper than " +
+                       std::to_string(max_json_depth) + " levels"};
+    }
   }
   if (next.canonical.size() > max_state_bytes_)
     return error{errc::payload_too_large,

@@ -20,14 +20,15 @@
 
 namespace awf::core {
 
+/// One turn as canonical bytes. A producer vouches that they are canonical
+/// bytes of a value parse_json accepts (the edge reads them with
+/// json_document, the engine takes them from states it stored); nothing
+/// here parses them again except a patch the fast path does not take.
 struct incoming_turn {
   std::int64_t turn_id = 0;
-  std::optional<nlohmann::json> state; ///< a whole state, or
-  std::optional<nlohmann::json> patch; ///< a patch against the turn before
+  std::optional<std::string> state; ///< a whole state, or
+  std::optional<std::string> patch; ///< a patch against the turn before
   std::string state_hash; ///< required with a patch; checked when present
-  /// `state` or `patch` came from parse_json, which applies normalize_json's
-  /// rules while it builds: no second walk.
-  bool normalized = false;
 };
 
 /// Rebuilds consecutive incoming turns on top of a known position. Only the
@@ -65,9 +66,9 @@ public:
   state_image take_state() { return std::move(*current_); }
 
 private:
-  /// The parsed state `turn` leads to: the state before patched, or the
-  /// whole state it carries, normalized.
-  result<nlohmann::json> patched_or_whole(incoming_turn& turn);
+  /// The state before, parsed and patched by `patch` (canonical bytes):
+  /// the exact path, for patches the fast path does not take.
+  result<nlohmann::json> patched(std::string_view patch);
 
   chain_head head_;
   std::string state_hash_;

@@ -1,17 +1,51 @@
 // Fuzzes the I-JSON parser and the RFC 8785 canonicalizer: whatever parses
 // has canonical bytes that parse again to the same canonical bytes, and
-// normalizing the parsed value changes nothing.
+// normalizing the parsed value changes nothing. The tree-less reader
+// (json_document) is checked against parse_json on every input.
 #include <cstddef>
 #include <cstdint>
 
 #include "core/canonical_json.hpp"
+#include "core/json_budget.hpp"
+#include "core/json_document.hpp"
 #include "fuzz/fuzz_support.hpp"
 
 using namespace awf;
 
+namespace {
+
+/// json_document (simdjson, no tree) reads `text` exactly as parse_json
+/// does: the same verdict and error, the same canonical bytes. Only a text
+/// too costly as a tree may be read without one.
+void check_document(std::string_view text,
+                    const core::result<nlohmann::json>& parsed) {
+  auto document = core::json_document::parse(text);
+  if (!document) {
+    fuzz::require(!parsed && parsed.error().code == document.error().code &&
+                    parsed.error().message == document.error().message,
+                  "json_document refuses what parse_json refuses, alike");
+    return;
+  }
+  if (!parsed) {
+    fuzz::require(parsed.error().code == core::errc::payload_too_large,
+                  "json_document accepts only what parse_json accepts");
+    return;
+  }
+  fuzz::require(document->root().canonical() == core::canonicalize(*parsed),
+                "json_document writes parse_json's canonical bytes");
+  auto budget = core::json_budget::unlimited();
+  auto tree = document->root().to_json(budget);
+  fuzz::require(tree && *tree == *parsed,
+                "json_document's tree is parse_json's tree");
+}
+
+} // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
-  auto parsed = core::parse_json(fuzz::as_text(data, size));
+  auto text = fuzz::as_text(data, size);
+  auto parsed = core::parse_json(text);
+  check_document(text, parsed);
   if (!parsed)
     return 0;
   auto canonical = core::canonicalize(*parsed);

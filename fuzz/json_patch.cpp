@@ -29,15 +29,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   auto applied = core::apply_patch(*document, *patch, fuzz::max_state_bytes);
   fuzz::require(core::canonicalize(*document) == before,
                 "apply_patch leaves its input alone");
-  auto fast = core::patch_canonical(before, *patch);
+  auto patch_bytes = core::canonicalize(*patch);
+  auto fast = core::patch_canonical(before, patch_bytes);
   fuzz::require(!fast ||
                   (applied && core::canonicalize(*applied) == fast->canonical),
                 "the canonical fast path agrees with the parsed-value path");
   if (fast) {
     // The index the edits left behind serves the next patch like a fresh one.
     auto carried =
-      core::patch_canonical(fast->canonical, *patch, fast->brackets);
-    auto fresh = core::patch_canonical(fast->canonical, *patch);
+      core::patch_canonical(fast->canonical, patch_bytes, fast->brackets);
+    auto fresh = core::patch_canonical(fast->canonical, patch_bytes);
     fuzz::require(carried.has_value() == fresh.has_value() &&
                     (!fresh || carried->canonical == fresh->canonical),
                   "a carried index agrees with a fresh one");

@@ -12,6 +12,7 @@
 
 #include "core/canonical_json.hpp"
 #include "core/incoming_turns.hpp"
+#include "core/json_document.hpp"
 #include "fuzz/fuzz_support.hpp"
 #include "net/client_ids.hpp"
 #include "net/sync_up_request.hpp"
@@ -54,7 +55,7 @@ void resolve_from_start(const actors::sync_up_request& req) {
   }
 }
 
-void check(const net::caller& who, nlohmann::json body) {
+void check(const net::caller& who, const core::json_view& body) {
   actors::sync_up_request req;
   auto refused = net::parse_sync_up(limits, who, body, req);
   if (refused) {
@@ -84,8 +85,12 @@ void check(const net::caller& who, nlohmann::json body) {
     fuzz::require(turn.state.has_value() != turn.patch.has_value(),
                   "a turn carries a state or a patch");
     fuzz::require(!turn.patch ||
-                    (turn.patch->is_array() && !turn.state_hash.empty()),
+                    (turn.patch->starts_with('[') && !turn.state_hash.empty()),
                   "a patch turn is an array with its state hash");
+    const auto& bytes = turn.patch ? *turn.patch : *turn.state;
+    auto reparsed = core::parse_json(bytes);
+    fuzz::require(reparsed && core::canonicalize(*reparsed) == bytes,
+                  "a turn's state or patch is canonical bytes");
     fuzz::require(turn.state_hash.empty() || net::is_hex_hash(turn.state_hash),
                   "a state hash is 64 lowercase hex digits");
   }
@@ -96,11 +101,10 @@ void check(const net::caller& who, nlohmann::json body) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
                                       std::size_t size) {
-  auto body = core::parse_json(fuzz::as_text(data, size));
-  if (!body || !body->is_object()) // the route answers these itself
+  auto body = core::json_document::parse(fuzz::as_text(data, size));
+  if (!body || !body->root().is_object()) // the route answers these itself
     return 0;
-  auto copy = *body;
-  check(net::caller{"user-hash", {}, false, 0}, std::move(*body));
-  check(net::caller{"user-hash", "device-1", false, 0}, std::move(copy));
+  check(net::caller{"user-hash", {}, false, 0}, body->root());
+  check(net::caller{"user-hash", "device-1", false, 0}, body->root());
   return 0;
 }

@@ -67,20 +67,46 @@ std::optional<work_ticket> admit_expensive(api_context& ctx, request_handle& h,
   return std::nullopt;
 }
 
+namespace {
+
+/// Answers the body's parse failure: 422 for the integer rule, 413 past
+/// the budget, 400 otherwise.
+void reply_parse_error(request_handle& h, const core::error& err) {
+  int status = err.code == core::errc::unsupported_number  ? 422
+               : err.code == core::errc::payload_too_large ? 413
+                                                           : 400;
+  reply_error(h, status, core::to_string(err.code), err.message);
+}
+
+void reply_not_object(request_handle& h) {
+  reply_error(h, 400, "invalid_request", "the body must be an object");
+}
+
+} // namespace
+
 std::optional<nlohmann::json> json_body(request_handle& h, bool empty_ok) {
   if (empty_ok && h.req.body().empty())
     return nlohmann::json::object();
   auto parsed = core::parse_json(h.req.body());
   if (!parsed) {
-    auto code = parsed.error().code;
-    int status = code == core::errc::unsupported_number  ? 422
-                 : code == core::errc::payload_too_large ? 413
-                                                         : 400;
-    reply_error(h, status, core::to_string(code), parsed.error().message);
+    reply_parse_error(h, parsed.error());
     return std::nullopt;
   }
   if (!parsed->is_object()) {
-    reply_error(h, 400, "invalid_request", "the body must be an object");
+    reply_not_object(h);
+    return std::nullopt;
+  }
+  return std::move(*parsed);
+}
+
+std::optional<core::json_document> json_document_body(request_handle& h) {
+  auto parsed = core::json_document::parse(h.req.body());
+  if (!parsed) {
+    reply_parse_error(h, parsed.error());
+    return std::nullopt;
+  }
+  if (!parsed->root().is_object()) {
+    reply_not_object(h);
     return std::nullopt;
   }
   return std::move(*parsed);

@@ -11,6 +11,7 @@
 #include <caf/expected.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/json_document.hpp"
 #include "net/api_context.hpp"
 #include "net/client_ids.hpp"
 #include "net/http_types.hpp"
@@ -74,6 +75,10 @@ void release_unless_timed_out(work_ticket& ticket,
 /// `empty_ok`), or answers 400/422 and returns nullopt.
 std::optional<nlohmann::json> json_body(request_handle& h,
                                         bool empty_ok = false);
+
+/// The same without a tree of values, for bodies whose parts go on as
+/// canonical bytes (core/json_document.hpp).
+std::optional<core::json_document> json_document_body(request_handle& h);
 
 /// Reads a string field of at most `max` bytes; a missing one gives
 /// `fallback` when there is one. Answers 400 naming the field otherwise.

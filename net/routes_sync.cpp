@@ -25,11 +25,11 @@ std::optional<std::string> entity_tag(const http_request& req,
 
 void sync_up_route(api_context& ctx, handle_ptr h) {
   with_caller(ctx, h, [&ctx, h](caller who) {
-    auto body = json_body(*h);
+    auto body = json_document_body(*h);
     if (!body)
       return;
-    sync_up(ctx, who, std::move(*body),
-            entity_tag(h->req, http::field::if_match), nullptr,
+    sync_up(ctx, who, body->root(), entity_tag(h->req, http::field::if_match),
+            nullptr,
             [h](api_outcome out, sync_up_effect) { reply_outcome(*h, out); });
   });
 }

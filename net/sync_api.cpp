@@ -6,6 +6,7 @@
 
 #include "actors/save_errc.hpp"
 #include "core/conflict_rules.hpp"
+#include "core/json_budget.hpp"
 #include "core/sync_token.hpp"
 #include "core/user_token.hpp"
 #include "net/api_context.hpp"
@@ -19,6 +20,7 @@ namespace awf::net {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
+using json = nlohmann::json;
 
 api_outcome invalid(const std::string& field, const std::string& message) {
   return error_outcome(400, "invalid_request", message, {{"field", field}});
@@ -26,6 +28,65 @@ api_outcome invalid(const std::string& field, const std::string& message) {
 
 bool is_hash_value(const nlohmann::json& value) {
   return value.is_string() && is_hex_hash(value.get_ref<const std::string&>());
+}
+
+/// Reads the small members of a sync up (all but its states and patches)
+/// as trees, for the checks written for trees, within one budget: a member
+/// past it reads as no JSON value, which every check refuses.
+class small_members {
+public:
+  std::optional<json> operator()(const core::json_view& object,
+                                 std::string_view key) {
+    auto view = object.find(key);
+    if (!view)
+      return std::nullopt;
+    auto tree = view->to_json(budget_);
+    return tree ? std::move(*tree) : json(json::value_t::discarded);
+  }
+
+private:
+  core::json_budget budget_{std::size_t{64} << 10};
+};
+
+/// Reads the turn `turn` of a sync up (named `field` in errors) into `req`,
+/// or returns the 400.
+std::optional<api_outcome> parse_turn(const core::json_view& turn,
+                                      const std::string& field,
+                                      actors::sync_up_request& req) {
+  if (!turn.is_object())
+    return invalid(field, field + " must be an object");
+  small_members member; // a budget per turn: a sync up may carry many
+  core::incoming_turn in;
+  auto id = member(turn, "turn_id");
+  auto id_value = id ? as_integer(*id) : std::nullopt;
+  if (!id_value)
+    return invalid(field + ".turn_id", field + ".turn_id must be an integer");
+  in.turn_id = *id_value;
+  auto state = turn.find("state");
+  auto patch = turn.find("patch");
+  if (state.has_value() == patch.has_value())
+    return invalid(field, field + " must carry exactly one of \"state\" "
+                                  "and \"patch\"");
+  if (auto hash = member(turn, "state_hash")) {
+    if (!is_hash_value(*hash))
+      return invalid(field + ".state_hash",
+                     field + ".state_hash must be 64 lowercase hex digits");
+    in.state_hash = hash->get<std::string>();
+  }
+  // The document obeys the contract's rules throughout, so a state or a
+  // patch goes on as its canonical bytes.
+  if (patch) {
+    if (!patch->is_array())
+      return invalid(field + ".patch", field + ".patch must be an array");
+    if (in.state_hash.empty())
+      return invalid(field + ".state_hash",
+                     "a patch turn must carry state_hash");
+    in.patch = patch->canonical();
+  } else {
+    in.state = state->canonical();
+  }
+  req.turns.push_back(std::move(in));
+  return std::nullopt;
 }
 
 /// Takes a token of the caller's bucket, or returns the 429.
@@ -65,17 +126,18 @@ bool recordable(int status) {
 
 std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
                                          const caller& who,
-                                         nlohmann::json& body,
+                                         const core::json_view& body,
                                          actors::sync_up_request& req) {
+  small_members member;
   // Ids are checked before anything keeps them (the audit record of a
   // refusal included): a client string reaches no further unchecked.
-  auto save = body.find("save_id");
-  if (save == body.end())
+  auto save = member(body, "save_id");
+  if (!save)
     return bad_field("save_id", uuid_shape);
   if (auto bad = check_json_id(*save, "save_id", uuid_shape))
     return bad;
   std::string device_id;
-  if (auto device = body.find("device_id"); device != body.end()) {
+  if (auto device = member(body, "device_id")) {
     if (auto bad = check_json_id(*device, "device_id", device_id_shape))
       return bad;
     device_id = device->get<std::string>();
@@ -85,13 +147,13 @@ std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
   if (!who.device_id.empty() && req.device_id != who.device_id)
     return error_outcome(403, "forbidden",
                          "device_id must be the device of the sync token");
-  auto base = body.find("base");
-  auto parsed_base = base == body.end() ? std::nullopt : head_from_json(*base);
+  auto base = member(body, "base");
+  auto parsed_base = base ? head_from_json(*base) : std::nullopt;
   if (!parsed_base)
     return invalid("base", "\"base\" must be {\"turn_id\": integer >= 0, "
                            "\"chain_hash\": 64 lowercase hex digits}");
   req.base = std::move(*parsed_base);
-  if (auto strategy = body.find("strategy"); strategy != body.end()) {
+  if (auto strategy = member(body, "strategy")) {
     if (!strategy->is_string() ||
         !core::parse_conflict_strategy(strategy->get<std::string>()))
       return invalid("strategy",
@@ -99,58 +161,32 @@ std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
                      "longest_chain, three_way_merge, manual");
     req.strategy = strategy->get<std::string>();
   }
-  if (auto confirm = body.find("confirm_regression"); confirm != body.end()) {
+  if (auto confirm = member(body, "confirm_regression")) {
     if (!confirm->is_boolean())
       return invalid("confirm_regression",
                      "\"confirm_regression\" must be a boolean");
     req.confirm_regression = confirm->get<bool>();
   }
-  if (auto meta = body.find("meta"); meta != body.end() && !meta->is_object())
+  if (auto meta = body.find("meta"); meta && !meta->is_object())
     return invalid("meta", "\"meta\" must be an object");
   auto turns = body.find("turns");
-  if (turns == body.end() || !turns->is_array() || turns->empty())
+  if (!turns || !turns->is_array() || turns->size() == 0)
     return invalid("turns", "\"turns\" must be a non-empty array");
   if (turns->size() > limits.max_turns_per_sync)
     return error_outcome(413, "payload_too_large",
                          "a sync up carries at most " +
                            std::to_string(limits.max_turns_per_sync) + " turns",
                          {{"field", "turns"}});
-  for (std::size_t i = 0; i < turns->size(); ++i) {
-    auto& turn = (*turns)[i];
-    auto field = "turns[" + std::to_string(i) + "]";
-    if (!turn.is_object())
-      return invalid(field, field + " must be an object");
-    core::incoming_turn in;
-    in.normalized = true; // the body came from core::parse_json
-    auto id = turn.find("turn_id");
-    auto id_value = id == turn.end() ? std::nullopt : as_integer(*id);
-    if (!id_value)
-      return invalid(field + ".turn_id", field + ".turn_id must be an integer");
-    in.turn_id = *id_value;
-    auto state = turn.find("state");
-    auto patch = turn.find("patch");
-    if ((state == turn.end()) == (patch == turn.end()))
-      return invalid(field, field + " must carry exactly one of \"state\" "
-                                    "and \"patch\"");
-    auto hash = turn.find("state_hash");
-    if (hash != turn.end()) {
-      if (!is_hash_value(*hash))
-        return invalid(field + ".state_hash",
-                       field + ".state_hash must be 64 lowercase hex digits");
-      in.state_hash = hash->get<std::string>();
-    }
-    if (patch != turn.end()) {
-      if (!patch->is_array())
-        return invalid(field + ".patch", field + ".patch must be an array");
-      if (in.state_hash.empty())
-        return invalid(field + ".state_hash",
-                       "a patch turn must carry state_hash");
-      in.patch = std::move(*patch);
-    } else {
-      in.state = std::move(*state);
-    }
-    req.turns.push_back(std::move(in));
-  }
+  std::optional<api_outcome> refused;
+  std::size_t i = 0;
+  turns->for_each_element([&](core::json_view turn) {
+    if (refused)
+      return;
+    auto field = "turns[" + std::to_string(i++) + "]";
+    refused = parse_turn(turn, field, req);
+  });
+  if (refused)
+    return refused;
   req.user_id_hash = who.user_id_hash;
   return std::nullopt;
 }
@@ -277,7 +313,7 @@ void run_sync_up(api_context& ctx, const caller& who,
 
 } // namespace
 
-void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
+void sync_up(api_context& ctx, const caller& who, const core::json_view& body,
              std::optional<std::string> if_match, origin_id origin,
              sync_up_fn finish) {
   // Refusals change nothing.

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/chain.hpp"
+#include "core/json_document.hpp"
 
 namespace awf::net {
 
@@ -78,9 +79,10 @@ struct sync_up_effect {
 
 using sync_up_fn = std::function<void(api_outcome, sync_up_effect)>;
 
-/// Sync up (contract §5). `body` is the parsed request object. On success
-/// the new turns are published to the save's subscribers except `origin`.
-void sync_up(api_context& ctx, const caller& who, nlohmann::json body,
+/// Sync up (contract §5). `body` is the request object (read before this
+/// returns). On success the new turns are published to the save's
+/// subscribers except `origin`.
+void sync_up(api_context& ctx, const caller& who, const core::json_view& body,
              std::optional<std::string> if_match, origin_id origin,
              sync_up_fn done);
 

@@ -6,23 +6,21 @@
 
 #include <optional>
 
-#include <nlohmann/json.hpp>
-
 #include "actors/sync_messages.hpp"
+#include "core/json_document.hpp"
 #include "net/api_context.hpp"
 #include "net/sync_api.hpp"
 
 namespace awf::net {
 
 /// Checks the shape of a sync up body for `who` within `limits`; fills
-/// `req` (turns and patches moved out of `body`) and returns nullopt, or
-/// returns the 4xx outcome. `body` comes from core::parse_json, so its
-/// values already follow the contract's rules: the turns are marked
-/// normalized and not walked again. Ids are checked before `req` keeps them, so
-/// on a refusal `req.save_id` is empty or a well-formed id.
+/// `req` (its turns as canonical bytes) and returns nullopt, or returns the
+/// 4xx outcome. `body` comes from core::json_document, so its values
+/// already follow the contract's rules. Ids are checked before `req` keeps
+/// them, so on a refusal `req.save_id` is empty or a well-formed id.
 std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
                                          const caller& who,
-                                         nlohmann::json& body,
+                                         const core::json_view& body,
                                          actors::sync_up_request& req);
 
 } // namespace awf::net

@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "core/canonical_json.hpp"
+#include "core/json_budget.hpp"
 #include "net/api_response.hpp"
 #include "net/bearer_token.hpp"
 #include "net/client_ids.hpp"
@@ -280,15 +281,25 @@ void websocket_session::read_next() {
 void websocket_session::on_message(const std::string& text) {
   if (token_ended_)
     return; // the token no longer speaks for anyone
-  auto parsed = core::parse_json(text);
+  // Read without a tree: a sync up's states and patches go on as their
+  // canonical bytes; the other messages are small and read as trees.
+  auto parsed = core::json_document::parse(text);
   if (!parsed)
     return send_error(nullptr, core::to_string(parsed.error().code),
                       parsed.error().message);
-  if (!parsed->is_object())
+  auto root = parsed->root();
+  if (!root.is_object())
     return send_error(nullptr, "invalid_request",
                       "a message must be a JSON object");
-  auto msg = std::move(*parsed);
-  auto req_id = msg.value("req_id", json{});
+  auto budget = core::json_budget::for_text(text.size());
+  auto member = [&](std::string_view key) -> json {
+    auto view = root.find(key);
+    if (!view)
+      return nullptr;
+    auto tree = view->to_json(budget);
+    return tree ? std::move(*tree) : json(json::value_t::discarded);
+  };
+  auto req_id = member("req_id");
   // Numbers parse as doubles: an integer is echoed in its canonical form
   // (7, not 7.0; -0 as 0).
   if (auto n = as_integer(req_id))
@@ -299,21 +310,26 @@ void websocket_session::on_message(const std::string& text) {
                         std::to_string(max_req_id_bytes) +
                         " bytes or an integer",
                       {{"field", "req_id"}});
-  auto type = msg.find("type");
-  if (type == msg.end() || !type->is_string())
+  auto type = root.find("type");
+  if (!type || !type->is_string())
     return send_error(req_id, "invalid_request",
                       "a message needs a string \"type\"", {{"field", "type"}});
-  auto name = type->get<std::string>();
+  auto name = type->string();
+  if (name == "sync_up")
+    return handle_sync_up(req_id, root);
+  if (name != "subscribe" && name != "unsubscribe")
+    return send_error(
+      req_id, "invalid_request",
+      "unknown message type; use subscribe, sync_up or unsubscribe",
+      {{"field", "type"}});
+  auto msg = root.to_json(budget);
+  if (!msg)
+    return send_error(req_id, core::to_string(msg.error().code),
+                      msg.error().message);
   if (name == "subscribe")
-    handle_subscribe(req_id, msg);
-  else if (name == "sync_up")
-    handle_sync_up(req_id, std::move(msg));
-  else if (name == "unsubscribe")
-    handle_unsubscribe(req_id, msg);
+    handle_subscribe(req_id, *msg);
   else
-    send_error(req_id, "invalid_request",
-               "unknown message type; use subscribe, sync_up or unsubscribe",
-               {{"field", "type"}});
+    handle_unsubscribe(req_id, *msg);
 }
 
 bool websocket_session::admit_request(const json& req_id) {
@@ -414,18 +430,17 @@ void websocket_session::handle_unsubscribe(const json& req_id,
   send(ws_answer({200, {{"save_id", save_id}}, 0, {}}, "unsubscribed", req_id));
 }
 
-void websocket_session::handle_sync_up(const json& req_id, json msg) {
+void websocket_session::handle_sync_up(const json& req_id,
+                                       const core::json_view& msg) {
   if (!admit_request(req_id))
     return;
-  msg.erase("type");
-  msg.erase("req_id");
   // Kept to update this connection's own subscription from the result.
-  auto save_id = msg.value("save_id", json{}).is_string()
-                   ? msg["save_id"].get<std::string>()
-                   : std::string{};
-  sync_up(ctx_, who_, std::move(msg), std::nullopt, origin(),
-          [self = shared_from_this(), save_id, req_id](api_outcome out,
-                                                       sync_up_effect effect) {
+  auto save_id = msg.find("save_id");
+  std::string saved_id{save_id && save_id->is_string() ? save_id->string()
+                                                       : std::string_view{}};
+  sync_up(ctx_, who_, msg, std::nullopt, origin(),
+          [self = shared_from_this(), save_id = std::move(saved_id),
+           req_id](api_outcome out, sync_up_effect effect) {
             asio::post(self->ws_.get_executor(),
                        [self, save_id, req_id, out = std::move(out),
                         effect = std::move(effect)]() mutable {

@@ -103,7 +103,7 @@ private:
                         const nlohmann::json& msg);
   void handle_unsubscribe(const nlohmann::json& req_id,
                           const nlohmann::json& msg);
-  void handle_sync_up(const nlohmann::json& req_id, nlohmann::json msg);
+  void handle_sync_up(const nlohmann::json& req_id, const core::json_view& msg);
   void on_subscribed(const std::string& save_id, std::uint64_t generation,
                      const nlohmann::json& req_id, api_outcome out);
   void on_synced(const std::string& save_id, const nlohmann::json& req_id,

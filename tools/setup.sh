@@ -15,6 +15,7 @@ AWF_PACKAGES=(
   cmake ninja-build ccache g++ pkg-config python3 clang-format
   libcaf-dev libboost1.81-dev libsoci-dev libsqlite3-dev libpq-dev
   libssl-dev libzstd-dev nlohmann-json3-dev libcli11-dev libjemalloc-dev
+  libsimdjson-dev
   postgresql-15 sqlite3
 )
 

@@ -80,7 +80,7 @@ void play_device(caf::actor_system& sys, actors::save_registry_actor registry,
       chain = core::chain_next(chain, turn.turn_id,
                                core::state_hash(core::canonicalize(state)));
       mine.emplace_back(turn.turn_id, chain);
-      turn.state = std::move(state);
+      turn.state = core::canonicalize(state);
       req.turns.push_back(std::move(turn));
     }
     self

@@ -34,7 +34,7 @@ actors::sync_up_request sync_up_of(const std::string& save_id,
   req.base = base;
   core::incoming_turn t;
   t.turn_id = turn;
-  t.state = state_of(turn);
+  t.state = core::canonicalize(state_of(turn));
   req.turns.push_back(std::move(t));
   return req;
 }

@@ -202,7 +202,8 @@ CAF_TEST(encryptions of a failed request are counted across a restart) {
   for (int t = 1; t <= 21; ++t) {
     core::incoming_turn turn;
     turn.turn_id = t;
-    turn.state = nlohmann::json{{"t", t}, {"pad", std::string(100, 'x')}};
+    turn.state = core::canonicalize(
+      nlohmann::json{{"t", t}, {"pad", std::string(100, 'x')}});
     if (t == 21)
       turn.state_hash = std::string(64, '0');
     req.turns.push_back(std::move(turn));

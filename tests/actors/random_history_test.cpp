@@ -36,7 +36,7 @@ struct fixture : test::engine_fixture {
         req.base = head;
         core::incoming_turn turn;
         turn.turn_id = t;
-        turn.patch = core::diff(before, state);
+        turn.patch = core::canonicalize(core::diff(before, state));
         turn.state_hash = core::state_hash(expected.back());
         req.turns.push_back(std::move(turn));
         auto up =

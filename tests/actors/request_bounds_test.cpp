@@ -86,7 +86,7 @@ struct fixture : test::engine_fixture {
     for (int t = first; t <= last; ++t) {
       core::incoming_turn turn;
       turn.turn_id = t;
-      turn.state = state_of(t, who);
+      turn.state = core::canonicalize(state_of(t, who));
       req.turns.push_back(std::move(turn));
     }
     req.scope.deadline = deadline;
