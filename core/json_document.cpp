@@ -262,6 +262,19 @@ void json_view::for_each_element(
   }
 }
 
+void json_view::for_each_member(
+  const std::function<void(std::string_view, json_view)>& visit) const {
+  auto object = element_of(element_).get_object();
+  if (object.error())
+    return;
+  for (auto member : object.value_unsafe()) {
+    json_view view;
+    std::memcpy(view.element_, static_cast<const void*>(&member.value),
+                sizeof(member.value));
+    visit(member.key, view);
+  }
+}
+
 std::string_view json_view::string() const {
   auto text = element_of(element_).get_string();
   return text.error() ? std::string_view{} : text.value_unsafe();

@@ -39,6 +39,10 @@ public:
   std::size_t size() const;
   /// Calls `visit(element)` for each element of an array, in order.
   void for_each_element(const std::function<void(json_view)>& visit) const;
+  /// Calls `visit(name, value)` for each member of an object, in the
+  /// text's order.
+  void for_each_member(
+    const std::function<void(std::string_view, json_view)>& visit) const;
   /// The text of a string (unescaped).
   std::string_view string() const;
 

@@ -12,7 +12,8 @@
 
 namespace awf::load {
 
-/// Parses a WebSocket frame; null when it is not JSON. Without
+/// Parses a WebSocket frame (numbers read as doubles, as the server's
+/// parser reads them); discarded when it is not JSON. Without
 /// `keep_patches`, the elements of each turn's "patch" array (in a
 /// top-level "turns" array) are skipped
 /// while parsing (the array stays, empty): a device that keeps no replica
