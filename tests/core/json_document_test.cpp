@@ -97,6 +97,14 @@ CAF_TEST(values are read in place) {
   CAF_REQUIRE_EQUAL(items.size(), 2u);
   CAF_CHECK_EQUAL(items[1], R"({"k":true})");
   CAF_CHECK(!n.find("k")); // not an object
+  std::string names;
+  root.for_each_member([&](std::string_view name, json_view value) {
+    names += std::string{name} + "=" + value.canonical() + ";";
+  });
+  // The text's order, not the canonical one.
+  CAF_CHECK_EQUAL(names, R"(s="a\"b";n=[1,{"k":true}];o={};)");
+  n.for_each_member([&](std::string_view, json_view) { names.clear(); });
+  CAF_CHECK(!names.empty()); // an array has no members
   auto budget = json_budget::unlimited();
   auto tree = root.find("n")->to_json(budget);
   CAF_REQUIRE(tree);
