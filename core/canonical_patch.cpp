@@ -73,13 +73,17 @@ void canonical_brackets::edited(std::size_t begin, std::size_t end,
   };
   auto inside = opening_from(begin);
   auto after = opening_from(end);
-  // Containers around the edit open before it and end after its start.
-  for (auto it = pairs_.begin(); it != inside; ++it)
-    if (it->end > begin)
+  // Containers around the edit open before it and end after its start;
+  // an edit of the same length (a number for a number of as many digits)
+  // moves nothing.
+  if (grown != 0) {
+    for (auto it = pairs_.begin(); it != inside; ++it)
+      if (it->end > begin)
+        shift(it->end);
+    for (auto it = after; it != pairs_.end(); ++it) {
+      shift(it->open);
       shift(it->end);
-  for (auto it = after; it != pairs_.end(); ++it) {
-    shift(it->open);
-    shift(it->end);
+    }
   }
   auto added = pairs_of(replacement, begin);
   if (inside == after && added.empty())
