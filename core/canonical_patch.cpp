@@ -55,6 +55,29 @@ std::size_t canonical_brackets::end_of(std::size_t open) const {
   return it != pairs_.end() && it->open == open ? it->end : none;
 }
 
+std::size_t canonical_brackets::end_of(std::size_t open,
+                                       std::size_t& hint) const {
+  auto before = [](const span& pair, std::size_t at) { return pair.open < at; };
+  // From the hint, gallop forward to a range that holds `open`; without a
+  // usable hint, search the whole index.
+  std::size_t lo = 0;
+  std::size_t hi = pairs_.size();
+  if (hint < pairs_.size() && pairs_[hint].open < open) {
+    lo = hint + 1;
+    std::size_t step = 1;
+    while (lo + step < pairs_.size() && pairs_[lo + step].open < open) {
+      lo += step + 1;
+      step *= 2;
+    }
+    hi = std::min(lo + step, pairs_.size());
+  }
+  auto it = std::lower_bound(pairs_.begin() + static_cast<std::ptrdiff_t>(lo),
+                             pairs_.begin() + static_cast<std::ptrdiff_t>(hi),
+                             open, before);
+  hint = static_cast<std::size_t>(it - pairs_.begin());
+  return it != pairs_.end() && it->open == open ? it->end : none;
+}
+
 // Updated in place: most edits replace a scalar, and copying the index for
 // each operation of a patch cost more than the edits themselves.
 void canonical_brackets::edited(std::size_t begin, std::size_t end,
@@ -125,14 +148,14 @@ canonical_brackets::pairs_of(std::string_view text, std::size_t offset) {
 namespace {
 
 /// The end of the value at text[pos], or `none`; containers are looked up
-/// in `index`.
+/// in `index`, from `hint` (see canonical_brackets::end_of).
 std::size_t value_end(std::string_view text, std::size_t pos,
-                      const canonical_brackets& index) {
+                      const canonical_brackets& index, std::size_t& hint) {
   if (pos >= text.size())
     return none;
   char c = text[pos];
   if (c == '{' || c == '[')
-    return index.end_of(pos);
+    return index.end_of(pos, hint);
   if (c == '"')
     return skip_string(text, pos);
   std::size_t i = pos;
@@ -191,6 +214,7 @@ std::optional<slot> find_member(std::string_view text, std::size_t pos,
                                 std::string_view quoted_token,
                                 const canonical_brackets& index) {
   std::string_view token = quoted_token.substr(1, quoted_token.size() - 2);
+  std::size_t hint = none;
   std::size_t i = pos + 1;
   if (i < text.size() && text[i] == '}')
     return slot{false, i, 0, 0};
@@ -199,7 +223,7 @@ std::optional<slot> find_member(std::string_view text, std::size_t pos,
     if (key_end == none || key_end >= text.size() || text[key_end] != ':')
       return std::nullopt;
     auto key = text.substr(i, key_end - i);
-    auto end = value_end(text, key_end + 1, index);
+    auto end = value_end(text, key_end + 1, index, hint);
     if (end == none || end >= text.size())
       return std::nullopt;
     if (key == quoted_token)
@@ -228,8 +252,9 @@ std::optional<slot> find_element(std::string_view text, std::size_t pos,
       return slot{false, i, 0, 0};
     return std::nullopt;
   }
+  std::size_t hint = none;
   for (std::size_t n = 0; i < text.size(); ++n) {
-    auto end = value_end(text, i, brackets);
+    auto end = value_end(text, i, brackets, hint);
     if (end == none || end >= text.size())
       return std::nullopt;
     if (n == index)
@@ -415,9 +440,10 @@ std::optional<std::vector<op_members>> operations_of(std::string_view patch) {
     return std::nullopt;
   canonical_brackets index{patch};
   std::vector<op_members> ops;
+  std::size_t hint = none;
   std::size_t pos = 1;
   while (pos < patch.size() && patch[pos] != ']') {
-    auto end = patch[pos] == '{' ? index.end_of(pos) : none;
+    auto end = patch[pos] == '{' ? index.end_of(pos, hint) : none;
     if (end == none)
       return std::nullopt;
     op_members op;
@@ -428,7 +454,7 @@ std::optional<std::vector<op_members>> operations_of(std::string_view patch) {
         return std::nullopt;
       auto name = patch.substr(at, name_end - at);
       auto value_begin = name_end + 1;
-      auto value_stop = value_end(patch, value_begin, index);
+      auto value_stop = value_end(patch, value_begin, index, hint);
       if (value_stop == none || value_stop >= end)
         return std::nullopt;
       auto value = patch.substr(value_begin, value_stop - value_begin);

@@ -27,6 +27,11 @@ public:
   /// The end of the container opening at `open`, or npos.
   std::size_t end_of(std::size_t open) const;
 
+  /// The same for lookups in increasing order (the siblings a scan steps
+  /// over): `hint` (npos at first) keeps where the last one was found, so
+  /// the next is a short search forward from there.
+  std::size_t end_of(std::size_t open, std::size_t& hint) const;
+
   /// Bytes [begin, end) of the document became `replacement`: a whole
   /// value or entry, so no container overlaps the edit partly.
   void edited(std::size_t begin, std::size_t end, std::string_view replacement);

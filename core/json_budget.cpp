@@ -55,7 +55,7 @@ std::size_t own_bytes(const json& value) noexcept {
   }
 }
 
-std::size_t member_bytes(const std::string& key) noexcept {
+std::size_t member_bytes(std::string_view key) noexcept {
   return heap_block(map_node_bytes) + string_buffer(key.size());
 }
 

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -40,7 +41,7 @@ std::size_t string_buffer(std::size_t capacity) noexcept;
 std::size_t own_bytes(const nlohmann::json& value) noexcept;
 
 /// Heap bytes one object member adds: its tree node and its key's buffer.
-std::size_t member_bytes(const std::string& key) noexcept;
+std::size_t member_bytes(std::string_view key) noexcept;
 
 /// What one more element costs an array: at most its slot and the same
 /// again of growth slack (vectors double when they fill up).

@@ -65,39 +65,87 @@ bool integer_survives(Integer v) {
          format_es_number(d) == std::to_string(v);
 }
 
-/// Checks what simdjson lets through and parse_json does not: duplicate
-/// keys, the integer rule, nesting deeper than max_json_depth. `depth` is
-/// the number of containers around `value`.
-bool obeys_rules(dom::element value, std::size_t depth) {
+/// The elements of `items`: simdjson's count stops at 0xFFFFFF.
+std::size_t element_count(dom::array items) {
+  auto n = items.size();
+  if (n < 0xFFFFFF)
+    return n;
+  n = 0;
+  for ([[maybe_unused]] auto item : items)
+    ++n;
+  return n;
+}
+
+/// What a walk of the document found.
+enum class verdict { ok, broken_rule, too_costly };
+
+/// Checks what simdjson lets through and parse_json does not (duplicate
+/// keys, the integer rule, nesting deeper than max_json_depth) and charges
+/// `budget` what the value would take as a nlohmann tree (json_budget.hpp's
+/// model, as tree_of builds it), as parse_json charges its tree. `depth`
+/// is the number of containers around `value`.
+verdict walk(dom::element value, std::size_t depth, json_budget& budget) {
+  using json = nlohmann::json;
+  if (!budget.charge(0, 1))
+    return verdict::too_costly;
   switch (value.type()) {
     case dom::element_type::INT64:
-      return integer_survives(value.get_int64().value_unsafe());
+      return integer_survives(value.get_int64().value_unsafe())
+               ? verdict::ok
+               : verdict::broken_rule;
     case dom::element_type::UINT64:
-      return integer_survives(value.get_uint64().value_unsafe());
-    case dom::element_type::ARRAY:
+      return integer_survives(value.get_uint64().value_unsafe())
+               ? verdict::ok
+               : verdict::broken_rule;
+    case dom::element_type::STRING:
+      return budget.charge(json_cost::heap_block(sizeof(json::string_t)) +
+                           json_cost::string_buffer(
+                             value.get_string().value_unsafe().size()))
+               ? verdict::ok
+               : verdict::too_costly;
+    case dom::element_type::ARRAY: {
       if (depth + 1 > max_json_depth)
-        return false;
-      for (auto item : array_of(value))
-        if (!obeys_rules(item, depth + 1))
-          return false;
-      return true;
+        return verdict::broken_rule;
+      std::size_t n = 0;
+      for (auto item : array_of(value)) {
+        ++n;
+        if (auto found = walk(item, depth + 1, budget); found != verdict::ok)
+          return found;
+      }
+      auto own = json_cost::heap_block(sizeof(json::array_t)) +
+                 (n == 0 ? 0 : json_cost::heap_block(n * sizeof(json)));
+      return budget.charge(own) ? verdict::ok : verdict::too_costly;
+    }
     case dom::element_type::OBJECT: {
       if (depth + 1 > max_json_depth)
-        return false;
+        return verdict::broken_rule;
+      if (!budget.charge(json_cost::heap_block(sizeof(json::object_t))))
+        return verdict::too_costly;
       auto members = sorted_members(object_of(value));
       for (std::size_t i = 0; i < members.size(); ++i) {
         if (i > 0 && members[i - 1].key == members[i].key)
-          return false;
-        if (!obeys_rules(members[i].value, depth + 1))
-          return false;
+          return verdict::broken_rule;
+        if (!budget.charge(json_cost::member_bytes(members[i].key)))
+          return verdict::too_costly;
+        if (auto found = walk(members[i].value, depth + 1, budget);
+            found != verdict::ok)
+          return found;
       }
-      return true;
+      return verdict::ok;
     }
-    default: return true;
+    default: return verdict::ok;
   }
 }
 
-void append_canonical(dom::element value, std::string& out) {
+error too_costly_error(const json_budget& budget) {
+  return {errc::payload_too_large, "The JSON value would take more than " +
+                                     std::to_string(budget.max_bytes()) +
+                                     " bytes of memory once parsed."};
+}
+
+/// Appends the canonical bytes of `value` to `out`; false as soon as `out`
+/// holds more than `max` bytes (checked after each element and member).
+bool append_canonical(dom::element value, std::string& out, std::size_t max) {
   switch (value.type()) {
     case dom::element_type::NULL_VALUE: out += "null"; break;
     case dom::element_type::BOOL:
@@ -124,7 +172,8 @@ void append_canonical(dom::element value, std::string& out) {
         if (!first)
           out += ',';
         first = false;
-        append_canonical(item, out);
+        if (!append_canonical(item, out, max) || out.size() > max)
+          return false;
       }
       out += ']';
       break;
@@ -138,48 +187,14 @@ void append_canonical(dom::element value, std::string& out) {
         first = false;
         append_canonical_string(member.key, out);
         out += ':';
-        append_canonical(member.value, out);
+        if (!append_canonical(member.value, out, max) || out.size() > max)
+          return false;
       }
       out += '}';
       break;
     }
   }
-}
-
-/// Charges `budget` what tree_of(value) will allocate (json_budget.hpp's
-/// cost model), stopping at the first node past it.
-bool charge_tree(dom::element value, json_budget& budget) {
-  using json = nlohmann::json;
-  static const auto array_bytes = json_cost::own_bytes(json::array());
-  static const auto object_bytes = json_cost::own_bytes(json::object());
-  if (!budget.charge(0, 1))
-    return false;
-  switch (value.type()) {
-    case dom::element_type::STRING:
-      return budget.charge(
-        json_cost::heap_block(sizeof(json::string_t)) +
-        json_cost::string_buffer(value.get_string().value_unsafe().size()));
-    case dom::element_type::ARRAY: {
-      auto items = array_of(value);
-      if (!budget.charge(array_bytes +
-                         json_cost::heap_block(items.size() * sizeof(json))))
-        return false;
-      for (auto item : items)
-        if (!charge_tree(item, budget))
-          return false;
-      return true;
-    }
-    case dom::element_type::OBJECT: {
-      if (!budget.charge(object_bytes))
-        return false;
-      for (auto member : object_of(value))
-        if (!budget.charge(json_cost::member_bytes(std::string{member.key})) ||
-            !charge_tree(member.value, budget))
-          return false;
-      return true;
-    }
-    default: return true;
-  }
+  return out.size() <= max;
 }
 
 nlohmann::json tree_of(dom::element value) {
@@ -197,7 +212,7 @@ nlohmann::json tree_of(dom::element value) {
       auto source = array_of(value);
       auto items = nlohmann::json::array();
       auto& list = items.get_ref<nlohmann::json::array_t&>();
-      list.reserve(source.size());
+      list.reserve(element_count(source));
       for (auto item : source)
         list.push_back(tree_of(item));
       return items;
@@ -280,8 +295,9 @@ std::string_view json_view::string() const {
   return text.error() ? std::string_view{} : text.value_unsafe();
 }
 
-void json_view::append_canonical(std::string& out) const {
-  core::append_canonical(element_of(element_), out);
+bool json_view::append_canonical(std::string& out,
+                                 std::size_t max_bytes) const {
+  return core::append_canonical(element_of(element_), out, max_bytes);
 }
 
 std::string json_view::canonical() const {
@@ -292,11 +308,9 @@ std::string json_view::canonical() const {
 
 result<nlohmann::json> json_view::to_json(json_budget& budget) const {
   auto value = element_of(element_);
-  if (!charge_tree(value, budget))
-    return error{errc::payload_too_large,
-                 "The JSON value would take more than " +
-                   std::to_string(budget.max_bytes()) +
-                   " bytes of memory once parsed."};
+  // The document obeys the rules already: the walk only charges.
+  if (walk(value, 0, budget) != verdict::ok)
+    return too_costly_error(budget);
   return tree_of(value);
 }
 
@@ -314,8 +328,13 @@ json_view json_document::root() const {
 }
 
 result<json_document> json_document::parse(std::string_view text) {
-  if (auto doc = read_fast(text))
+  auto budget = json_budget::for_text(text.size());
+  bool too_costly = false;
+  if (auto doc = read_fast(text, budget, too_costly))
     return json_document{std::move(doc)};
+  // Past the budget of a tree of the text, as parse_json refuses it.
+  if (too_costly)
+    return too_costly_error(budget);
   // simdjson refused it, or it breaks a rule: parse_json decides, and says
   // why. It also reads what simdjson does not (an integer beyond 64 bits
   // that the integer rule lets through, a leading byte order mark): those
@@ -323,17 +342,23 @@ result<json_document> json_document::parse(std::string_view text) {
   auto tree = parse_json(text);
   if (!tree)
     return tree.error();
-  if (auto doc = read_fast(tree->dump()))
+  auto again = json_budget::for_text(text.size());
+  if (auto doc = read_fast(tree->dump(), again, too_costly))
     return json_document{std::move(doc)};
   return error{errc::invalid_json, "The JSON text could not be read."};
 }
 
 std::unique_ptr<json_document::parsed>
-json_document::read_fast(std::string_view text) {
+json_document::read_fast(std::string_view text, json_budget& budget,
+                         bool& too_costly) {
   auto doc = std::make_unique<parsed>();
   doc->text = simdjson::padded_string{text};
   auto root = doc->parser.parse(doc->text);
-  if (root.error() || !obeys_rules(root.value_unsafe(), 0))
+  if (root.error())
+    return nullptr;
+  auto found = walk(root.value_unsafe(), 0, budget);
+  too_costly = found == verdict::too_costly;
+  if (found != verdict::ok)
     return nullptr;
   doc->root = root.value_unsafe();
   return doc;

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,8 +48,12 @@ public:
   std::string_view string() const;
 
   /// Appends the RFC 8785 canonical bytes of the value to `out`, exactly
-  /// what canonicalize(parse_json(text of the value)) writes.
-  void append_canonical(std::string& out) const;
+  /// what canonicalize(parse_json(text of the value)) writes; false, with
+  /// `out` partial, as soon as `out` holds more than `max_bytes` (numbers
+  /// may grow: 1e20 is 100000000000000000000).
+  bool append_canonical(
+    std::string& out,
+    std::size_t max_bytes = std::numeric_limits<std::size_t>::max()) const;
   std::string canonical() const;
   /// The value as a nlohmann tree (numbers as doubles, as parse_json
   /// builds them), for small parts read by code written for trees. The tree
@@ -64,13 +69,16 @@ private:
 };
 
 /// A parsed JSON text under parse_json's rules (contract §1): valid UTF-8,
-/// no duplicate keys, the integer rule, nesting at most max_json_depth.
-/// The parser's buffers take about 14 bytes per byte of text, within what
-/// json_budget::for_text allows a parse.
+/// no duplicate keys, the integer rule, nesting at most max_json_depth, and
+/// a tree of it within json_budget::for_text (what parse_json may build),
+/// so that what is read here can later be parsed into a tree. The parser's
+/// buffers take about 14 bytes per byte of text.
 class json_document {
 public:
-  /// Parses `text`; fails exactly when parse_json(text) fails, with its
-  /// error.
+  /// Parses `text`; fails when parse_json(text) fails, with its error. The
+  /// tree's cost is counted as tree_of builds it, which differs slightly
+  /// from parse_json's count (vector growth): near the budget one may
+  /// refuse with payload_too_large what the other accepts.
   static result<json_document> parse(std::string_view text);
 
   json_document(json_document&&) noexcept;
@@ -82,8 +90,10 @@ public:
 private:
   struct parsed;
   explicit json_document(std::unique_ptr<parsed> doc);
-  /// simdjson's parse of `text` when it obeys every rule of parse_json.
-  static std::unique_ptr<parsed> read_fast(std::string_view text);
+  /// simdjson's parse of `text` when it obeys every rule of parse_json,
+  /// its tree charged to `budget` (`too_costly` tells when that failed).
+  static std::unique_ptr<parsed>
+  read_fast(std::string_view text, json_budget& budget, bool& too_costly);
   std::unique_ptr<parsed> doc_;
 };
 

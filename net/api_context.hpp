@@ -21,6 +21,8 @@ namespace awf::net {
 /// Bounds of the sync API (contract §3), from config.
 struct sync_limits {
   std::size_t max_turns_per_sync = 1000;
+  /// A state's canonical bytes, at most (CLOUD_SYNC_MAX_SAVE_BYTES_MB).
+  std::size_t max_state_bytes = std::size_t{200} << 20;
   /// The body of a sync up (REST) and a WebSocket message, at most.
   std::size_t max_message_bytes = (std::size_t{200} << 20) + (1 << 20);
   /// The body of every other request, at most (their bodies name a save,

@@ -48,6 +48,7 @@ void apply_settings(api_context& ctx, const config::settings& s,
   ctx.sync_enabled = s.enabled;
   ctx.limits.max_turns_per_sync =
     static_cast<std::size_t>(s.max_turns_per_sync);
+  ctx.limits.max_state_bytes = max_state_bytes;
   ctx.limits.max_message_bytes = max_state_bytes + (std::size_t{1} << 20);
   ctx.limits.max_connections = static_cast<std::size_t>(s.max_connections);
   ctx.limits.max_connections_per_address =

@@ -48,10 +48,22 @@ private:
   core::json_budget budget_{std::size_t{64} << 10};
 };
 
+/// The 413 of a turn whose state or patch is too large as canonical bytes.
+api_outcome too_large(const std::string& field, std::size_t limit) {
+  return error_outcome(413, "payload_too_large",
+                       field + " is more than " + std::to_string(limit) +
+                         " bytes as canonical JSON, the limit",
+                       {{"field", field}});
+}
+
 /// Reads the turn `turn` of a sync up (named `field` in errors) into `req`,
-/// or returns the 400.
+/// or returns the 4xx. Its canonical bytes are charged to `canonical_left`
+/// (numbers may grow when written canonically: 1e20 is
+/// 100000000000000000000), a state's also to the state limit.
 std::optional<api_outcome> parse_turn(const core::json_view& turn,
                                       const std::string& field,
+                                      const sync_limits& limits,
+                                      std::size_t& canonical_left,
                                       actors::sync_up_request& req) {
   if (!turn.is_object())
     return invalid(field, field + " must be an object");
@@ -75,16 +87,23 @@ std::optional<api_outcome> parse_turn(const core::json_view& turn,
   }
   // The document obeys the contract's rules throughout, so a state or a
   // patch goes on as its canonical bytes.
+  std::string bytes;
   if (patch) {
     if (!patch->is_array())
       return invalid(field + ".patch", field + ".patch must be an array");
     if (in.state_hash.empty())
       return invalid(field + ".state_hash",
                      "a patch turn must carry state_hash");
-    in.patch = patch->canonical();
+    if (!patch->append_canonical(bytes, canonical_left))
+      return too_large(field + ".patch", canonical_left);
+    in.patch = std::move(bytes);
   } else {
-    in.state = state->canonical();
+    auto limit = std::min(canonical_left, limits.max_state_bytes);
+    if (!state->append_canonical(bytes, limit))
+      return too_large(field + ".state", limit);
+    in.state = std::move(bytes);
   }
+  canonical_left -= in.patch ? in.patch->size() : in.state->size();
   req.turns.push_back(std::move(in));
   return std::nullopt;
 }
@@ -179,11 +198,13 @@ std::optional<api_outcome> parse_sync_up(const sync_limits& limits,
                          {{"field", "turns"}});
   std::optional<api_outcome> refused;
   std::size_t i = 0;
+  // All turns together may not grow past a message's size.
+  std::size_t canonical_left = limits.max_message_bytes;
   turns->for_each_element([&](core::json_view turn) {
     if (refused)
       return;
     auto field = "turns[" + std::to_string(i++) + "]";
-    refused = parse_turn(turn, field, req);
+    refused = parse_turn(turn, field, limits, canonical_left, req);
   });
   if (refused)
     return refused;

@@ -114,11 +114,11 @@ CAF_TEST(values are read in place) {
 CAF_TEST(a tree is charged to its budget before it is built) {
   std::string text = "[";
   for (int i = 0; i < 10'000; ++i)
-    text += i == 0 ? "{}" : ",{}";
+    text += i == 0 ? "0" : ",0";
   text += "]";
   auto document = json_document::parse(text);
   CAF_REQUIRE(document);
-  json_budget small{64 << 10};
+  json_budget small{64 << 10}; // the tree takes 160 KB
   auto tree = document->root().to_json(small);
   CAF_REQUIRE(!tree);
   CAF_CHECK_EQUAL(tree.error().code, errc::payload_too_large);
@@ -129,4 +129,18 @@ CAF_TEST(a tree is charged to its budget before it is built) {
   // The charge follows the cost model of what was built.
   CAF_CHECK_GREATER_OR_EQUAL(roomy.spent_bytes(),
                              json_cost::tree_bytes(*whole));
+}
+
+CAF_TEST(a text too costly as a tree is refused as parse_json refuses it) {
+  // 300,000 bytes of `{},` want about 8 MB as a tree: more than 16 bytes
+  // per byte of text. Read without a tree, it could be stored and later
+  // parsed with no budget; so it is refused alike.
+  std::string text = "[";
+  for (int i = 0; i < 100'000; ++i)
+    text += i == 0 ? "{}" : ",{}";
+  text += "]";
+  auto document = json_document::parse(text);
+  CAF_REQUIRE(!document);
+  CAF_CHECK_EQUAL(document.error().code, errc::payload_too_large);
+  CAF_CHECK_EQUAL(document.error().code, parse_json(text).error().code);
 }

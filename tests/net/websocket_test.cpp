@@ -246,6 +246,31 @@ CAF_TEST(a frame over the message limit closes the socket) {
   CAF_CHECK(other.upgraded());
 }
 
+CAF_TEST(a member too large to read is refused like a malformed one) {
+  // The members a message is read by may take at most 64 KiB as trees
+  // (the budget itself: json_document_test); past it a member reads as no
+  // value: a 100,000-element since_chain is refused as malformed.
+  auto phone = register_device(alice, "phone");
+  auto ws = connect(phone.token);
+  CAF_REQUIRE(ws.upgraded());
+  auto [save_id, session] = create_save(alice, "ws-members");
+  auto msg = subscribe(save_id, history{session}.head(), "big");
+  msg["since_chain"] = json(std::vector<int>(100'000, 0));
+  CAF_REQUIRE(ws.send_text(msg.dump()));
+  auto reply = ws.read();
+  CAF_REQUIRE(reply);
+  CAF_CHECK_EQUAL((*reply)["type"], "error");
+  CAF_CHECK_EQUAL((*reply)["req_id"], "big");
+  CAF_CHECK_EQUAL((*reply)["error"]["code"], "invalid_request");
+  // The socket goes on serving.
+  CAF_REQUIRE(
+    ws.send_text(subscribe(save_id, history{session}.head(), "ok").dump()));
+  auto served = ws.read();
+  CAF_REQUIRE(served);
+  CAF_CHECK_EQUAL((*served)["req_id"], "ok");
+  CAF_CHECK_EQUAL((*served)["type"], "sync_down");
+}
+
 CAF_TEST(two devices of one user follow one save) {
   auto phone = register_device(alice, "phone");
   auto tablet = register_device(alice, "tablet");
