@@ -88,3 +88,29 @@ void operator delete(void* ptr, std::size_t) noexcept {
 void operator delete[](void* ptr, std::size_t) noexcept {
   counted_free(ptr);
 }
+
+// The nothrow forms (simdjson allocates its buffers with them) must come
+// from the same allocator as the delete above frees into.
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return counted_malloc(size);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return counted_malloc(size);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+
+void operator delete(void* ptr, const std::nothrow_t&) noexcept {
+  counted_free(ptr);
+}
+
+void operator delete[](void* ptr, const std::nothrow_t&) noexcept {
+  counted_free(ptr);
+}
