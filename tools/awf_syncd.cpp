@@ -1,12 +1,16 @@
 // awf-syncd: the awf-cloud-sync server. Reads CLOUD_SYNC_* settings (flags
 // override them), starts the save engine and the HTTP edge, and stops
 // cleanly on SIGINT or SIGTERM.
+#include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <future>
 #include <iostream>
 #include <map>
 #include <pthread.h>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -38,26 +42,45 @@ std::string settings_help() {
   return text;
 }
 
-/// Blocks SIGINT and SIGTERM in this thread and every thread it starts, so
-/// that only `wait_for_stop` receives them.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
+/// Receives SIGINT and SIGTERM for the whole process. Its constructor blocks
+/// them in the calling thread, so it must run first in `main`: every thread
+/// started later (CAF's, the SQLite checkpointer's) inherits the mask, and a
+/// signal can never take its default action in one of them. Until `serving`
+/// a signal ends the process at once, as it would by default, so a start-up
+/// stuck on a database can still be interrupted; afterwards `wait` returns it.
+class stop_signals {
+public:
+  stop_signals() {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set_, nullptr);
+    waiter_ = std::thread{[this] {
+      int signal = 0;
+      sigwait(&set_, &signal);
+      if (!serving_.load())
+        std::_Exit(128 + signal);
+      received_.set_value(signal);
+    }};
+    waiter_.detach();
+  }
 
-int wait_for_stop(const sigset_t& set) {
-  int signal = 0;
-  sigwait(&set, &signal);
-  return signal;
-}
+  /// From now on a signal stops the server through `wait`.
+  void serving() { serving_.store(true); }
+
+  int wait() { return received_.get_future().get(); }
+
+private:
+  sigset_t set_;
+  std::atomic<bool> serving_{false};
+  std::promise<int> received_;
+  std::thread waiter_;
+};
 
 } // namespace
 
 int main(int argc, char** argv) {
+  static stop_signals signals;
   std::map<std::string, std::string> overrides;
   CLI::App app{"awf-syncd: the awf-cloud-sync server"};
   app.add_option_function<std::string>(
@@ -105,7 +128,6 @@ int main(int argc, char** argv) {
       return fail("refusing to listen on " + listen->address +
                   " with a development secret: set CLOUD_SYNC_HMAC_SECRET");
   }
-  auto stop_signals = block_stop_signals();
   auto runtime = net::engine_runtime::start(*setup, *secret);
   if (!runtime)
     return fail(runtime.error().message);
@@ -116,6 +138,9 @@ int main(int argc, char** argv) {
   auto server = net::http_server::start(*listen, (*runtime)->context());
   if (!server)
     return fail(server.error().message);
+  // Before the line that tells callers the server is up: from then on a
+  // signal must stop it cleanly.
+  signals.serving();
   std::cout << "awf-syncd: listening on http://" << listen->address << ":"
             << (*server)->port() << " ("
             << (persistence::database::is_postgresql_url(
@@ -123,7 +148,7 @@ int main(int argc, char** argv) {
                   ? "PostgreSQL"
                   : "SQLite " + setup->settings.database_url())
             << ")" << std::endl;
-  int signal = wait_for_stop(stop_signals);
+  int signal = signals.wait();
   std::cout << "awf-syncd: signal " << signal
             << ", finishing requests in flight" << std::endl;
   (*server)->stop(std::chrono::seconds{5});

@@ -134,10 +134,13 @@ public:
     for (int i = 0; i < 400; ++i) {
       if (::waitpid(pid_, &status, WNOHANG) == pid_) {
         pid_ = -1;
+        if (WIFSIGNALED(status))
+          CAF_MESSAGE("the server died of signal " << WTERMSIG(status));
         return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
       }
       ::usleep(50000);
     }
+    CAF_MESSAGE("the server did not stop within 20 s: killed");
     ::kill(pid_, SIGKILL);
     ::waitpid(pid_, &status, 0);
     pid_ = -1;
