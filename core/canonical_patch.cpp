@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/canonical_json.hpp"
+#include "core/json_budget.hpp"
 #include "core/json_patch.hpp"
 
 namespace awf::core {
@@ -207,12 +208,23 @@ struct slot {
   std::size_t value_end = 0;
 };
 
+/// What stepping over the entry [begin, end) costs a search: the bytes it
+/// reads, or for a container, whose end is looked up, about a lookup's.
+std::size_t step_cost(std::string_view text, std::size_t begin,
+                      std::size_t value_begin, std::size_t end) {
+  constexpr std::size_t lookup = 64;
+  char c = text[value_begin];
+  return c == '{' || c == '[' ? value_begin - begin + lookup : end - begin;
+}
+
 /// Finds `token` in the object at `pos`. The members are sorted by
 /// utf16_less, so the search stops at the first larger name. Nothing when
-/// a name holds an escape (its order would need unescaping).
+/// a name holds an escape (its order would need unescaping). Adds what the
+/// search read to `scanned` (see step_cost).
 std::optional<slot> find_member(std::string_view text, std::size_t pos,
                                 std::string_view quoted_token,
-                                const canonical_brackets& index) {
+                                const canonical_brackets& index,
+                                std::size_t& scanned) {
   std::string_view token = quoted_token.substr(1, quoted_token.size() - 2);
   std::size_t hint = none;
   std::size_t i = pos + 1;
@@ -226,6 +238,7 @@ std::optional<slot> find_member(std::string_view text, std::size_t pos,
     auto end = value_end(text, key_end + 1, index, hint);
     if (end == none || end >= text.size())
       return std::nullopt;
+    scanned += step_cost(text, i, key_end + 1, end);
     if (key == quoted_token)
       return slot{true, i, key_end + 1, end};
     if (key.find('\\') != std::string_view::npos)
@@ -242,10 +255,12 @@ std::optional<slot> find_member(std::string_view text, std::size_t pos,
 }
 
 /// Finds element `index` of the array at `pos` (or, with `insert`, the
-/// place before it, `index` == size naming the end).
+/// place before it, `index` == size naming the end). Adds what the search
+/// read to `scanned`.
 std::optional<slot> find_element(std::string_view text, std::size_t pos,
                                  std::size_t index, bool insert,
-                                 const canonical_brackets& brackets) {
+                                 const canonical_brackets& brackets,
+                                 std::size_t& scanned) {
   std::size_t i = pos + 1;
   if (i < text.size() && text[i] == ']') {
     if (insert && index == 0)
@@ -257,6 +272,7 @@ std::optional<slot> find_element(std::string_view text, std::size_t pos,
     auto end = value_end(text, i, brackets, hint);
     if (end == none || end >= text.size())
       return std::nullopt;
+    scanned += step_cost(text, i, i, end);
     if (n == index)
       return slot{!insert, i, i, end};
     if (text[end] == ']')
@@ -278,13 +294,18 @@ std::string quoted(const std::string& token) {
 }
 
 /// A document being patched, with the edits the four operations need.
+/// Every edit and search is charged before (an edit) or as soon as (a
+/// search, which reads at most the document) it is done; once the work
+/// passes `allowance` or `budget`, each operation answers false.
 class canonical_document {
 public:
   canonical_document(std::string_view text,
-                     std::optional<canonical_brackets> known)
+                     std::optional<canonical_brackets> known,
+                     std::size_t allowance, json_budget* budget)
     : text_(text), brackets_(known && known->text_size() == text.size()
                                ? std::move(*known)
-                               : canonical_brackets{text}) {}
+                               : canonical_brackets{text}),
+      allowance_(allowance), budget_(budget) {}
 
   spliced_state take() { return {std::move(text_), std::move(brackets_)}; }
 
@@ -301,27 +322,25 @@ public:
       auto name = quoted(last);
       if (name.find('\\') != std::string::npos)
         return false;
-      auto at = find_member(text_, parent, name, brackets_);
-      if (!at)
+      std::size_t scanned = 0;
+      auto at = find_member(text_, parent, name, brackets_, scanned);
+      if (!spend(scanned) || !at)
         return false;
-      if (at->found) {
-        edit(at->value_begin, at->value_end, value);
-        return true;
-      }
-      insert_entry(at->entry_begin, name + ':' + std::string{value});
-      return true;
+      if (at->found)
+        return edit(at->value_begin, at->value_end, value);
+      return insert_entry(at->entry_begin, name + ':' + std::string{value});
     }
     if (text_[parent] != '[')
       return false;
     std::optional<slot> at;
+    std::size_t scanned = 0;
     if (last == "-")
       at = end_of_array(parent);
     else if (auto index = index_of(last))
-      at = find_element(text_, parent, *index, true, brackets_);
-    if (!at)
+      at = find_element(text_, parent, *index, true, brackets_, scanned);
+    if (!spend(scanned) || !at)
       return false;
-    insert_entry(at->entry_begin, std::string{value});
-    return true;
+    return insert_entry(at->entry_begin, std::string{value});
   }
 
   bool replace(const std::vector<std::string>& path, std::string_view value) {
@@ -330,8 +349,7 @@ public:
     auto at = locate(path);
     if (!at)
       return false;
-    edit(at->value_begin, at->value_end, value);
-    return true;
+    return edit(at->value_begin, at->value_end, value);
   }
 
   bool remove(const std::vector<std::string>& path) {
@@ -347,8 +365,7 @@ public:
       ++end;
     else if (text_[begin - 1] == ',')
       --begin;
-    edit(begin, end, {});
-    return true;
+    return edit(begin, end, {});
   }
 
   bool holds(const std::vector<std::string>& path, std::string_view value) {
@@ -376,13 +393,14 @@ private:
   /// The existing child `token` of the container at `pos`.
   std::optional<slot> child(std::size_t pos, const std::string& token) {
     std::optional<slot> at;
+    std::size_t scanned = 0;
     if (text_[pos] == '{') {
-      at = find_member(text_, pos, quoted(token), brackets_);
+      at = find_member(text_, pos, quoted(token), brackets_, scanned);
     } else if (text_[pos] == '[') {
       if (auto index = index_of(token))
-        at = find_element(text_, pos, *index, false, brackets_);
+        at = find_element(text_, pos, *index, false, brackets_, scanned);
     }
-    if (!at || !at->found)
+    if (!spend(scanned) || !at || !at->found)
       return std::nullopt;
     return at;
   }
@@ -402,27 +420,47 @@ private:
     return slot{false, end - 1, 0, 0};
   }
 
+  /// Takes `units` of edit work (json_budget::charge_edit); false once it
+  /// passes the allowance or the budget.
+  bool spend(std::size_t units) {
+    if (units > allowance_ - spent_)
+      return false;
+    spent_ += units;
+    return budget_ == nullptr || budget_->charge_edit(units);
+  }
+
   /// Every change of the bytes goes through here, so the index follows.
-  void edit(std::size_t begin, std::size_t end, std::string_view bytes) {
+  /// The bytes after the edit move, and unless the length stays, so does
+  /// every entry of the index.
+  bool edit(std::size_t begin, std::size_t end, std::string_view bytes) {
+    auto work = (text_.size() - end + bytes.size()) /
+                json_budget::moved_bytes_per_edit_unit;
+    if (bytes.size() != end - begin)
+      work += brackets_.containers() * json_budget::edit_units_per_index_entry;
+    if (!spend(work))
+      return false;
     text_.replace(begin, end - begin, bytes);
     brackets_.edited(begin, end, bytes);
+    return true;
   }
 
   /// Inserts `entry` at `at`: before the entry starting there, or before
   /// the closing bracket there.
-  void insert_entry(std::size_t at, const std::string& entry) {
+  bool insert_entry(std::size_t at, const std::string& entry) {
     char here = text_[at];
     if (here == '}' || here == ']') {
       char before = text_[at - 1];
       bool empty = before == '{' || before == '[';
-      edit(at, at, empty ? entry : ',' + entry);
-    } else {
-      edit(at, at, entry + ',');
+      return edit(at, at, empty ? entry : ',' + entry);
     }
+    return edit(at, at, entry + ',');
   }
 
   std::string text_;
   canonical_brackets brackets_;
+  std::size_t allowance_;
+  std::size_t spent_ = 0;
+  json_budget* budget_;
 };
 
 /// The members of one operation of a canonical patch that the fast path
@@ -545,13 +583,15 @@ bool apply(canonical_document& doc, const op_members& op) {
 
 std::optional<spliced_state>
 patch_canonical(std::string_view canonical_state, std::string_view patch,
-                std::optional<canonical_brackets> brackets) {
+                std::optional<canonical_brackets> brackets,
+                json_budget* budget) {
   if (canonical_state.empty())
     return std::nullopt;
   auto ops = operations_of(patch);
   if (!ops)
     return std::nullopt;
-  canonical_document doc{canonical_state, std::move(brackets)};
+  canonical_document doc{canonical_state, std::move(brackets),
+                         fast_path_allowance(canonical_state.size()), budget};
   for (const auto& op : *ops)
     if (!apply(doc, op))
       return std::nullopt;

@@ -15,6 +15,8 @@
 
 namespace awf::core {
 
+class json_budget;
+
 /// Where each container of a canonical document opens and ends, so that
 /// stepping over a container is a lookup rather than a scan of its bytes.
 /// Built in one pass; kept with a state, it follows the state's edits, so
@@ -38,6 +40,9 @@ public:
 
   /// The size of the document indexed, as edited.
   std::size_t text_size() const noexcept { return text_size_; }
+
+  /// How many containers the document holds.
+  std::size_t containers() const noexcept { return pairs_.size(); }
 
 private:
   struct span {
@@ -68,8 +73,24 @@ struct spliced_state {
 /// read in place: each value is spliced as the bytes it already is.
 /// `brackets`, when given, is the index of `canonical_state` (one of another
 /// size is not used); the answer carries the index of the patched bytes.
+///
+/// Each edit moves the bytes after it, and each lookup scans its siblings,
+/// so many operations on a large state cost their product. The work is
+/// charged to `budget`'s edit work (json_budget::charge_edit) as it is done,
+/// and the fast path also gives up once it passes
+/// `fast_path_allowance(canonical_state.size())`: past that, parsing the
+/// state and patching the tree costs less. Either way the answer is nothing
+/// and the caller takes the exact path, which charges the same budget.
 std::optional<spliced_state>
 patch_canonical(std::string_view canonical_state, std::string_view patch,
-                std::optional<canonical_brackets> brackets = std::nullopt);
+                std::optional<canonical_brackets> brackets = std::nullopt,
+                json_budget* budget = nullptr);
+
+/// The edit work (json_budget::charge_edit) the fast path spends on one
+/// patch of a state of `state_bytes` at most: about what parsing the state,
+/// patching its tree and writing it out again would cost.
+constexpr std::size_t fast_path_allowance(std::size_t state_bytes) noexcept {
+  return 32 * state_bytes + (std::size_t{1} << 20);
+}
 
 } // namespace awf::core

@@ -56,9 +56,9 @@ result<std::monostate> turn_resolver::advance(incoming_turn turn) {
     // The state before hands its index on (a failed splice loses it; the
     // next patch then indexes the bytes again).
     if (current_ != nullptr)
-      if (auto spliced =
-            patch_canonical(current_->canonical, *turn.patch,
-                            std::exchange(current_->brackets, std::nullopt))) {
+      if (auto spliced = patch_canonical(
+            current_->canonical, *turn.patch,
+            std::exchange(current_->brackets, std::nullopt), &patch_budget_)) {
         next.canonical = std::move(spliced->canonical);
         next.brackets = std::move(spliced->brackets);
       }

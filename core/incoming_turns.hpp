@@ -35,7 +35,9 @@ struct incoming_turn {
 /// current state and the one before are kept, so a long run of turns needs
 /// the memory of two states, not of all of them. The patches of all turns
 /// share one `json_budget::for_state(max_state_bytes)`: together they may
-/// copy at most that much memory. With a `rebuild_budget`, every state
+/// copy at most that much memory, and their edits move or scan at most that
+/// budget's edit work, on the fast path and the exact path alike. With a
+/// `rebuild_budget`, every state
 /// rebuilt is charged to it as soon as its canonical bytes exist.
 class turn_resolver {
 public:

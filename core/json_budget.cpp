@@ -1,5 +1,6 @@
 #include "core/json_budget.hpp"
 
+#include <algorithm>
 #include <limits>
 #include <vector>
 
@@ -80,10 +81,14 @@ json_budget json_budget::for_text(std::size_t text_bytes) noexcept {
 }
 
 json_budget json_budget::for_state(std::size_t max_state_bytes) noexcept {
+  constexpr auto most = std::numeric_limits<std::size_t>::max();
   if (max_state_bytes >
-      std::numeric_limits<std::size_t>::max() / copy_bytes_per_state_byte)
+      most / std::max(edit_units_per_state_byte, copy_bytes_per_state_byte))
     return unlimited();
-  return json_budget{copy_bytes_per_state_byte * max_state_bytes};
+  json_budget budget{copy_bytes_per_state_byte * max_state_bytes};
+  budget.max_edit_units_ =
+    std::max(edit_floor_units, edit_units_per_state_byte * max_state_bytes);
+  return budget;
 }
 
 json_budget json_budget::unlimited() noexcept {
@@ -100,6 +105,16 @@ bool json_budget::charge(std::size_t bytes, std::size_t nodes) noexcept {
   }
   spent_bytes_ += bytes;
   spent_nodes_ += nodes;
+  return true;
+}
+
+bool json_budget::charge_edit(std::size_t units) noexcept {
+  if (exhausted_ || units > max_edit_units_ - spent_edit_units_) {
+    edits_exhausted_ = edits_exhausted_ || !exhausted_;
+    exhausted_ = true;
+    return false;
+  }
+  spent_edit_units_ += units;
   return true;
 }
 

@@ -70,6 +70,22 @@ public:
   /// whole instead.
   static constexpr std::size_t copy_bytes_per_state_byte = 4;
 
+  /// Edit work is counted in bytes scanned: what a search for a member or
+  /// element reads, byte by byte (about 1.3 GB/s on the machines of
+  /// docs/performance.md). Other work converts at what it costs there:
+  /// memory moved by memmove (about 70 GB/s in cache, less beyond) counts
+  /// one unit per 64 bytes, an index entry updated one, and a slot of a
+  /// parsed array shifted by an insert or erase (about 400 M/s) four.
+  static constexpr std::size_t moved_bytes_per_edit_unit = 64;
+  static constexpr std::size_t edit_units_per_index_entry = 1;
+  static constexpr std::size_t edit_units_per_array_slot = 4;
+
+  /// Edit work the patches of one request may do per byte of the state
+  /// limit, and at least this much in all (about 0.2 s of one core). A
+  /// patch that needs more can send the state whole instead.
+  static constexpr std::size_t edit_units_per_state_byte = 4;
+  static constexpr std::size_t edit_floor_units = std::size_t{256} << 20;
+
   explicit json_budget(std::size_t max_bytes,
                        std::size_t max_depth = max_json_depth) noexcept;
 
@@ -79,7 +95,9 @@ public:
 
   /// The budget for what the patches of one request may copy within a state
   /// under the limit `max_state_bytes`:
-  /// `copy_bytes_per_state_byte * max_state_bytes`.
+  /// `copy_bytes_per_state_byte * max_state_bytes`; and for the work of
+  /// their edits: the larger of `edit_floor_units` and
+  /// `edit_units_per_state_byte * max_state_bytes`.
   static json_budget for_state(std::size_t max_state_bytes) noexcept;
 
   /// No memory limit, only the depth limit (stored data already checked).
@@ -88,14 +106,26 @@ public:
   /// Takes `bytes` and `nodes`; false once the total passes a limit.
   bool charge(std::size_t bytes, std::size_t nodes = 0) noexcept;
 
+  /// Takes `units` of edit work: what finding an entry scans and what
+  /// inserting or removing one moves (the bytes or array slots after it).
+  /// Each edit of a patch may cost the state's size, so without this a patch
+  /// of many small operations on a large state costs their product. Only
+  /// budgets made by `for_state` limit it.
+  bool charge_edit(std::size_t units) noexcept;
+
   /// True when no charge has failed.
   bool ok() const noexcept { return !exhausted_; }
+
+  /// True when the charge that failed was edit work.
+  bool edits_exhausted() const noexcept { return edits_exhausted_; }
 
   std::size_t max_bytes() const noexcept { return max_bytes_; }
   std::size_t max_nodes() const noexcept { return max_nodes_; }
   std::size_t max_depth() const noexcept { return max_depth_; }
   std::size_t spent_bytes() const noexcept { return spent_bytes_; }
   std::size_t spent_nodes() const noexcept { return spent_nodes_; }
+  std::size_t max_edit_units() const noexcept { return max_edit_units_; }
+  std::size_t spent_edit_units() const noexcept { return spent_edit_units_; }
 
 private:
   std::size_t max_bytes_;
@@ -103,7 +133,10 @@ private:
   std::size_t max_depth_;
   std::size_t spent_bytes_ = 0;
   std::size_t spent_nodes_ = 0;
+  std::size_t max_edit_units_ = SIZE_MAX;
+  std::size_t spent_edit_units_ = 0;
   bool exhausted_ = false;
+  bool edits_exhausted_ = false;
 };
 
 /// Why charging a copy failed.

@@ -62,8 +62,27 @@ std::string json_string(std::string_view text) {
 
 /// Prefixes `cause` with the pointer it is about: `path "/a": no member "a"`.
 error at(std::string_view field, std::string_view text, const error& cause) {
-  return invalid(std::string{field} + ' ' + json_string(text) + ": " +
-                 cause.message);
+  return error{cause.code, std::string{field} + ' ' + json_string(text) + ": " +
+                             cause.message};
+}
+
+/// The error of a patch whose edits passed `budget`'s edit work.
+error edits_too_costly(const json_budget& budget) {
+  return error{errc::payload_too_large,
+               "the patch's edits cost more than " +
+                 std::to_string(budget.max_edit_units()) +
+                 " units of work in all (a byte scanned is one; each insert "
+                 "into or removal from an array moves what follows); send "
+                 "the state whole"};
+}
+
+/// Charges the array slots that inserting or erasing at `pos` of `array`
+/// shifts.
+status charge_shift(const json& array, std::size_t pos, json_budget& budget) {
+  if (!budget.charge_edit((array.size() - pos + 1) *
+                          json_budget::edit_units_per_array_slot))
+    return edits_too_costly(budget);
+  return ok_status();
 }
 
 // -- pointers -----------------------------------------------------------------
@@ -146,7 +165,8 @@ bool is_strictly_inside(const pointer& inner, const pointer& outer) {
 
 /// Puts `value` at `path`: sets an object member, inserts into an array, or
 /// replaces the whole document for the root pointer.
-status add_value(json& doc, const pointer& path, json value) {
+status add_value(json& doc, const pointer& path, json value,
+                 json_budget& budget) {
   if (path.empty()) {
     doc = std::move(value);
     return ok_status();
@@ -164,6 +184,8 @@ status add_value(json& doc, const pointer& path, json value) {
     auto pos = array_position(container, key, true);
     if (!pos)
       return pos.error();
+    if (auto shift = charge_shift(container, *pos, budget); !shift)
+      return shift;
     container.insert(container.begin() + static_cast<std::ptrdiff_t>(*pos),
                      std::move(value));
     return ok_status();
@@ -173,7 +195,7 @@ status add_value(json& doc, const pointer& path, json value) {
 }
 
 /// Removes the value at `path` and hands it back, moved rather than copied.
-result<json> take_value(json& doc, const pointer& path) {
+result<json> take_value(json& doc, const pointer& path, json_budget& budget) {
   if (path.empty())
     return invalid("cannot remove the whole document");
   auto parent = resolve_parent(doc, path);
@@ -193,6 +215,8 @@ result<json> take_value(json& doc, const pointer& path) {
     auto pos = array_position(container, key, false);
     if (!pos)
       return pos.error();
+    if (auto shift = charge_shift(container, *pos, budget); !shift)
+      return shift.error();
     json value = std::move(container[*pos]);
     container.erase(*pos);
     return value;
@@ -240,6 +264,8 @@ error too_deep(const operation& op) {
 }
 
 error too_large(const patch_limits& limits) {
+  if (limits.budget.edits_exhausted())
+    return edits_too_costly(limits.budget);
   return error{
     errc::payload_too_large,
     "the patch copies more than " + std::to_string(limits.budget.max_bytes()) +
@@ -265,8 +291,9 @@ status charged(copy_charge outcome, const operation& op,
     case copy_charge::ok: return ok_status();
     case copy_charge::too_deep: return too_deep(op);
     case copy_charge::too_large:
-      return op.kind == op_kind::move ? walks_too_much(limits)
-                                      : too_large(limits);
+      return op.kind == op_kind::move && !limits.budget.edits_exhausted()
+               ? walks_too_much(limits)
+               : too_large(limits);
   }
   return too_large(limits);
 }
@@ -301,13 +328,15 @@ status charge_copy_to(const json& value, const operation& op,
 status apply_add(json& doc, const operation& op, patch_limits& limits) {
   if (auto fits = check_patch_value(op, limits); !fits)
     return fits;
-  if (auto added = add_value(doc, op.path, take_op_value(op, limits)); !added)
+  if (auto added =
+        add_value(doc, op.path, take_op_value(op, limits), limits.budget);
+      !added)
     return at("path", op.path_text, added.error());
   return ok_status();
 }
 
-status apply_remove(json& doc, const operation& op) {
-  if (auto taken = take_value(doc, op.path); !taken)
+status apply_remove(json& doc, const operation& op, patch_limits& limits) {
+  if (auto taken = take_value(doc, op.path, limits.budget); !taken)
     return at("path", op.path_text, taken.error());
   return ok_status();
 }
@@ -346,10 +375,11 @@ status apply_move(json& doc, const operation& op, patch_limits& limits) {
         !fits)
       return fits;
   }
-  auto value = take_value(doc, op.from);
+  auto value = take_value(doc, op.from, limits.budget);
   if (!value)
     return at("from", op.from_text, value.error());
-  if (auto added = add_value(doc, op.path, std::move(*value)); !added)
+  if (auto added = add_value(doc, op.path, std::move(*value), limits.budget);
+      !added)
     return at("path", op.path_text, added.error());
   return ok_status();
 }
@@ -362,7 +392,7 @@ status apply_copy(json& doc, const operation& op, patch_limits& limits) {
     return at("from", op.from_text, source.error());
   if (auto fits = charge_copy_to(**source, op, limits); !fits)
     return fits;
-  if (auto added = add_value(doc, op.path, **source); !added)
+  if (auto added = add_value(doc, op.path, **source, limits.budget); !added)
     return at("path", op.path_text, added.error());
   return ok_status();
 }
@@ -383,7 +413,7 @@ status apply_test(json& doc, const operation& op) {
 status apply_operation(json& doc, const operation& op, patch_limits& limits) {
   switch (op.kind) {
     case op_kind::add: return apply_add(doc, op, limits);
-    case op_kind::remove: return apply_remove(doc, op);
+    case op_kind::remove: return apply_remove(doc, op, limits);
     case op_kind::replace: return apply_replace(doc, op, limits);
     case op_kind::move: return apply_move(doc, op, limits);
     case op_kind::copy: return apply_copy(doc, op, limits);

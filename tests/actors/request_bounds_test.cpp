@@ -19,6 +19,7 @@
 #include "core/canonical_json.hpp"
 #include "core/chain.hpp"
 #include "tests/actors/engine_fixture.hpp"
+#include "tests/support/hostile_patches.hpp"
 
 using namespace awf;
 using actors::save_errc;
@@ -196,6 +197,29 @@ CAF_TEST(a sync up may rebuild only so many bytes of states) {
   CAF_CHECK_EQUAL(actors::sync_rebuild_limit(defaults), std::size_t{64} << 20);
   defaults.max_state_bytes = std::size_t{200} << 20;
   CAF_CHECK_EQUAL(actors::sync_rebuild_limit(defaults), std::size_t{400} << 20);
+}
+
+CAF_TEST(a patch whose edits cost too much stores nothing) {
+  auto save_id = new_save();
+  CAF_REQUIRE(service->persist_turn(save_id, 1, test::long_array(100000)));
+  auto base = head_of(save_id);
+  auto add_front = nlohmann::json{{"op", "add"}, {"path", "/0"}, {"value", 1}};
+  actors::sync_up_request req;
+  req.save_id = save_id;
+  req.user_id_hash = "user-1";
+  req.base = base;
+  core::incoming_turn turn;
+  turn.turn_id = 2;
+  turn.patch = core::canonicalize(test::repeated(add_front, 4000));
+  turn.state_hash = std::string(64, '0');
+  req.turns.push_back(std::move(turn));
+  req.scope.deadline = deadline;
+  auto refused = ask<actors::sync_up_reply>(actors::sync_up_atom_v, req);
+  CAF_REQUIRE(!refused);
+  CAF_CHECK_EQUAL(actors::error_code(refused.error()),
+                  save_errc::payload_too_large);
+  CAF_MESSAGE(actors::error_message(refused.error()));
+  CAF_CHECK_EQUAL(head_of(save_id), base);
 }
 
 CAF_TEST(a full verify stops at its deadline and drops its hold) {

@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "core/canonical_json.hpp"
+#include "core/json_budget.hpp"
 #include "core/json_patch.hpp"
+#include "tests/support/hostile_patches.hpp"
 
 using namespace awf::core;
 using json = nlohmann::json;
@@ -271,4 +273,36 @@ CAF_TEST(an index of other bytes is not used) {
   CAF_REQUIRE(fast);
   CAF_REQUIRE(exact);
   CAF_CHECK_EQUAL(fast->canonical, *exact);
+}
+
+CAF_TEST(the fast path gives up once its work passes its allowance) {
+  // Replacing the last element of a long array scans all of it each time:
+  // a few such operations take the fast path; many are left to the parsed
+  // state, which finds an element by its index.
+  auto state = canonicalize(awf::test::long_array(200000));
+  auto last = json{{"op", "replace"}, {"path", "/199999"}, {"value", 7}};
+  auto few = awf::test::repeated(last, 4);
+  auto fast = fast_patch(state, few);
+  auto exact = by_value(state, few);
+  CAF_REQUIRE(fast && exact);
+  CAF_CHECK_EQUAL(fast->canonical, *exact);
+  auto many = awf::test::repeated(last, 200);
+  auto budget = json_budget::for_state(std::size_t{16} << 20);
+  CAF_CHECK(!patch_canonical(state, canonicalize(many), std::nullopt, &budget));
+  // What it did before it gave up was charged, within its allowance.
+  CAF_CHECK_GREATER(budget.spent_edit_units(), state.size());
+  CAF_CHECK_LESS_OR_EQUAL(budget.spent_edit_units(),
+                          fast_path_allowance(state.size()));
+  CAF_CHECK(budget.ok());
+}
+
+CAF_TEST(the fast path stops when the edit budget of its request is spent) {
+  auto state = canonicalize(parse(R"({"a":[1,2,3],"hp":10})"));
+  auto patch = canonicalize(parse(R"([{"op":"add","path":"/a/0","value":0}])"));
+  auto budget = json_budget::for_state(1 << 20);
+  CAF_REQUIRE(patch_canonical(state, patch, std::nullopt, &budget));
+  CAF_CHECK(
+    budget.charge_edit(budget.max_edit_units() - budget.spent_edit_units()));
+  CAF_CHECK(!patch_canonical(state, patch, std::nullopt, &budget));
+  CAF_CHECK(budget.edits_exhausted());
 }

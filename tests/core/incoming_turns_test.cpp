@@ -6,6 +6,7 @@
 
 #include "core/canonical_json.hpp"
 #include "core/json_document.hpp"
+#include "core/json_patch.hpp"
 #include "core/sync_token.hpp"
 #include "tests/support/allocation_counter.hpp"
 #include "tests/support/hostile_patches.hpp"
@@ -234,4 +235,28 @@ CAF_TEST(a rebuild budget stops a run of turns at the first state past it) {
   CAF_REQUIRE(p.advance(patched(2, next(2), {})));
   CAF_REQUIRE(p.advance(patched(3, next(3), {})));
   CAF_CHECK(!p.advance(patched(4, next(4), {})));
+}
+
+CAF_TEST(a patch whose edits pass the edit budget is refused) {
+  // Finding 3 of issue 11: thousands of inserts at the front of a long
+  // array cost the array's size each, on either path.
+  state_image base{canonicalize(awf::test::long_array(100000)), {}};
+  auto add_front = json{{"op", "add"}, {"path", "/0"}, {"value", 1}};
+  turn_resolver r{{1, "c1"}, &base, 1 << 20};
+  auto refused =
+    r.advance(patched(2, awf::test::repeated(add_front, 4000), {}));
+  CAF_REQUIRE(!refused);
+  CAF_CHECK_EQUAL(refused.error().code, errc::payload_too_large);
+  CAF_MESSAGE(refused.error().message);
+  CAF_CHECK(refused.error().message.find("edits cost more than") !=
+            std::string::npos);
+  // A patch the fast path gives up on, but that costs the parsed state
+  // little, still applies there, exactly.
+  auto last = json{{"op", "replace"}, {"path", "/99999"}, {"value", 7}};
+  auto many = awf::test::repeated(last, 400);
+  auto expected =
+    canonicalize(*apply_patch(awf::test::long_array(100000), many, 1 << 20));
+  turn_resolver exact{{1, "c1"}, &base, 1 << 20};
+  CAF_REQUIRE(exact.advance(patched(2, many, state_hash(expected))));
+  CAF_CHECK_EQUAL(exact.state()->canonical, expected);
 }

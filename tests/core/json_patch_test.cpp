@@ -591,6 +591,72 @@ CAF_TEST(moves that walk past the node budget say so) {
   CAF_CHECK_EQUAL(res.error().message.find("copies"), std::string::npos);
 }
 
+CAF_TEST(array shifts past the edit budget fail with payload_too_large) {
+  // Each insert at the front of a long array shifts all of it: the patch
+  // stops at the first operation past the edit budget, before its shift.
+  constexpr std::size_t state_limit = 1 << 20;
+  constexpr int length = 100000;
+  auto add_front = json{{"op", "add"}, {"path", "/0"}, {"value", 1}};
+  auto patch = awf::test::repeated(add_front, 4000);
+  auto budget = json_budget::for_state(state_limit);
+  CAF_CHECK_EQUAL(budget.max_edit_units(), json_budget::edit_floor_units);
+  auto doc = awf::test::long_array(length);
+  auto res = apply_patch_in_place(doc, patch, state_limit, budget);
+  CAF_REQUIRE(!res);
+  CAF_CHECK_EQUAL(res.error().code, errc::payload_too_large);
+  CAF_MESSAGE(res.error().message);
+  CAF_CHECK(res.error().message.find("edits cost more than") !=
+            std::string::npos);
+  // Operation k shifts length + k + 1 slots; the first that does not fit is
+  // the one named, and nothing past the budget was spent.
+  std::size_t spent = 0;
+  std::size_t k = 0;
+  for (;; ++k) {
+    auto cost = (length + k + 1) * json_budget::edit_units_per_array_slot;
+    if (cost > budget.max_edit_units() - spent)
+      break;
+    spent += cost;
+  }
+  CAF_CHECK_EQUAL(
+    res.error().message.rfind("operation " + std::to_string(k) + " (add)", 0),
+    0u);
+  CAF_CHECK_EQUAL(budget.spent_edit_units(), spent);
+  // Removes and moves from the front shift as much, and are charged alike.
+  for (const auto& op :
+       {json{{"op", "remove"}, {"path", "/0"}},
+        json{{"op", "move"}, {"from", "/0"}, {"path", "/-"}}}) {
+    auto long_doc = awf::test::long_array(length);
+    auto refused = apply_patch_in_place(long_doc, awf::test::repeated(op, 4000),
+                                        state_limit);
+    CAF_REQUIRE(!refused);
+    CAF_CHECK_EQUAL(refused.error().code, errc::payload_too_large);
+    CAF_CHECK(refused.error().message.find("edits cost more than") !=
+              std::string::npos);
+  }
+  // The same patch on a short array is cheap, and applies.
+  auto short_doc = awf::test::long_array(1000);
+  CAF_REQUIRE(apply_patch_in_place(short_doc, patch, state_limit));
+  CAF_CHECK_EQUAL(short_doc.size(), 5000u);
+}
+
+CAF_TEST(edits of objects and at the end of arrays cost no shifts) {
+  constexpr std::size_t state_limit = 1 << 20;
+  auto doc = json{{"a", awf::test::long_array(100000)}, {"o", json::object()}};
+  auto patch = json::array();
+  for (int i = 0; i < 2000; ++i) {
+    patch.push_back({{"op", "add"}, {"path", "/a/-"}, {"value", i}});
+    patch.push_back({{"op", "remove"}, {"path", "/a/100000"}});
+    patch.push_back(
+      {{"op", "add"}, {"path", "/o/k" + std::to_string(i)}, {"value", i}});
+  }
+  auto budget = json_budget::for_state(state_limit);
+  CAF_REQUIRE(apply_patch_in_place(doc, patch, state_limit, budget));
+  CAF_CHECK_EQUAL(doc["a"].size(), 100000u);
+  CAF_CHECK_EQUAL(doc["o"].size(), 2000u);
+  CAF_CHECK_LESS_OR_EQUAL(budget.spent_edit_units(),
+                          4000u * 2u * json_budget::edit_units_per_array_slot);
+}
+
 // -- diff: hand cases ---------------------------------------------------------
 
 CAF_TEST(equal values give an empty patch) {

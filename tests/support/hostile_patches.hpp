@@ -42,4 +42,22 @@ inline nlohmann::json self_doubling_copies(int copies) {
   return patch;
 }
 
+/// `[0, 1, …, n - 1]`.
+inline nlohmann::json long_array(int n) {
+  auto array = nlohmann::json::array();
+  for (int i = 0; i < n; ++i)
+    array.push_back(i);
+  return array;
+}
+
+/// Finding 3 (issue 11): `count` times the same operation, each of which
+/// moves or scans most of a large state: `add /0` on a long array, a
+/// `replace` of its last element, a `move` from its front to its end.
+inline nlohmann::json repeated(const nlohmann::json& operation, int count) {
+  auto patch = nlohmann::json::array();
+  for (int i = 0; i < count; ++i)
+    patch.push_back(operation);
+  return patch;
+}
+
 } // namespace awf::test
