@@ -6,12 +6,12 @@
 
 #include "actors/save_errc.hpp"
 #include "core/conflict_rules.hpp"
-#include "core/json_budget.hpp"
 #include "core/sync_token.hpp"
 #include "core/user_token.hpp"
 #include "net/api_context.hpp"
 #include "net/api_response.hpp"
 #include "net/client_ids.hpp"
+#include "net/small_members.hpp"
 #include "net/sync_up_request.hpp"
 #include "net/wire_json.hpp"
 
@@ -29,24 +29,6 @@ api_outcome invalid(const std::string& field, const std::string& message) {
 bool is_hash_value(const nlohmann::json& value) {
   return value.is_string() && is_hex_hash(value.get_ref<const std::string&>());
 }
-
-/// Reads the small members of a sync up (all but its states and patches)
-/// as trees, for the checks written for trees, within one budget: a member
-/// past it reads as no JSON value, which every check refuses.
-class small_members {
-public:
-  std::optional<json> operator()(const core::json_view& object,
-                                 std::string_view key) {
-    auto view = object.find(key);
-    if (!view)
-      return std::nullopt;
-    auto tree = view->to_json(budget_);
-    return tree ? std::move(*tree) : json(json::value_t::discarded);
-  }
-
-private:
-  core::json_budget budget_{std::size_t{64} << 10};
-};
 
 /// The 413 of a turn whose state or patch is too large as canonical bytes.
 api_outcome too_large(const std::string& field, std::size_t limit) {

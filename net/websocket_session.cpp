@@ -6,10 +6,10 @@
 #include <boost/asio/post.hpp>
 
 #include "core/canonical_json.hpp"
-#include "core/json_budget.hpp"
 #include "net/api_response.hpp"
 #include "net/bearer_token.hpp"
 #include "net/client_ids.hpp"
+#include "net/small_members.hpp"
 #include "net/wire_json.hpp"
 
 namespace awf::net {
@@ -20,11 +20,6 @@ namespace asio = boost::asio;
 using json = nlohmann::json;
 
 namespace {
-
-/// What the members of a message read as trees may take together (a
-/// sync up's states and patches are read without a tree; the rest name a
-/// save, a head, a request).
-constexpr std::size_t small_message_budget = std::size_t{64} << 10;
 
 /// How long a close handshake may take before the socket is just closed
 /// (also when a write to a reader that stopped reading never finishes).
@@ -296,18 +291,8 @@ void websocket_session::on_message(const std::string& text) {
   if (!root.is_object())
     return send_error(nullptr, "invalid_request",
                       "a message must be a JSON object");
-  // The members read as trees (all but a sync up's states and patches) are
-  // small: they get a small budget, whatever the message's size. One past
-  // it reads as no JSON value, which every check refuses.
-  core::json_budget budget{small_message_budget};
-  auto member = [&](std::string_view key) -> json {
-    auto view = root.find(key);
-    if (!view)
-      return nullptr;
-    auto tree = view->to_json(budget);
-    return tree ? std::move(*tree) : json(json::value_t::discarded);
-  };
-  auto req_id = member("req_id");
+  small_members member;
+  auto req_id = member(root, "req_id").value_or(nullptr);
   // Numbers parse as doubles: an integer is echoed in its canonical form
   // (7, not 7.0; -0 as 0).
   if (auto n = as_integer(req_id))
@@ -334,7 +319,7 @@ void websocket_session::on_message(const std::string& text) {
   auto msg = json::object();
   for (const char* key : {"save_id", "since_turn", "since_chain"})
     if (root.find(key))
-      msg[key] = member(key);
+      msg[key] = *member(root, key);
   if (name == "subscribe")
     handle_subscribe(req_id, msg);
   else

@@ -27,16 +27,10 @@ core::chain_head head_after(const core::chain_head& before, int turn) {
 
 actors::sync_up_request sync_up_of(const std::string& save_id,
                                    const core::chain_head& base, int turn) {
-  actors::sync_up_request req;
-  req.save_id = save_id;
-  req.user_id_hash = "user-1";
-  req.device_id = "device-1";
-  req.base = base;
   core::incoming_turn t;
   t.turn_id = turn;
   t.state = core::canonicalize(state_of(turn));
-  req.turns.push_back(std::move(t));
-  return req;
+  return test::one_turn_sync_up(save_id, base, std::move(t));
 }
 
 struct fixture : test::engine_fixture {

@@ -15,6 +15,7 @@
 #include "actors/actor_config.hpp"
 #include "actors/save_errc.hpp"
 #include "actors/save_service.hpp"
+#include "actors/sync_messages.hpp"
 #include "core/key_ring.hpp"
 #include "tests/support/test_database.hpp"
 
@@ -38,6 +39,19 @@ inline actors::engine_options test_options(const std::string& url) {
   opts.encode.zstd_level = 3;
   opts.max_state_bytes = 4 << 20;
   return opts;
+}
+
+/// A sync up of one turn by "device-1" of "user-1" on top of `base`.
+inline actors::sync_up_request one_turn_sync_up(std::string save_id,
+                                                core::chain_head base,
+                                                core::incoming_turn turn) {
+  actors::sync_up_request req;
+  req.save_id = std::move(save_id);
+  req.user_id_hash = "user-1";
+  req.device_id = "device-1";
+  req.base = std::move(base);
+  req.turns.push_back(std::move(turn));
+  return req;
 }
 
 inline std::shared_ptr<core::key_ring> test_keys(std::string id = "k1",

@@ -29,18 +29,13 @@ struct fixture : test::engine_fixture {
       const auto& state = gen.next();
       expected.push_back(core::canonicalize(state));
       if (t % 3 == 0) {
-        actors::sync_up_request req;
-        req.save_id = save_id;
-        req.user_id_hash = "user-1";
-        req.device_id = "device-1";
-        req.base = head;
         core::incoming_turn turn;
         turn.turn_id = t;
         turn.patch = core::canonicalize(core::diff(before, state));
         turn.state_hash = core::state_hash(expected.back());
-        req.turns.push_back(std::move(turn));
-        auto up =
-          ask<actors::sync_up_reply>(actors::sync_up_atom_v, std::move(req));
+        auto up = ask<actors::sync_up_reply>(
+          actors::sync_up_atom_v,
+          test::one_turn_sync_up(save_id, head, std::move(turn)));
         if (!up)
           CAF_FAIL("turn " << t << ": " << actors::error_message(up.error()));
         head = up->head;

@@ -204,15 +204,11 @@ CAF_TEST(a patch whose edits cost too much stores nothing) {
   CAF_REQUIRE(service->persist_turn(save_id, 1, test::long_array(100000)));
   auto base = head_of(save_id);
   auto add_front = nlohmann::json{{"op", "add"}, {"path", "/0"}, {"value", 1}};
-  actors::sync_up_request req;
-  req.save_id = save_id;
-  req.user_id_hash = "user-1";
-  req.base = base;
   core::incoming_turn turn;
   turn.turn_id = 2;
   turn.patch = core::canonicalize(test::repeated(add_front, 4000));
   turn.state_hash = std::string(64, '0');
-  req.turns.push_back(std::move(turn));
+  auto req = test::one_turn_sync_up(save_id, base, std::move(turn));
   req.scope.deadline = deadline;
   auto refused = ask<actors::sync_up_reply>(actors::sync_up_atom_v, req);
   CAF_REQUIRE(!refused);
