@@ -430,12 +430,17 @@ private:
   }
 
   /// Every change of the bytes goes through here, so the index follows.
-  /// The bytes after the edit move, and unless the length stays, so does
-  /// every entry of the index.
+  /// The bytes after the edit move; the index entries after it move too
+  /// unless the length stays and no container comes or goes (a bracket in
+  /// a string counts as one: the charge may be high, never low).
   bool edit(std::size_t begin, std::size_t end, std::string_view bytes) {
     auto work = (text_.size() - end + bytes.size()) /
                 json_budget::moved_bytes_per_edit_unit;
-    if (bytes.size() != end - begin)
+    auto has_bracket = [](std::string_view text) {
+      return text.find_first_of("{[") != std::string_view::npos;
+    };
+    if (bytes.size() != end - begin || has_bracket(bytes) ||
+        has_bracket(std::string_view{text_}.substr(begin, end - begin)))
       work += brackets_.containers() * json_budget::edit_units_per_index_entry;
     if (!spend(work))
       return false;
