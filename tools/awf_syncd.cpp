@@ -80,7 +80,9 @@ private:
 } // namespace
 
 int main(int argc, char** argv) {
-  static stop_signals signals;
+  // Never destroyed: its thread may still wait for a signal while the
+  // process exits.
+  static auto& signals = *new stop_signals;
   std::map<std::string, std::string> overrides;
   CLI::App app{"awf-syncd: the awf-cloud-sync server"};
   app.add_option_function<std::string>(
