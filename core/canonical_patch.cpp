@@ -209,12 +209,13 @@ struct slot {
 };
 
 /// What stepping over the entry [begin, end) costs a search: the bytes it
-/// reads, or for a container, whose end is looked up, about a lookup's.
+/// reads, or for a container, whose end is looked up, its key and a lookup.
 std::size_t step_cost(std::string_view text, std::size_t begin,
                       std::size_t value_begin, std::size_t end) {
-  constexpr std::size_t lookup = 64;
   char c = text[value_begin];
-  return c == '{' || c == '[' ? value_begin - begin + lookup : end - begin;
+  return c == '{' || c == '['
+           ? value_begin - begin + json_budget::edit_units_per_container_skip
+           : end - begin;
 }
 
 /// Finds `token` in the object at `pos`. The members are sorted by

@@ -74,10 +74,12 @@ public:
   /// element reads, byte by byte (about 1.3 GB/s on the machines of
   /// docs/performance.md). Other work converts at what it costs there:
   /// memory moved by memmove (about 70 GB/s in cache, less beyond) counts
-  /// one unit per 64 bytes, an index entry updated one, and a slot of a
-  /// parsed array shifted by an insert or erase (about 400 M/s) four.
+  /// one unit per 64 bytes, an index entry updated one, a container
+  /// stepped over by a lookup of its end 64, and a slot of a parsed array
+  /// shifted by an insert or erase (about 400 M/s) four.
   static constexpr std::size_t moved_bytes_per_edit_unit = 64;
   static constexpr std::size_t edit_units_per_index_entry = 1;
+  static constexpr std::size_t edit_units_per_container_skip = 64;
   static constexpr std::size_t edit_units_per_array_slot = 4;
 
   /// Edit work the patches of one request may do per byte of the state

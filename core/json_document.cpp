@@ -345,6 +345,8 @@ result<json_document> json_document::parse(std::string_view text) {
   auto again = json_budget::for_text(text.size());
   if (auto doc = read_fast(tree->dump(), again, too_costly))
     return json_document{std::move(doc)};
+  if (too_costly)
+    return too_costly_error(again);
   return error{errc::invalid_json, "The JSON text could not be read."};
 }
 

@@ -30,12 +30,18 @@ bool is_hash_value(const nlohmann::json& value) {
   return value.is_string() && is_hex_hash(value.get_ref<const std::string&>());
 }
 
-/// The 413 of a turn whose state or patch is too large as canonical bytes.
-api_outcome too_large(const std::string& field, std::size_t limit) {
-  return error_outcome(413, "payload_too_large",
-                       field + " is more than " + std::to_string(limit) +
-                         " bytes as canonical JSON, the limit",
-                       {{"field", field}});
+/// The 413 of a turn whose state or patch passed, as canonical bytes, the
+/// state limit or (with the turns before it) the message limit.
+api_outcome too_large(const std::string& field, const sync_limits& limits,
+                      bool past_state_limit) {
+  auto message = past_state_limit
+                   ? field + " is more than " +
+                       std::to_string(limits.max_state_bytes) +
+                       " bytes as canonical JSON, the state limit"
+                   : field + " brings the turns past " +
+                       std::to_string(limits.max_message_bytes) +
+                       " bytes as canonical JSON in all, the message limit";
+  return error_outcome(413, "payload_too_large", message, {{"field", field}});
 }
 
 /// Reads the turn `turn` of a sync up (named `field` in errors) into `req`,
@@ -77,12 +83,13 @@ std::optional<api_outcome> parse_turn(const core::json_view& turn,
       return invalid(field + ".state_hash",
                      "a patch turn must carry state_hash");
     if (!patch->append_canonical(bytes, canonical_left))
-      return too_large(field + ".patch", canonical_left);
+      return too_large(field + ".patch", limits, false);
     in.patch = std::move(bytes);
   } else {
     auto limit = std::min(canonical_left, limits.max_state_bytes);
     if (!state->append_canonical(bytes, limit))
-      return too_large(field + ".state", limit);
+      return too_large(field + ".state", limits,
+                       limit == limits.max_state_bytes);
     in.state = std::move(bytes);
   }
   canonical_left -= in.patch ? in.patch->size() : in.state->size();

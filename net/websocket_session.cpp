@@ -318,8 +318,8 @@ void websocket_session::on_message(const std::string& text) {
   // The members subscribe and unsubscribe read; the rest are ignored.
   auto msg = json::object();
   for (const char* key : {"save_id", "since_turn", "since_chain"})
-    if (root.find(key))
-      msg[key] = *member(root, key);
+    if (auto value = member(root, key))
+      msg[key] = std::move(*value);
   if (name == "subscribe")
     handle_subscribe(req_id, msg);
   else

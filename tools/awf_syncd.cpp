@@ -55,14 +55,13 @@ public:
     sigaddset(&set_, SIGINT);
     sigaddset(&set_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set_, nullptr);
-    waiter_ = std::thread{[this] {
+    std::thread{[this] {
       int signal = 0;
       sigwait(&set_, &signal);
       if (!serving_.load())
         std::_Exit(128 + signal);
       received_.set_value(signal);
-    }};
-    waiter_.detach();
+    }}.detach();
   }
 
   /// From now on a signal stops the server through `wait`.
@@ -74,7 +73,6 @@ private:
   sigset_t set_;
   std::atomic<bool> serving_{false};
   std::promise<int> received_;
-  std::thread waiter_;
 };
 
 } // namespace

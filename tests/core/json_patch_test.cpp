@@ -655,6 +655,10 @@ CAF_TEST(edits of objects and at the end of arrays cost no shifts) {
   CAF_CHECK_EQUAL(doc["o"].size(), 2000u);
   CAF_CHECK_LESS_OR_EQUAL(budget.spent_edit_units(),
                           4000u * 2u * json_budget::edit_units_per_array_slot);
+  // Each append shifts one slot and each removal of the last element two
+  // (the charge counts the slot itself): charged, but never the array.
+  CAF_CHECK_EQUAL(budget.spent_edit_units(),
+                  2000u * 3u * json_budget::edit_units_per_array_slot);
 }
 
 // -- diff: hand cases ---------------------------------------------------------

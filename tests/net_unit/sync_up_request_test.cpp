@@ -67,6 +67,9 @@ CAF_TEST(canonical bytes past the state limit are refused while written) {
   CAF_CHECK_EQUAL(up.refused->status, 413);
   CAF_CHECK_EQUAL(up.refused->body["error"]["details"]["field"],
                   "turns[0].state");
+  std::string said = up.refused->body["error"]["message"];
+  CAF_CHECK(said.find("1000 bytes as canonical JSON, the state limit") !=
+            std::string::npos);
   limits.max_state_bytes = 4000;
   CAF_CHECK(
     !parse(body_of(R"([{"turn_id":1,"state":)" + numbers + "}]"), limits)
@@ -80,6 +83,9 @@ CAF_TEST(canonical bytes past the state limit are refused while written) {
   CAF_CHECK_EQUAL(two.refused->status, 413);
   CAF_CHECK_EQUAL(two.refused->body["error"]["details"]["field"],
                   "turns[1].state");
+  said = two.refused->body["error"]["message"];
+  CAF_CHECK(said.find("past 3000 bytes as canonical JSON in all, the "
+                      "message limit") != std::string::npos);
 }
 
 CAF_TEST(small members of any size are refused without their tree) {
